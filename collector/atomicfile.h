@@ -1,0 +1,28 @@
+/* atomicfile: replace a file so that readers see the old or the new content, never a mix. */
+#ifndef EBPFEXP_ATOMICFILE_H
+#define EBPFEXP_ATOMICFILE_H
+#include <sys/types.h>		/* size_t, mode_t */
+
+#include "diag.h"
+
+struct atomicfile;
+
+/*
+ * Create a hidden temp file ".NAME.tmp.XXXXXX" (never ending in ".prom") with O_EXCL beside
+ * @path. @dirfd: a directory fd that @path is relative to, or AT_FDCWD. The final name
+ * is created without following symlinks (a symlink planted there is replaced, not followed).
+ */
+int atomicfile_open(struct atomicfile **out, int dirfd, const char *path, mode_t mode,
+		    struct diag *d);
+int atomicfile_write(struct atomicfile *f, const void *buf, size_t len, struct diag *d);
+/* fsync, rename over @path, fsync the directory. Frees @f whether or not it succeeds. */
+int atomicfile_commit(struct atomicfile *f, struct diag *d);
+/* Remove the temp file and free @f. NULL is fine. */
+void atomicfile_abort(struct atomicfile *f);
+/* Write @buf as the whole new content of @path in one go. */
+int atomicfile_replace(int dirfd, const char *path, mode_t mode, const void *buf, size_t len,
+		       struct diag *d);
+/* Remove temp files left by killed writers (".*.tmp.*") in @dirfd older than @min_age_s. */
+int atomicfile_clean_stale(int dirfd, unsigned min_age_s);
+
+#endif

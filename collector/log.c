@@ -1,0 +1,90 @@
+/* log: process-wide log level and destination (stderr), set once by main. */
+#include "log.h"
+
+#include <bpf/libbpf.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static const char *log_prog = "ebpfexp";
+static enum log_level log_level = LOG_INFO;
+static bool log_timestamps;
+
+void log_setup(const char *prog, enum log_level level, bool timestamps)
+{
+	log_prog = prog;
+	log_level = level;
+	log_timestamps = timestamps;
+}
+
+bool log_enabled(enum log_level level)
+{
+	return level <= log_level;
+}
+
+static void log_vprint(enum log_level level, const char *where, const char *fmt, va_list ap)
+{
+	static const char *const names[] = { "error", "warning", "info", "debug" };
+	char stamp[32] = "";
+
+	if (log_timestamps) {
+		struct timespec ts;
+		struct tm tm;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		gmtime_r(&ts.tv_sec, &tm);
+		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ ", &tm);
+	}
+	fprintf(stderr, "%s%s: ", stamp, log_prog);
+	if (level != LOG_ERROR && level != LOG_INFO)
+		fprintf(stderr, "%s: ", names[level]);
+	if (where)
+		fprintf(stderr, "%s: ", where);
+	vfprintf(stderr, fmt, ap);
+	if (!*fmt || fmt[strlen(fmt) - 1] != '\n')
+		fputc('\n', stderr);
+}
+
+void log_msg(enum log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!log_enabled(level))
+		return;
+	va_start(ap, fmt);
+	log_vprint(level, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void log_debug_at(const char *file, int line, const char *fmt, ...)
+{
+	char where[128];
+	va_list ap;
+
+	if (!log_enabled(LOG_DEBUG))
+		return;
+	snprintf(where, sizeof(where), "%s:%d", file, line);
+	va_start(ap, fmt);
+	log_vprint(LOG_DEBUG, where, fmt, ap);
+	va_end(ap);
+}
+
+static int log_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	enum log_level ours = level == LIBBPF_WARN ? LOG_WARN :
+			      level == LIBBPF_INFO ? LOG_DEBUG : LOG_DEBUG;
+
+	/* libbpf's info level is chatty (every map it creates): show it with --debug only. */
+	if (level == LIBBPF_DEBUG && !log_enabled(LOG_DEBUG))
+		return 0;
+	if (!log_enabled(ours))
+		return 0;
+	log_vprint(ours, "libbpf", fmt, ap);
+	return 0;
+}
+
+void log_hook_libbpf(void)
+{
+	libbpf_set_print(log_libbpf);
+}

@@ -1,0 +1,63 @@
+/*
+ * manifest: the contract between loader and reader, STATE_DIR/NAME.json. It carries the
+ * config as the loader understood it (normalised metrics, labels, decoders), the object
+ * and its sha256, each metric map's pin and shape, and each program's state. The reader
+ * decodes with the manifest, never with the YAML on disk.
+ */
+#ifndef EBPFEXP_MANIFEST_H
+#define EBPFEXP_MANIFEST_H
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "diag.h"
+
+#define MANIFEST_SCHEMA 1
+
+struct manifest_map {
+	char *metric;		/* the metric this map serves (= map name) */
+	char *pin_path;		/* absolute path in bpffs */
+	uint32_t type;		/* enum bpf_map_type */
+	uint32_t key_size, value_size, max_entries;
+	uint32_t id;		/* kernel map id when the manifest was written */
+};
+
+struct manifest_prog {
+	char *name;		/* libbpf program (C function) name */
+	char *section;
+	char *pin_path;		/* NULL when not pinned */
+	uint32_t id;
+	char tag[17];		/* 16 lowercase hex digits, "" when unknown */
+	bool attached;
+	char *attach_error;	/* NULL when attached */
+};
+
+struct manifest {
+	int schema;
+	struct config *config;	/* owned; positions refer to config->path */
+	char *object_path;
+	char sha256[65];	/* of the object file, lowercase hex */
+	int64_t loaded_at;	/* unix seconds */
+	uint32_t loader_pid;
+	size_t n_maps;
+	struct manifest_map *maps;
+	size_t n_progs;
+	struct manifest_prog *progs;
+};
+
+/* Serialise @m to @path atomically (temp + fsync + rename), mode @mode. */
+int manifest_write(const struct manifest *m, const char *path, unsigned mode, struct diag *d);
+/* Serialise to a malloc'ed JSON string (free()). */
+int manifest_dump(const struct manifest *m, char **out, struct diag *d);
+/*
+ * Read @path into a new manifest (free with manifest_free()). An unknown schema, a
+ * truncated file or a field of the wrong type is an error naming the file and the field.
+ */
+int manifest_read(struct manifest **out, const char *path, struct diag *d);
+int manifest_parse(struct manifest **out, const char *json, size_t len, const char *path,
+		   struct diag *d);
+/* The map that serves @metric, or NULL. Borrowed. */
+const struct manifest_map *manifest_find_map(const struct manifest *m, const char *metric);
+void manifest_free(struct manifest *m);
+
+#endif

@@ -1,0 +1,29 @@
+/* strbuf: a growable byte buffer that is always NUL-terminated. */
+#ifndef EBPFEXP_STRBUF_H
+#define EBPFEXP_STRBUF_H
+#include <stddef.h>
+#include <stdint.h>
+
+/* `struct strbuf sb = {0}` is a valid empty buffer; buf may then be NULL (strbuf_str() is ""). */
+struct strbuf {
+	char *buf;
+	size_t len, cap;
+};
+
+/* Make room for @extra more bytes (plus the NUL). -ENOMEM on failure or overflow. */
+int strbuf_grow(struct strbuf *sb, size_t extra);
+int strbuf_add(struct strbuf *sb, const void *data, size_t len);
+int strbuf_addstr(struct strbuf *sb, const char *s);
+int strbuf_addch(struct strbuf *sb, char c);
+int strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Decimal digits of @v, without snprintf (hot path of the reader). */
+int strbuf_add_u64(struct strbuf *sb, uint64_t v);
+/* Empty the buffer, keeping its memory. */
+void strbuf_reset(struct strbuf *sb);
+/* The text; "" for an empty buffer that never grew. Borrowed. */
+const char *strbuf_str(const struct strbuf *sb);
+/* Hand the buffer to the caller (free() it); @sb is left empty. Never NULL unless ENOMEM. */
+char *strbuf_detach(struct strbuf *sb);
+void strbuf_release(struct strbuf *sb);
+
+#endif
