@@ -36,6 +36,8 @@ LIB_SRCS   := $(filter-out $(MAINS),$(wildcard collector/*.c collector/decoders/
 LIB_OBJS   := $(patsubst %.c,build/%.o,$(LIB_SRCS))
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_OBJS   := $(patsubst bpf/%.bpf.c,build/bpf/%.bpf.o,$(BPF_SRCS))
+TBPF_SRCS  := $(wildcard t/bpf/*.bpf.c)
+TBPF_OBJS  := $(patsubst t/bpf/%.bpf.c,build/t/bpf/%.bpf.o,$(TBPF_SRCS))
 UNIT_SRCS  := $(wildcard t/unit/*.c)
 UNIT_TESTS := $(patsubst t/unit/%.c,build/t/unit/%.t,$(UNIT_SRCS))
 BINS       := build/ebpfexp-load build/ebpfexp-read
@@ -46,7 +48,7 @@ BINS       := build/ebpfexp-load build/ebpfexp-read
 
 all: $(BINS) $(BPF_OBJS) tests
 
-tests: $(UNIT_TESTS) $(patsubst t/helpers/%.c,build/t/helpers/%,$(wildcard t/helpers/*.c))
+tests: $(UNIT_TESTS) $(TBPF_OBJS) $(patsubst t/helpers/%.c,build/t/helpers/%,$(wildcard t/helpers/*.c))
 
 build/%.o: %.c
 	$(call msg,CC,$@)
@@ -89,6 +91,11 @@ build/bpf/%.bpf.o: bpf/%.bpf.c build/vmlinux.h $(wildcard bpf/*.h)
 	$(call msg,CLANG,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+build/t/bpf/%.bpf.o: t/bpf/%.bpf.c build/vmlinux.h $(wildcard bpf/*.h t/bpf/*.h)
+	$(call msg,CLANG,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -It/bpf -c $< -o $@
 
 check: all
 	prove $(PROVE_FLAGS) build/t/unit t

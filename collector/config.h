@@ -99,6 +99,14 @@ void config_free(struct config *c);
 /* Check names across configs: one metric name must never be defined twice. */
 int config_check_set(struct config *const *cfgs, size_t n, struct diag *d);
 
+/*
+ * The decoder names the format knows (reference §2.6), NULL-terminated and sorted; the
+ * decode registry implements exactly these.
+ */
+extern const char *const config_decoder_names[];
+/* The word of @words nearest to @word (edit distance <= 2), for "did you mean"; or NULL. */
+const char *config_suggest(const char *word, const char *const *words);
+
 /* "exp2" etc.; NULL for HIST_NONE. */
 const char *config_hist_kind_name(enum hist_kind k);
 /* Σ(size + padding) of @m's labels: the key size the map must have (4 with no labels). */

@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "diag.h"
+#include "family.h"
 
 /* Raw bucket counts of one label set: key -> count, as read from the map. */
 struct histogram_raw {
@@ -18,28 +19,19 @@ struct histogram_raw {
 	uint64_t *counts;	/* summed over duplicates */
 };
 
-/* The result: finite buckets in ascending `le`; +Inf equals count. */
-struct histogram_out {
-	size_t n_buckets;
-	double *le;		/* upper bounds */
-	double *cumulative;	/* cumulative counts */
-	double sum;
-	double count;
-};
-
 /* Add @count to bucket @key (summing if the key is already there). */
 int histogram_raw_add(struct histogram_raw *h, int64_t key, uint64_t count);
 void histogram_raw_reset(struct histogram_raw *h);
 void histogram_raw_release(struct histogram_raw *h);
 
 /*
- * Compute buckets for @m from @raw into @out (reusing @out's arrays). Errors (zero size,
+ * Compute buckets for @m from @raw into @out (reusing @out's arrays: finite buckets in ascending `le`). Errors (zero size,
  * unknown bucket type, bucket_max < bucket_min, empty bucket_keys) are negative errnos with a
  * message in @d; the caller omits this label set, as ebpf_exporter does.
  */
 int histogram_compute(const struct config_metric *m, const struct histogram_raw *raw,
-		      struct histogram_out *out, struct diag *d);
-void histogram_out_release(struct histogram_out *out);
+		      struct family_hist *out, struct diag *d);
+void histogram_out_release(struct family_hist *out);
 
 /*
  * Parse a decoded bucket label as Go's strconv.ParseUint(s, 0, 64): 0x, 0o, 0b prefixes,

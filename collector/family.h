@@ -1,0 +1,64 @@
+/*
+ * family: Prometheus metric families as plain data, built by metric (and the reader's own
+ * metrics) and written out by promtext (text) and view (json, table).
+ */
+#ifndef EBPFEXP_FAMILY_H
+#define EBPFEXP_FAMILY_H
+#include <stddef.h>
+
+enum family_type { FAMILY_COUNTER, FAMILY_GAUGE, FAMILY_HISTOGRAM };
+
+/* A histogram's data: finite buckets in ascending `le`; +Inf equals @count. */
+struct family_hist {
+	size_t n_buckets;
+	double *le;
+	double *cumulative;
+	double sum;
+	double count;
+};
+
+struct series {
+	char **label_values;	/* n_labels of the family, in its label order */
+	double value;		/* counters and gauges */
+	struct family_hist hist;	/* histograms */
+};
+
+struct family {
+	char *name;		/* the exported name, e.g. "ebpf_exporter_timer_starts_total" */
+	char *help;
+	enum family_type type;
+	size_t n_labels;
+	char **label_names;	/* sorted by name, as the Go client prints them */
+	size_t n_series, cap_series;
+	struct series *series;
+};
+
+/* `struct family_set fs = {0}` is empty and valid. */
+struct family_set {
+	size_t n, cap;
+	struct family *fams;
+};
+
+/*
+ * Add a family; @label_names (copied) are stored sorted by name, and family_label_order()
+ * tells where each given label went. Returns the family (borrowed, valid until the next
+ * family_set_add) through @out.
+ */
+int family_set_add(struct family_set *fs, const char *name, const char *help,
+		   enum family_type type, const char *const *label_names, size_t n_labels,
+		   struct family **out);
+/*
+ * Add a series with @label_values given in the family's (sorted) label order; copied.
+ * Returns the series through @out (borrowed, valid until the next family_add_series).
+ */
+int family_add_series(struct family *f, const char *const *label_values, double value,
+		      struct series **out);
+/* Sort families by name and each family's series by label values (reference §12). */
+void family_set_sort(struct family_set *fs);
+/* The family named @name, or NULL. */
+struct family *family_set_find(struct family_set *fs, const char *name);
+/* "counter", "gauge", "histogram". */
+const char *family_type_name(enum family_type t);
+void family_set_release(struct family_set *fs);
+
+#endif
