@@ -22,7 +22,11 @@ void atomicfile_abort(struct atomicfile *f);
 /* Write @buf as the whole new content of @path in one go. */
 int atomicfile_replace(int dirfd, const char *path, mode_t mode, const void *buf, size_t len,
 		       struct diag *d);
-/* Remove temp files left by killed writers (".*.tmp.*") in @dirfd older than @min_age_s. */
+/*
+ * Remove temp files left by killed writers in @dirfd: regular files named as
+ * atomicfile_open() names them (".NAME.tmp.XXXXXX") whose mtime is at least @min_age_s
+ * seconds old. Returns how many were removed, or a negative errno.
+ */
 int atomicfile_clean_stale(int dirfd, unsigned min_age_s);
 
 #endif
