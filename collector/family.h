@@ -29,6 +29,7 @@ struct family {
 	enum family_type type;
 	size_t n_labels;
 	char **label_names;	/* sorted by name, as the Go client prints them */
+	size_t *label_order;	/* [i]: index in label_names of the i-th name given at add */
 	size_t n_series, cap_series;
 	struct series *series;
 };
@@ -42,17 +43,27 @@ struct family_set {
 /*
  * Add a family; @label_names (copied) are stored sorted by name, and family_label_order()
  * tells where each given label went. Returns the family (borrowed, valid until the next
- * family_set_add) through @out.
+ * family_set_add) through @out. -EEXIST when @name is already in @fs, -EINVAL when two
+ * label names are equal, -ENOMEM.
  */
 int family_set_add(struct family_set *fs, const char *name, const char *help,
 		   enum family_type type, const char *const *label_names, size_t n_labels,
 		   struct family **out);
 /*
  * Add a series with @label_values given in the family's (sorted) label order; copied.
- * Returns the series through @out (borrowed, valid until the next family_add_series).
+ * Returns the series through @out (borrowed, valid until the next family_add_series);
+ * @out may be NULL. The series' hist starts empty; its le and cumulative arrays are
+ * malloc()ed by whoever fills them (histogram_compute()) and freed with the family set.
  */
 int family_add_series(struct family *f, const char *const *label_values, double value,
 		      struct series **out);
+/* Where the @i-th label name given to family_set_add() went in f->label_names. */
+size_t family_label_order(const struct family *f, size_t i);
+/*
+ * Put @given (label values in the order the names were given to family_set_add()) into
+ * @sorted (n_labels pointers, in the family's sorted label order). Pointers are borrowed.
+ */
+void family_order_values(const struct family *f, const char *const *given, const char **sorted);
 /* Sort families by name and each family's series by label values (reference §12). */
 void family_set_sort(struct family_set *fs);
 /* The family named @name, or NULL. */

@@ -15,8 +15,9 @@
  * Format @v as Go's strconv.FormatFloat(v, 'g', -1, 64) does, plus the exposition's
  * special cases (+Inf, -Inf, NaN). Shortest digits that round-trip; exponent form (`1e-06`,
  * `1.234567e+06`, at least two exponent digits) when the decimal exponent is < -4 or >= 6,
- * plain otherwise (`0.000128`, `123456`) [compat]. Returns
- * the length written to @buf (at least PROMTEXT_DOUBLE_MAX bytes).
+ * plain otherwise (`0.000128`, `123456`) [compat]. Negative zero prints `0`, as
+ * client_golang's writeFloat special-cases `f == 0` before FormatFloat. Returns
+ * the length written to @buf (at least PROMTEXT_DOUBLE_MAX bytes), NUL-terminated.
  */
 size_t promtext_format_double(char *buf, double v);
 
@@ -25,14 +26,17 @@ int promtext_add_double(struct strbuf *out, double v);
 
 /*
  * Append a label value escaped for the text format: `\` -> `\\`, `"` -> `\"`, newline ->
- * `\n`; bytes that are not valid UTF-8 are replaced with U+FFFD, so the output is always
- * valid UTF-8.
+ * `\n`; bytes that are not valid UTF-8 are replaced with U+FFFD (one per byte, as Go's
+ * decoder steps), so the output is always valid UTF-8.
  */
 int promtext_add_label_value(struct strbuf *out, const char *s, size_t len);
 /* The same into a fixed buffer (truncated, always NUL-terminated); for tests and messages. */
 void promtext_escape_label(char *out, size_t out_len, const char *s);
 
-/* Append "# HELP name help\n# TYPE name type\n" (help escapes `\` and newline). */
+/*
+ * Append "# HELP name help\n# TYPE name type\n" (help escapes `\` and newline; invalid
+ * UTF-8 becomes U+FFFD as in label values).
+ */
 int promtext_begin_family(struct strbuf *out, const char *name, const char *help,
 			  const char *type);
 
@@ -44,6 +48,16 @@ int promtext_begin_family(struct strbuf *out, const char *name, const char *help
 int promtext_add_sample(struct strbuf *out, const char *name, const char *suffix,
 			const char *const *label_names, const char *const *label_values,
 			size_t n_labels, const char *extra_name, const char *extra_value, double v);
+
+struct family_set;
+/*
+ * Append the whole exposition of @fs: per family with at least one series, HELP and TYPE,
+ * then one line per counter or gauge series; per histogram series the finite buckets
+ * (`_bucket{...,le="x"}`, le after the sorted labels), `le="+Inf"` (= count), `_sum`,
+ * `_count`. Families and series are printed in the set's order: call family_set_sort()
+ * first for the Go client's order. -ENOMEM.
+ */
+int promtext_render(struct strbuf *out, const struct family_set *fs);
 
 /* Is @name a valid legacy metric name / label name ([a-zA-Z_:][a-zA-Z0-9_:]*, no ':' in labels)? */
 int promtext_valid_metric_name(const char *name);

@@ -1,0 +1,565 @@
+/*
+ * promtext: the Prometheus text exposition format, byte for byte as client_golang (and so
+ * ebpf_exporter) writes it. Numbers follow Go's strconv.FormatFloat(v, 'g', -1, 64) with
+ * the client's special cases; escaping follows its text writer. The caller decides what to
+ * print and in which order (family_set_sort()); this module only lays it out.
+ */
+#include "promtext.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "family.h"
+
+/* Significant digits that always round-trip a double. */
+#define MAX_DIGITS 17
+
+/* Write the decimal digits of @u to @buf (at least 20 bytes); returns their count. */
+static size_t u64_digits(char *buf, uint64_t u)
+{
+	char tmp[20];
+	size_t i = sizeof(tmp), n;
+
+	do {
+		tmp[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	n = sizeof(tmp) - i;
+	memcpy(buf, tmp + i, n);
+	return n;
+}
+
+/*
+ * Lay out @nd significant digits (no trailing zeros) whose first digit has decimal
+ * exponent @x, as Go's 'g' with shortest precision: exponent form when x < -4 or x >= 6
+ * (eprec is 6 for shortest), otherwise plain with as many decimals as needed.
+ */
+static size_t layout(char *buf, int neg, const char *dig, size_t nd, int x)
+{
+	char *p = buf;
+
+	if (neg)
+		*p++ = '-';
+	if (x < -4 || x >= 6) {
+		unsigned ax = (unsigned)(x < 0 ? -x : x);
+
+		*p++ = dig[0];
+		if (nd > 1) {
+			*p++ = '.';
+			memcpy(p, dig + 1, nd - 1);
+			p += nd - 1;
+		}
+		*p++ = 'e';
+		*p++ = x < 0 ? '-' : '+';
+		/* [compat] Go prints at least two exponent digits: 1e-06, 1e+06 */
+		if (ax >= 100)
+			*p++ = (char)('0' + ax / 100);
+		*p++ = (char)('0' + ax / 10 % 10);
+		*p++ = (char)('0' + ax % 10);
+	} else if (x < 0) {
+		*p++ = '0';
+		*p++ = '.';
+		for (int i = -1; i > x; i--)
+			*p++ = '0';
+		memcpy(p, dig, nd);
+		p += nd;
+	} else {
+		size_t dp = (size_t)x + 1;
+
+		if (nd <= dp) {
+			memcpy(p, dig, nd);
+			p += nd;
+			memset(p, '0', dp - nd);
+			p += dp - nd;
+		} else {
+			memcpy(p, dig, dp);
+			p += dp;
+			*p++ = '.';
+			memcpy(p, dig + dp, nd - dp);
+			p += nd - dp;
+		}
+	}
+	*p = '\0';
+	return (size_t)(p - buf);
+}
+
+/* A decimal candidate: @n digits (trailing zeros allowed) times 10^(x - n + 1). */
+struct cand {
+	char d[MAX_DIGITS + 1];
+	size_t n;
+	int x;
+};
+
+/* Parse "%.*e" output of a non-negative finite double into @c. */
+static void cand_parse(struct cand *c, const char *s)
+{
+	c->n = 0;
+	for (; *s && *s != 'e'; s++)
+		if (*s != '.' && c->n < MAX_DIGITS)
+			c->d[c->n++] = *s;
+	c->x = *s == 'e' ? atoi(s + 1) : 0;
+}
+
+/* Add one unit in the last place of @c (9.99 -> 10.0 becomes 1.00 with x + 1). */
+static void cand_up(struct cand *c)
+{
+	size_t i = c->n;
+
+	while (i > 0 && c->d[i - 1] == '9')
+		c->d[--i] = '0';
+	if (i > 0) {
+		c->d[i - 1]++;
+		return;
+	}
+	c->d[0] = '1';
+	c->x++;
+}
+
+/*
+ * @full rounded to @p significant digits, correctly rounded from the exact value of @a:
+ * @full is @a correctly rounded to 17 digits, so rounding it again gives the same result
+ * except when its tail is exactly 5000..., a possible tie that only the exact value can
+ * settle; then ask printf.
+ */
+static void cand_round(struct cand *out, const struct cand *full, size_t p, double a)
+{
+	char tmp[40];
+	size_t i;
+
+	*out = *full;
+	if (p >= full->n)
+		return;
+	out->n = p;
+	if (full->d[p] < '5')
+		return;
+	for (i = p + 1; i < full->n && full->d[i] == '0'; i++)
+		;
+	if (full->d[p] > '5' || i < full->n) {
+		cand_up(out);
+		return;
+	}
+	snprintf(tmp, sizeof(tmp), "%.*e", (int)p - 1, a);
+	cand_parse(out, tmp);
+}
+
+static double cand_value(const struct cand *c)
+{
+	char tmp[40], *p = tmp;
+
+	*p++ = c->d[0];
+	*p++ = '.';
+	memcpy(p, c->d + 1, c->n - 1);
+	p += c->n - 1;
+	snprintf(p, sizeof(tmp) - (size_t)(p - tmp), "e%d", c->x);
+	return strtod(tmp, NULL);
+}
+
+static int cand_roundtrips(const struct cand *full, size_t p, double a, struct cand *out)
+{
+	cand_round(out, full, p, a);
+	return cand_value(out) == a;
+}
+
+/*
+ * Shortest digits that round-trip @a (finite, > 0), as Go's ryuFtoaShortest: the fewest
+ * digits inside the rounding interval, the nearest of them when there are two. Taking
+ * the nearest p-digit decimal for each p gives the same digits even for powers of two,
+ * whose interval is narrower below: checked against a shortest-repr reference for every
+ * power of two and its neighbours.
+ */
+static void shortest(struct cand *best, double a)
+{
+	struct cand full, c, g16;
+	char tmp[40];
+	size_t lo = 1, hi = MAX_DIGITS, guess;
+	snprintf(tmp, sizeof(tmp), "%.16e", a);
+	cand_parse(&full, tmp);
+	*best = full;
+
+	/* Guess from 16 digits with trailing zeros dropped: right for most short values. */
+	cand_round(&g16, &full, 16, a);
+	for (guess = g16.n; guess > 1 && g16.d[guess - 1] == '0'; guess--)
+		;
+	if (guess < MAX_DIGITS) {
+		if (cand_roundtrips(&full, guess, a, &c)) {
+			*best = c;
+			hi = guess;
+			if (guess == 1 || !cand_roundtrips(&full, guess - 1, a, &c))
+				lo = hi;
+			else {
+				*best = c;
+				hi = guess - 1;
+			}
+		} else {
+			lo = guess + 1;
+		}
+	}
+	/* Round-tripping is monotonic in the number of digits: bisect. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (cand_roundtrips(&full, mid, a, &c)) {
+			*best = c;
+			hi = mid;
+		} else {
+			lo = mid + 1;
+		}
+	}
+	if (hi == MAX_DIGITS)
+		cand_round(best, &full, MAX_DIGITS, a);
+}
+
+size_t promtext_format_double(char *buf, double v)
+{
+	struct cand c;
+	double a;
+	int neg;
+
+	/* [compat] client_golang's writeFloat: 0 (and -0, since -0 == 0) prints "0" */
+	if (v == 0) {
+		memcpy(buf, "0", 2);
+		return 1;
+	}
+	if (isnan(v)) {
+		memcpy(buf, "NaN", 4);
+		return 3;
+	}
+	if (isinf(v)) {
+		memcpy(buf, v > 0 ? "+Inf" : "-Inf", 5);
+		return 4;
+	}
+	neg = v < 0;
+	a = neg ? -v : v;
+	/*
+	 * Integers below 2^53: every other integer is another double, so the exact digits
+	 * without trailing zeros are the shortest; no printf, no strtod.
+	 */
+	if (a < 9007199254740992.0 && a == (double)(uint64_t)a) {
+		char dig[20];
+		size_t n = u64_digits(dig, (uint64_t)a), nd = n;
+		char *p = buf;
+
+		if (n <= 6) {
+			if (neg)
+				*p++ = '-';
+			memcpy(p, dig, n);
+			p[n] = '\0';
+			return (size_t)(p - buf) + n;
+		}
+		while (nd > 1 && dig[nd - 1] == '0')
+			nd--;
+		return layout(buf, neg, dig, nd, (int)n - 1);
+	}
+	shortest(&c, a);
+	while (c.n > 1 && c.d[c.n - 1] == '0')
+		c.n--;
+	return layout(buf, neg, c.d, c.n, c.x);
+}
+
+int promtext_add_double(struct strbuf *out, double v)
+{
+	int err = strbuf_grow(out, PROMTEXT_DOUBLE_MAX);
+
+	if (err)
+		return err;
+	out->len += promtext_format_double(out->buf + out->len, v);
+	return 0;
+}
+
+/*
+ * Length of the valid UTF-8 sequence at @s (at most @len bytes), or 0 when the first byte
+ * does not start one (Unicode table 3-7: no overlongs, no surrogates, <= U+10FFFF).
+ */
+static size_t utf8_seq_len(const unsigned char *s, size_t len)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t n;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	if (len < n || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/*
+ * Append @s escaped: `\` and newline always, `"` when @quote. A byte that does not start
+ * a valid UTF-8 sequence becomes U+FFFD, one per byte, as Go's range over a string
+ * decodes it.
+ */
+static int add_escaped(struct strbuf *out, const char *s, size_t len, int quote)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len, *run = p;
+	int err = 0;
+
+	while (p < end && !err) {
+		unsigned char c = *p;
+		const char *rep;
+		size_t n;
+
+		if (c >= 0x80) {
+			n = utf8_seq_len(p, (size_t)(end - p));
+			if (n) {
+				p += n;
+				continue;
+			}
+			rep = "\xef\xbf\xbd";
+		} else if (c == '\\') {
+			rep = "\\\\";
+		} else if (c == '\n') {
+			rep = "\\n";
+		} else if (c == '"' && quote) {
+			rep = "\\\"";
+		} else {
+			p++;
+			continue;
+		}
+		err = strbuf_add(out, run, (size_t)(p - run));
+		if (!err)
+			err = strbuf_addstr(out, rep);
+		run = ++p;
+	}
+	if (!err)
+		err = strbuf_add(out, run, (size_t)(end - run));
+	return err;
+}
+
+int promtext_add_label_value(struct strbuf *out, const char *s, size_t len)
+{
+	return add_escaped(out, s, len, 1);
+}
+
+void promtext_escape_label(char *out, size_t out_len, const char *s)
+{
+	struct strbuf sb = { 0 };
+	size_t n = 0;
+
+	if (!out_len)
+		return;
+	if (!promtext_add_label_value(&sb, s, strlen(s))) {
+		n = sb.len < out_len - 1 ? sb.len : out_len - 1;
+		/* Do not cut a multi-byte character in two. */
+		if (n < sb.len)
+			while (n > 0 && ((unsigned char)sb.buf[n] & 0xc0) == 0x80)
+				n--;
+		memcpy(out, sb.buf, n);
+	}
+	out[n] = '\0';
+	strbuf_release(&sb);
+}
+
+int promtext_begin_family(struct strbuf *out, const char *name, const char *help,
+			  const char *type)
+{
+	int err;
+
+	/* [compat] client_golang always writes HELP, with a space before an empty help. */
+	err = strbuf_addstr(out, "# HELP ");
+	if (!err)
+		err = strbuf_addstr(out, name);
+	if (!err)
+		err = strbuf_addch(out, ' ');
+	if (!err)
+		err = add_escaped(out, help ? help : "", help ? strlen(help) : 0, 0);
+	if (!err)
+		err = strbuf_addstr(out, "\n# TYPE ");
+	if (!err)
+		err = strbuf_addstr(out, name);
+	if (!err)
+		err = strbuf_addch(out, ' ');
+	if (!err)
+		err = strbuf_addstr(out, type);
+	if (!err)
+		err = strbuf_addch(out, '\n');
+	return err;
+}
+
+static int add_label(struct strbuf *out, int first, const char *name, const char *value)
+{
+	int err = 0;
+
+	if (!first)
+		err = strbuf_addch(out, ',');
+	if (!err)
+		err = strbuf_addstr(out, name);
+	if (!err)
+		err = strbuf_add(out, "=\"", 2);
+	if (!err)
+		err = promtext_add_label_value(out, value, strlen(value));
+	if (!err)
+		err = strbuf_addch(out, '"');
+	return err;
+}
+
+int promtext_add_sample(struct strbuf *out, const char *name, const char *suffix,
+			const char *const *label_names, const char *const *label_values,
+			size_t n_labels, const char *extra_name, const char *extra_value, double v)
+{
+	int err;
+
+	err = strbuf_addstr(out, name);
+	if (!err && suffix)
+		err = strbuf_addstr(out, suffix);
+	if (!err && (n_labels || extra_name)) {
+		err = strbuf_addch(out, '{');
+		for (size_t i = 0; i < n_labels && !err; i++)
+			err = add_label(out, i == 0, label_names[i], label_values[i]);
+		if (!err && extra_name)
+			err = add_label(out, n_labels == 0, extra_name, extra_value);
+		if (!err)
+			err = strbuf_addch(out, '}');
+	}
+	if (!err)
+		err = strbuf_addch(out, ' ');
+	if (!err)
+		err = promtext_add_double(out, v);
+	if (!err)
+		err = strbuf_addch(out, '\n');
+	return err;
+}
+
+static int name_valid(const char *name, int colon)
+{
+	const char *p = name;
+
+	if (!*p)
+		return 0;
+	for (; *p; p++) {
+		char c = *p;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+		    (colon && c == ':'))
+			continue;
+		if (p != name && c >= '0' && c <= '9')
+			continue;
+		return 0;
+	}
+	return 1;
+}
+
+int promtext_valid_metric_name(const char *name)
+{
+	return name_valid(name, 1);
+}
+
+int promtext_valid_label_name(const char *name)
+{
+	return name_valid(name, 0);
+}
+
+/* `le` strings of the previous series, reused while the bounds are the same. */
+struct le_cache {
+	size_t n, cap;
+	double *le;
+	char (*text)[PROMTEXT_DOUBLE_MAX];
+};
+
+static const char *le_cache_get(struct le_cache *lc, size_t i, double le)
+{
+	if (i < lc->n && memcmp(&lc->le[i], &le, sizeof(le)) == 0)
+		return lc->text[i];
+	if (i >= lc->cap) {
+		size_t cap = lc->cap ? lc->cap * 2 : 32;
+		double *l;
+		char (*t)[PROMTEXT_DOUBLE_MAX];
+
+		while (cap <= i)
+			cap *= 2;
+		l = realloc(lc->le, cap * sizeof(*l));
+		if (!l)
+			return NULL;
+		lc->le = l;
+		t = realloc(lc->text, cap * sizeof(*t));
+		if (!t)
+			return NULL;
+		lc->text = t;
+		lc->cap = cap;
+	}
+	lc->le[i] = le;
+	promtext_format_double(lc->text[i], le);
+	if (i >= lc->n)
+		lc->n = i + 1;
+	return lc->text[i];
+}
+
+static int render_histogram(struct strbuf *out, const struct family *f, const struct series *s,
+			    struct le_cache *lc)
+{
+	const char *const *names = (const char *const *)f->label_names;
+	const char *const *values = (const char *const *)s->label_values;
+	const struct family_hist *h = &s->hist;
+	int err = 0;
+
+	for (size_t i = 0; i < h->n_buckets && !err; i++) {
+		const char *le = le_cache_get(lc, i, h->le[i]);
+
+		if (!le)
+			return -ENOMEM;
+		err = promtext_add_sample(out, f->name, "_bucket", names, values, f->n_labels,
+					  "le", le, h->cumulative[i]);
+	}
+	/* [compat] the Go library adds +Inf itself, equal to the count */
+	if (!err)
+		err = promtext_add_sample(out, f->name, "_bucket", names, values, f->n_labels,
+					  "le", "+Inf", h->count);
+	if (!err)
+		err = promtext_add_sample(out, f->name, "_sum", names, values, f->n_labels, NULL,
+					  NULL, h->sum);
+	if (!err)
+		err = promtext_add_sample(out, f->name, "_count", names, values, f->n_labels,
+					  NULL, NULL, h->count);
+	return err;
+}
+
+int promtext_render(struct strbuf *out, const struct family_set *fs)
+{
+	struct le_cache lc = { 0 };
+	int err = 0;
+
+	for (size_t i = 0; i < fs->n && !err; i++) {
+		const struct family *f = &fs->fams[i];
+
+		/* [compat] the Go registry drops families without series */
+		if (!f->n_series)
+			continue;
+		lc.n = 0;
+		err = promtext_begin_family(out, f->name, f->help, family_type_name(f->type));
+		for (size_t j = 0; j < f->n_series && !err; j++) {
+			const struct series *s = &f->series[j];
+
+			if (f->type == FAMILY_HISTOGRAM)
+				err = render_histogram(out, f, s, &lc);
+			else
+				err = promtext_add_sample(out, f->name, NULL,
+							  (const char *const *)f->label_names,
+							  (const char *const *)s->label_values,
+							  f->n_labels, NULL, NULL, s->value);
+		}
+	}
+	free(lc.le);
+	free(lc.text);
+	return err;
+}
