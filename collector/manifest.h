@@ -47,7 +47,11 @@ struct manifest {
 
 /* Serialise @m to @path atomically (temp + fsync + rename), mode @mode. */
 int manifest_write(const struct manifest *m, const char *path, unsigned mode, struct diag *d);
-/* Serialise to a malloc'ed JSON string (free()). */
+/*
+ * Serialise to a malloc'ed JSON string ending in a newline (free()); the same @m always
+ * gives the same text. Every map must serve a metric of m->config (by name), at most one
+ * each; a metric without a map is written with "map": null.
+ */
 int manifest_dump(const struct manifest *m, char **out, struct diag *d);
 /*
  * Read @path into a new manifest (free with manifest_free()). An unknown schema, a
@@ -59,5 +63,8 @@ int manifest_parse(struct manifest **out, const char *json, size_t len, const ch
 /* The map that serves @metric, or NULL. Borrowed. */
 const struct manifest_map *manifest_find_map(const struct manifest *m, const char *metric);
 void manifest_free(struct manifest *m);
+
+/* SHA-256 of the file at @path as 64 lowercase hex digits into @out ("" on failure). */
+int manifest_sha256_file(const char *path, char out[65], struct diag *d);
 
 #endif

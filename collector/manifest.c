@@ -1,0 +1,1180 @@
+/*
+ * manifest: struct manifest <-> STATE_DIR/NAME.json (jansson), schema 1. The loader
+ * writes it after attach; the reader rebuilds from it the struct config the loader used,
+ * positions included, and trusts nothing else. Reading is strict: an unknown schema, bad
+ * JSON or a missing or mistyped field is an error naming the file and the field path
+ * ("metrics[2].labels[0].size"). Fields this reader does not know are ignored, so that
+ * additions that change no meaning need no new schema. Also: SHA-256 of the object file
+ * (FIPS 180-4; no crypto library is linked).
+ */
+#include "manifest.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "atomicfile.h"
+
+/* A manifest is a few KiB; anything far larger is not one. */
+#define MANIFEST_MAX_SIZE (64u << 20)
+
+static const char *const metric_kind_names[] = {
+	[METRIC_COUNTER] = "counter",
+	[METRIC_HISTOGRAM] = "histogram",
+};
+
+static const char *const cgroup_map_kind_names[] = {
+	[CGROUP_MAP_HASH] = "hash",
+	[CGROUP_MAP_CGRP_STORAGE] = "cgrp_storage",
+};
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static bool is_lower_hex(const char *s, size_t len)
+{
+	if (strlen(s) != len)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
+/*
+ * Writing. Every builder records the first problem in @w and returns NULL; jansson's
+ * setters accept NULL values (and fail), so a tree is built to the end and checked once.
+ */
+
+struct mwriter {
+	struct diag *d;
+	int err;
+};
+
+static json_t *w_fail(struct mwriter *w, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static json_t *w_fail(struct mwriter *w, int err, const char *fmt, ...)
+{
+	char *msg = NULL;
+	va_list ap;
+
+	if (w->err)
+		return NULL;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	w->err = diag_err(w->d, err, NULL, "%s", msg ? msg : "out of memory");
+	free(msg);
+	return NULL;
+}
+
+static json_t *w_oom(struct mwriter *w, json_t *v)
+{
+	if (!v)
+		w_fail(w, ENOMEM, "out of memory");
+	return v;
+}
+
+static void w_set(struct mwriter *w, json_t *obj, const char *key, json_t *v)
+{
+	if (!obj || !v) {
+		json_decref(v);
+		w_oom(w, NULL);
+		return;
+	}
+	if (json_object_set_new(obj, key, v) < 0)
+		w_oom(w, NULL);
+}
+
+static void w_append(struct mwriter *w, json_t *arr, json_t *v)
+{
+	if (!arr || !v) {
+		json_decref(v);
+		w_oom(w, NULL);
+		return;
+	}
+	if (json_array_append_new(arr, v) < 0)
+		w_oom(w, NULL);
+}
+
+/* A string the schema requires; @what names it for the loader's bug report. */
+static json_t *w_str(struct mwriter *w, const char *s, const char *what)
+{
+	if (!s)
+		return w_fail(w, EINVAL, "%s is not set", what);
+	return w_oom(w, json_string(s));
+}
+
+static json_t *w_str_or_null(struct mwriter *w, const char *s)
+{
+	return w_oom(w, s ? json_string(s) : json_null());
+}
+
+static json_t *w_int(struct mwriter *w, json_int_t v)
+{
+	return w_oom(w, json_integer(v));
+}
+
+static json_t *w_real(struct mwriter *w, double v, const char *what)
+{
+	if (!isfinite(v))
+		return w_fail(w, EINVAL, "%s: %g is not a finite number", what, v);
+	return w_oom(w, json_real(v));
+}
+
+static json_t *w_pos(struct mwriter *w, const struct pos *at)
+{
+	json_t *o = w_oom(w, json_object());
+
+	w_set(w, o, "line", w_int(w, at->line));
+	w_set(w, o, "col", w_int(w, at->col));
+	return o;
+}
+
+static json_t *w_strv(struct mwriter *w, char *const *v, size_t n, const char *what)
+{
+	json_t *a = w_oom(w, json_array());
+
+	for (size_t i = 0; i < n; i++)
+		w_append(w, a, w_str(w, v[i], what));
+	return a;
+}
+
+static json_t *w_decoder(struct mwriter *w, const struct config_decoder *dc)
+{
+	json_t *o = w_oom(w, json_object()), *sm = NULL;
+
+	w_set(w, o, "name", w_str(w, dc->name, "decoder name"));
+	w_set(w, o, "at", w_pos(w, &dc->at));
+	if (dc->has_static_map) {
+		/* Pairs, not an object: YAML key order and repeated keys must survive [compat]. */
+		sm = w_oom(w, json_array());
+		for (size_t i = 0; i < dc->n_static; i++) {
+			json_t *pair = w_oom(w, json_array());
+
+			w_append(w, pair, w_str(w, dc->static_map[i].key, "static_map key"));
+			w_append(w, pair, w_str(w, dc->static_map[i].value, "static_map value"));
+			w_append(w, sm, pair);
+		}
+	}
+	w_set(w, o, "static_map", sm ? sm : w_oom(w, json_null()));
+	w_set(w, o, "allow_unknown", w_oom(w, json_boolean(dc->allow_unknown)));
+	w_set(w, o, "regexps",
+	      dc->has_regexps ? w_strv(w, dc->regexps, dc->n_regexps, "decoder regexp")
+			      : w_oom(w, json_null()));
+	return o;
+}
+
+static json_t *w_label(struct mwriter *w, const struct config_label *l)
+{
+	json_t *o = w_oom(w, json_object()), *decs = w_oom(w, json_array());
+
+	w_set(w, o, "name", w_str(w, l->name, "label name"));
+	w_set(w, o, "at", w_pos(w, &l->at));
+	w_set(w, o, "size", w_int(w, l->size));
+	w_set(w, o, "padding", w_int(w, l->padding));
+	for (size_t i = 0; i < l->n_decoders; i++)
+		w_append(w, decs, w_decoder(w, &l->decoders[i]));
+	w_set(w, o, "decoders", decs);
+	return o;
+}
+
+static json_t *w_map(struct mwriter *w, const struct manifest_map *mm)
+{
+	json_t *o = w_oom(w, json_object());
+
+	w_set(w, o, "pin_path", w_str(w, mm->pin_path, "map pin_path"));
+	w_set(w, o, "type", w_int(w, mm->type));
+	w_set(w, o, "key_size", w_int(w, mm->key_size));
+	w_set(w, o, "value_size", w_int(w, mm->value_size));
+	w_set(w, o, "max_entries", w_int(w, mm->max_entries));
+	w_set(w, o, "id", w_int(w, mm->id));
+	return o;
+}
+
+static json_t *w_metric(struct mwriter *w, const struct manifest *m, const struct config_metric *cm)
+{
+	json_t *o = w_oom(w, json_object()), *labels = w_oom(w, json_array());
+	json_t *keys = w_oom(w, json_array());
+	const struct manifest_map *mm = cm->name ? manifest_find_map(m, cm->name) : NULL;
+	const char *bt = config_hist_kind_name(cm->bucket_type);
+
+	if ((unsigned)cm->kind >= ARRAY_SIZE(metric_kind_names))
+		w_fail(w, EINVAL, "metric \"%s\": unknown kind %d", cm->name, (int)cm->kind);
+	else
+		w_set(w, o, "kind", w_str(w, metric_kind_names[cm->kind], "metric kind"));
+	w_set(w, o, "name", w_str(w, cm->name, "metric name"));
+	w_set(w, o, "help", w_str_or_null(w, cm->help));
+	w_set(w, o, "at", w_pos(w, &cm->at));
+	w_set(w, o, "perf_event_array", w_oom(w, json_boolean(cm->perf_event_array)));
+	if (cm->flush_interval_ns > INT64_MAX)
+		w_fail(w, EINVAL, "metric \"%s\": flush_interval_ns is out of range", cm->name);
+	w_set(w, o, "flush_interval_ns", w_int(w, (json_int_t)cm->flush_interval_ns));
+	if (cm->bucket_type != HIST_NONE && !bt)
+		w_fail(w, EINVAL, "metric \"%s\": unknown bucket_type %d", cm->name,
+		       (int)cm->bucket_type);
+	w_set(w, o, "bucket_type", w_str_or_null(w, bt));
+	w_set(w, o, "bucket_multiplier", w_real(w, cm->bucket_multiplier, "bucket_multiplier"));
+	w_set(w, o, "bucket_min", w_int(w, cm->bucket_min));
+	w_set(w, o, "bucket_max", w_int(w, cm->bucket_max));
+	for (size_t i = 0; i < cm->n_bucket_keys; i++)
+		w_append(w, keys, w_real(w, cm->bucket_keys[i], "bucket_keys"));
+	w_set(w, o, "bucket_keys", keys);
+	for (size_t i = 0; i < cm->n_labels; i++)
+		w_append(w, labels, w_label(w, &cm->labels[i]));
+	w_set(w, o, "labels", labels);
+	w_set(w, o, "map", mm ? w_map(w, mm) : w_oom(w, json_null()));
+	return o;
+}
+
+static json_t *w_prog(struct mwriter *w, const struct manifest_prog *p)
+{
+	json_t *o = w_oom(w, json_object());
+
+	if (!is_lower_hex(p->tag, 16) && p->tag[0])
+		w_fail(w, EINVAL, "program \"%s\": tag \"%.17s\" is not 16 hex digits", p->name,
+		       p->tag);
+	w_set(w, o, "name", w_str(w, p->name, "program name"));
+	w_set(w, o, "section", w_str(w, p->section, "program section"));
+	w_set(w, o, "pin_path", w_str_or_null(w, p->pin_path));
+	w_set(w, o, "id", w_int(w, p->id));
+	w_set(w, o, "tag", w_str(w, p->tag, "program tag"));
+	w_set(w, o, "attached", w_oom(w, json_boolean(p->attached)));
+	w_set(w, o, "attach_error", w_str_or_null(w, p->attach_error));
+	return o;
+}
+
+static json_t *w_cgroup_id_map(struct mwriter *w, const struct config_cgroup_id_map *cg)
+{
+	json_t *o;
+
+	if (!cg->name)
+		return w_oom(w, json_null());
+	o = w_oom(w, json_object());
+	w_set(w, o, "name", w_str(w, cg->name, "cgroup_id_map name"));
+	w_set(w, o, "at", w_pos(w, &cg->at));
+	if ((unsigned)cg->type >= ARRAY_SIZE(cgroup_map_kind_names))
+		w_fail(w, EINVAL, "cgroup_id_map: unknown type %d", (int)cg->type);
+	else
+		w_set(w, o, "type", w_str(w, cgroup_map_kind_names[cg->type], "type"));
+	w_set(w, o, "regexps", w_strv(w, cg->regexps, cg->n_regexps, "cgroup_id_map regexp"));
+	return o;
+}
+
+static json_t *w_manifest(struct mwriter *w, const struct manifest *m)
+{
+	const struct config *c = m->config;
+	json_t *o = w_oom(w, json_object()), *obj = w_oom(w, json_object());
+	json_t *metrics = w_oom(w, json_array()), *kaddrs = w_oom(w, json_array());
+	json_t *progs = w_oom(w, json_array());
+
+	if (!is_lower_hex(m->sha256, 64))
+		w_fail(w, EINVAL, "object sha256 \"%.65s\" is not 64 hex digits", m->sha256);
+	/* Every map must appear under its metric: one map per metric, no map without one. */
+	for (size_t i = 0; i < m->n_maps; i++) {
+		const struct manifest_map *mm = &m->maps[i];
+		bool found = false;
+
+		if (!mm->metric || manifest_find_map(m, mm->metric) != mm) {
+			w_fail(w, EINVAL, "map \"%s\": no metric or a second map for it",
+			       mm->metric ? mm->metric : "(null)");
+			continue;
+		}
+		for (size_t j = 0; j < c->n_metrics && !found; j++)
+			found = c->metrics[j].name && !strcmp(c->metrics[j].name, mm->metric);
+		if (!found)
+			w_fail(w, EINVAL, "map \"%s\": no metric of that name in the config",
+			       mm->metric);
+	}
+	w_set(w, o, "schema", w_int(w, MANIFEST_SCHEMA));
+	w_set(w, o, "name", w_str(w, c->name, "config name"));
+	w_set(w, o, "config_path", w_str(w, c->path, "config path"));
+	w_set(w, obj, "path", w_str(w, m->object_path, "object path"));
+	w_set(w, obj, "sha256", w_str(w, m->sha256, "object sha256"));
+	w_set(w, o, "object", obj);
+	w_set(w, o, "loaded_at", w_int(w, m->loaded_at));
+	w_set(w, o, "loader_pid", w_int(w, m->loader_pid));
+	for (size_t i = 0; i < c->n_metrics; i++)
+		w_append(w, metrics, w_metric(w, m, &c->metrics[i]));
+	w_set(w, o, "metrics", metrics);
+	for (size_t i = 0; i < c->n_kaddrs; i++) {
+		json_t *k = w_oom(w, json_object());
+
+		w_set(w, k, "symbol", w_str(w, c->kaddrs[i].symbol, "kaddr symbol"));
+		w_set(w, k, "at", w_pos(w, &c->kaddrs[i].at));
+		w_append(w, kaddrs, k);
+	}
+	w_set(w, o, "kaddrs", kaddrs);
+	w_set(w, o, "cgroup_id_map", w_cgroup_id_map(w, &c->cgroup_id_map));
+	w_set(w, o, "tracing", w_oom(w, json_boolean(c->has_tracing)));
+	for (size_t i = 0; i < m->n_progs; i++)
+		w_append(w, progs, w_prog(w, &m->progs[i]));
+	w_set(w, o, "programs", progs);
+	if (w->err) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+int manifest_dump(const struct manifest *m, char **out, struct diag *d)
+{
+	struct mwriter w = { .d = d };
+	char *text = NULL, *nl = NULL;
+	json_t *root;
+
+	*out = NULL;
+	if (!m->config)
+		return diag_err(d, EINVAL, NULL, "manifest: no config");
+	root = w_manifest(&w, m);
+	if (root)
+		text = json_dumps(root, JSON_INDENT(2));
+	json_decref(root);
+	if (w.err) {
+		diag_prefix(d, "manifest for config \"%s\"", m->config->name);
+		return w.err;
+	}
+	if (!text || asprintf(&nl, "%s\n", text) < 0) {
+		free(text);
+		return diag_err(d, ENOMEM, NULL, "manifest for config \"%s\": out of memory",
+				m->config->name);
+	}
+	free(text);
+	*out = nl;
+	return 0;
+}
+
+int manifest_write(const struct manifest *m, const char *path, unsigned mode, struct diag *d)
+{
+	char *text = NULL;
+	int err;
+
+	err = manifest_dump(m, &text, d);
+	if (!err)
+		err = atomicfile_replace(AT_FDCWD, path, (mode_t)mode, text, strlen(text), d);
+	free(text);
+	return err;
+}
+
+/*
+ * Reading. @where is the path of the JSON value being read ("metrics[2].labels[0]");
+ * each getter names "where.key" in its message.
+ */
+
+struct mreader {
+	const char *path;	/* the manifest file, for messages */
+	const char *cfg_path;	/* config->path: the file positions refer to */
+	struct diag *d;
+};
+
+static int r_fail(struct mreader *r, const char *where, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int r_fail(struct mreader *r, const char *where, const char *key, const char *fmt, ...)
+{
+	struct pos at = { .file = r->path };
+	char *msg = NULL;
+	va_list ap;
+	int err;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	err = diag_err(r->d, EINVAL, &at, "%s%s%s: %s", where, *where && *key ? "." : "", key,
+		       msg ? msg : "out of memory");
+	free(msg);
+	return err;
+}
+
+static int r_oom(struct mreader *r)
+{
+	struct pos at = { .file = r->path };
+
+	return diag_err(r->d, ENOMEM, &at, "out of memory");
+}
+
+/* Element @i of array @where, as a path. Ownership: the caller's buffer. */
+static const char *r_elem(char *buf, size_t size, const char *where, const char *key, size_t i)
+{
+	if (snprintf(buf, size, "%s%s%s[%zu]", where, *where ? "." : "", key, i) >= (int)size)
+		buf[size - 1] = '\0';	/* a cut path in a message is still useful */
+	return buf;
+}
+
+static const char *const json_type_words[] = {
+	[JSON_OBJECT] = "an object", [JSON_ARRAY] = "an array", [JSON_STRING] = "a string",
+	[JSON_INTEGER] = "an integer", [JSON_REAL] = "a number", [JSON_TRUE] = "a boolean",
+	[JSON_FALSE] = "a boolean", [JSON_NULL] = "null",
+};
+
+/* The value at @key of type @want; with @nullable, JSON null gives *@out = NULL. */
+static int r_get(struct mreader *r, json_t *obj, const char *where, const char *key,
+		 json_type want, bool nullable, json_t **out)
+{
+	json_t *v = json_object_get(obj, key);
+	bool match;
+
+	*out = NULL;
+	if (!v)
+		return r_fail(r, where, key, "missing");
+	if (nullable && json_is_null(v))
+		return 0;
+	switch (want) {
+	case JSON_TRUE:
+	case JSON_FALSE:
+		match = json_is_boolean(v);
+		break;
+	case JSON_REAL:
+		match = json_is_number(v);
+		break;
+	default:
+		match = json_typeof(v) == want;
+	}
+	if (!match)
+		return r_fail(r, where, key, "expected %s%s", json_type_words[want],
+			      nullable ? " or null" : "");
+	*out = v;
+	return 0;
+}
+
+static int r_str(struct mreader *r, json_t *obj, const char *where, const char *key,
+		 bool nullable, char **out)
+{
+	json_t *v;
+	int err = r_get(r, obj, where, key, JSON_STRING, nullable, &v);
+
+	*out = NULL;
+	if (err || !v)
+		return err;
+	*out = strdup(json_string_value(v));
+	return *out ? 0 : r_oom(r);
+}
+
+static int r_int(struct mreader *r, json_t *obj, const char *where, const char *key,
+		 json_int_t min, json_int_t max, json_int_t *out)
+{
+	json_t *v;
+	int err = r_get(r, obj, where, key, JSON_INTEGER, false, &v);
+
+	if (err)
+		return err;
+	*out = json_integer_value(v);
+	if (*out < min || *out > max)
+		return r_fail(r, where, key, "%lld is out of range (%lld..%lld)", (long long)*out,
+			      (long long)min, (long long)max);
+	return 0;
+}
+
+static int r_u32(struct mreader *r, json_t *obj, const char *where, const char *key,
+		 uint32_t *out)
+{
+	json_int_t v = 0;
+	int err = r_int(r, obj, where, key, 0, UINT32_MAX, &v);
+
+	*out = (uint32_t)v;
+	return err;
+}
+
+static int r_bool(struct mreader *r, json_t *obj, const char *where, const char *key, bool *out)
+{
+	json_t *v;
+	int err = r_get(r, obj, where, key, JSON_TRUE, false, &v);
+
+	if (!err)
+		*out = json_is_true(v);
+	return err;
+}
+
+static int r_enum(struct mreader *r, json_t *obj, const char *where, const char *key,
+		  const char *const *names, size_t n, int *out)
+{
+	const char *s;
+	json_t *v;
+	int err = r_get(r, obj, where, key, JSON_STRING, false, &v);
+
+	if (err)
+		return err;
+	s = json_string_value(v);
+	for (size_t i = 0; i < n; i++) {
+		if (names[i] && !strcmp(names[i], s)) {
+			*out = (int)i;
+			return 0;
+		}
+	}
+	return r_fail(r, where, key, "unknown value \"%s\"", s);
+}
+
+static int r_pos(struct mreader *r, json_t *obj, const char *where, struct pos *at)
+{
+	char w[256];
+	json_int_t line = 0, col = 0;
+	json_t *v;
+	int err;
+
+	err = r_get(r, obj, where, "at", JSON_OBJECT, false, &v);
+	if (err)
+		return err;
+	snprintf(w, sizeof(w), "%s%sat", where, *where ? "." : "");
+	err = r_int(r, v, w, "line", 0, UINT32_MAX, &line);
+	if (!err)
+		err = r_int(r, v, w, "col", 0, UINT32_MAX, &col);
+	*at = (struct pos){ .file = r->cfg_path, .line = (unsigned)line, .col = (unsigned)col };
+	return err;
+}
+
+/* calloc() that treats @n == 0 as success with NULL. */
+static int r_alloc(struct mreader *r, void **out, size_t n, size_t size)
+{
+	*out = NULL;
+	if (!n)
+		return 0;
+	*out = calloc(n, size);
+	return *out ? 0 : r_oom(r);
+}
+
+/* An array of strings into a new char *[] (*@n set as it fills, for the caller's free). */
+static int r_strv(struct mreader *r, json_t *a, const char *where, const char *key,
+		  char ***out, size_t *n)
+{
+	size_t len = json_array_size(a);
+	char w[256];
+	int err;
+
+	*n = 0;
+	err = r_alloc(r, (void **)out, len, sizeof(**out));
+	for (size_t i = 0; i < len && !err; i++) {
+		json_t *v = json_array_get(a, i);
+
+		if (!json_is_string(v))
+			return r_fail(r, r_elem(w, sizeof(w), where, key, i), "",
+				      "expected a string");
+		(*out)[i] = strdup(json_string_value(v));
+		if (!(*out)[i])
+			return r_oom(r);
+		*n = i + 1;
+	}
+	return err;
+}
+
+static int r_decoder(struct mreader *r, json_t *o, const char *where, struct config_decoder *dc)
+{
+	json_t *sm, *re;
+	char w[256];
+	int err;
+
+	err = r_str(r, o, where, "name", false, &dc->name);
+	if (!err)
+		err = r_pos(r, o, where, &dc->at);
+	if (!err)
+		err = r_get(r, o, where, "static_map", JSON_ARRAY, true, &sm);
+	if (!err && sm) {
+		size_t len = json_array_size(sm);
+
+		dc->has_static_map = true;
+		err = r_alloc(r, (void **)&dc->static_map, len, sizeof(*dc->static_map));
+		for (size_t i = 0; i < len && !err; i++) {
+			json_t *pair = json_array_get(sm, i), *k = json_array_get(pair, 0),
+			       *v = json_array_get(pair, 1);
+			struct config_static_entry *e = &dc->static_map[i];
+
+			if (json_array_size(pair) != 2 || !json_is_string(k) || !json_is_string(v))
+				return r_fail(r, r_elem(w, sizeof(w), where, "static_map", i), "",
+					      "expected a [key, value] pair of strings");
+			dc->n_static = i + 1;
+			e->key = strdup(json_string_value(k));
+			e->value = strdup(json_string_value(v));
+			if (!e->key || !e->value)
+				err = r_oom(r);
+		}
+	}
+	if (!err)
+		err = r_bool(r, o, where, "allow_unknown", &dc->allow_unknown);
+	if (!err)
+		err = r_get(r, o, where, "regexps", JSON_ARRAY, true, &re);
+	if (!err && re) {
+		dc->has_regexps = true;
+		err = r_strv(r, re, where, "regexps", &dc->regexps, &dc->n_regexps);
+	}
+	return err;
+}
+
+static int r_label(struct mreader *r, json_t *o, const char *where, struct config_label *l)
+{
+	json_t *decs;
+	char w[256];
+	int err;
+
+	err = r_str(r, o, where, "name", false, &l->name);
+	if (!err)
+		err = r_pos(r, o, where, &l->at);
+	if (!err)
+		err = r_u32(r, o, where, "size", &l->size);
+	if (!err)
+		err = r_u32(r, o, where, "padding", &l->padding);
+	if (!err)
+		err = r_get(r, o, where, "decoders", JSON_ARRAY, false, &decs);
+	if (!err) {
+		err = r_alloc(r, (void **)&l->decoders, json_array_size(decs),
+			      sizeof(*l->decoders));
+		if (!err)
+			l->n_decoders = json_array_size(decs);
+	}
+	for (size_t i = 0; i < l->n_decoders && !err; i++) {
+		json_t *dj = json_array_get(decs, i);
+
+		r_elem(w, sizeof(w), where, "decoders", i);
+		if (!json_is_object(dj))
+			return r_fail(r, w, "", "expected an object");
+		err = r_decoder(r, dj, w, &l->decoders[i]);
+	}
+	return err;
+}
+
+static int r_map(struct mreader *r, json_t *o, const char *where, const char *metric,
+		 struct manifest_map *mm)
+{
+	char w[256];
+	int err;
+
+	snprintf(w, sizeof(w), "%s.map", where);
+	mm->metric = strdup(metric);
+	if (!mm->metric)
+		return r_oom(r);
+	err = r_str(r, o, w, "pin_path", false, &mm->pin_path);
+	if (!err)
+		err = r_u32(r, o, w, "type", &mm->type);
+	if (!err)
+		err = r_u32(r, o, w, "key_size", &mm->key_size);
+	if (!err)
+		err = r_u32(r, o, w, "value_size", &mm->value_size);
+	if (!err)
+		err = r_u32(r, o, w, "max_entries", &mm->max_entries);
+	if (!err)
+		err = r_u32(r, o, w, "id", &mm->id);
+	return err;
+}
+
+static int r_hist_kind(struct mreader *r, json_t *o, const char *where, enum hist_kind *out)
+{
+	const char *s;
+	json_t *v;
+	int err;
+
+	*out = HIST_NONE;
+	err = r_get(r, o, where, "bucket_type", JSON_STRING, true, &v);
+	if (err || !v)
+		return err;
+	s = json_string_value(v);
+	for (enum hist_kind k = HIST_EXP2; k <= HIST_FIXED; k++) {
+		const char *name = config_hist_kind_name(k);
+
+		if (name && !strcmp(name, s)) {
+			*out = k;
+			return 0;
+		}
+	}
+	return r_fail(r, where, "bucket_type", "unknown value \"%s\"", s);
+}
+
+/* One metric; its map, if any, goes to *@mm (set when one was read). */
+static int r_metric(struct mreader *r, json_t *o, const char *where, struct config_metric *cm,
+		    struct manifest_map *mm, bool *has_map)
+{
+	json_int_t v = 0;
+	json_t *a, *mj;
+	char w[256];
+	int err, kind = 0;
+
+	*has_map = false;
+	err = r_enum(r, o, where, "kind", metric_kind_names, ARRAY_SIZE(metric_kind_names), &kind);
+	cm->kind = (enum metric_kind)kind;
+	if (!err)
+		err = r_str(r, o, where, "name", false, &cm->name);
+	if (!err)
+		err = r_str(r, o, where, "help", true, &cm->help);
+	if (!err)
+		err = r_pos(r, o, where, &cm->at);
+	if (!err)
+		err = r_bool(r, o, where, "perf_event_array", &cm->perf_event_array);
+	if (!err)
+		err = r_int(r, o, where, "flush_interval_ns", 0, INT64_MAX, &v);
+	cm->flush_interval_ns = (uint64_t)v;
+	if (!err)
+		err = r_hist_kind(r, o, where, &cm->bucket_type);
+	if (!err)
+		err = r_get(r, o, where, "bucket_multiplier", JSON_REAL, false, &a);
+	if (!err)
+		cm->bucket_multiplier = json_number_value(a);
+	if (!err)
+		err = r_int(r, o, where, "bucket_min", INT64_MIN, INT64_MAX, &v);
+	cm->bucket_min = v;
+	if (!err)
+		err = r_int(r, o, where, "bucket_max", INT64_MIN, INT64_MAX, &v);
+	cm->bucket_max = v;
+	if (!err)
+		err = r_get(r, o, where, "bucket_keys", JSON_ARRAY, false, &a);
+	if (!err)
+		err = r_alloc(r, (void **)&cm->bucket_keys, json_array_size(a),
+			      sizeof(*cm->bucket_keys));
+	for (size_t i = 0; !err && i < json_array_size(a); i++) {
+		json_t *k = json_array_get(a, i);
+
+		if (!json_is_number(k))
+			return r_fail(r, r_elem(w, sizeof(w), where, "bucket_keys", i), "",
+				      "expected a number");
+		cm->bucket_keys[i] = json_number_value(k);
+		cm->n_bucket_keys = i + 1;
+	}
+	if (!err)
+		err = r_get(r, o, where, "labels", JSON_ARRAY, false, &a);
+	if (!err) {
+		err = r_alloc(r, (void **)&cm->labels, json_array_size(a), sizeof(*cm->labels));
+		if (!err)
+			cm->n_labels = json_array_size(a);
+	}
+	for (size_t i = 0; i < cm->n_labels && !err; i++) {
+		json_t *lj = json_array_get(a, i);
+
+		r_elem(w, sizeof(w), where, "labels", i);
+		if (!json_is_object(lj))
+			return r_fail(r, w, "", "expected an object");
+		err = r_label(r, lj, w, &cm->labels[i]);
+	}
+	if (!err)
+		err = r_get(r, o, where, "map", JSON_OBJECT, true, &mj);
+	if (!err && mj) {
+		*has_map = true;
+		err = r_map(r, mj, where, cm->name, mm);
+	}
+	return err;
+}
+
+static int r_cgroup_id_map(struct mreader *r, json_t *root, struct config_cgroup_id_map *cg)
+{
+	const char *where = "cgroup_id_map";
+	json_t *o, *re;
+	int err, type = 0;
+
+	err = r_get(r, root, "", "cgroup_id_map", JSON_OBJECT, true, &o);
+	if (err || !o)
+		return err;
+	err = r_str(r, o, where, "name", false, &cg->name);
+	if (!err)
+		err = r_pos(r, o, where, &cg->at);
+	if (!err)
+		err = r_enum(r, o, where, "type", cgroup_map_kind_names,
+			     ARRAY_SIZE(cgroup_map_kind_names), &type);
+	cg->type = (enum cgroup_map_kind)type;
+	if (!err)
+		err = r_get(r, o, where, "regexps", JSON_ARRAY, false, &re);
+	if (!err)
+		err = r_strv(r, re, where, "regexps", &cg->regexps, &cg->n_regexps);
+	return err;
+}
+
+static int r_prog(struct mreader *r, json_t *o, const char *where, struct manifest_prog *p)
+{
+	char *tag = NULL;
+	int err;
+
+	err = r_str(r, o, where, "name", false, &p->name);
+	if (!err)
+		err = r_str(r, o, where, "section", false, &p->section);
+	if (!err)
+		err = r_str(r, o, where, "pin_path", true, &p->pin_path);
+	if (!err)
+		err = r_u32(r, o, where, "id", &p->id);
+	if (!err)
+		err = r_str(r, o, where, "tag", false, &tag);
+	if (!err && tag[0] && !is_lower_hex(tag, 16))
+		err = r_fail(r, where, "tag", "expected 16 lowercase hex digits or \"\"");
+	if (!err)
+		memcpy(p->tag, tag, strlen(tag) + 1);
+	free(tag);
+	if (!err)
+		err = r_bool(r, o, where, "attached", &p->attached);
+	if (!err)
+		err = r_str(r, o, where, "attach_error", true, &p->attach_error);
+	return err;
+}
+
+static int r_schema(struct mreader *r, json_t *root, struct manifest *m)
+{
+	json_t *v = json_object_get(root, "schema");
+	json_int_t s;
+
+	if (!v)
+		return r_fail(r, "", "schema", "missing (is this an ebpfexp manifest?)");
+	if (!json_is_integer(v))
+		return r_fail(r, "", "schema", "expected an integer");
+	s = json_integer_value(v);
+	if (s > MANIFEST_SCHEMA)
+		return r_fail(r, "", "", "schema %lld is not supported (this reader knows %d; "
+			      "upgrade ebpfexp-read)", (long long)s, MANIFEST_SCHEMA);
+	if (s != MANIFEST_SCHEMA)
+		return r_fail(r, "", "", "schema %lld is not supported (this reader knows %d)",
+			      (long long)s, MANIFEST_SCHEMA);
+	m->schema = (int)s;
+	return 0;
+}
+
+static int r_manifest(struct mreader *r, json_t *root, struct manifest *m)
+{
+	struct config *c;
+	json_t *obj, *a;
+	json_int_t v = 0;
+	char *sha = NULL;
+	char w[256];
+	int err;
+
+	if (!json_is_object(root))
+		return r_fail(r, "", "", "expected a JSON object at the top level");
+	err = r_schema(r, root, m);
+	if (err)
+		return err;
+	c = m->config = calloc(1, sizeof(*c));
+	if (!c)
+		return r_oom(r);
+	err = r_str(r, root, "", "name", false, &c->name);
+	if (!err)
+		err = r_str(r, root, "", "config_path", false, &c->path);
+	r->cfg_path = c->path;
+	if (!err)
+		err = r_get(r, root, "", "object", JSON_OBJECT, false, &obj);
+	if (!err)
+		err = r_str(r, obj, "object", "path", false, &m->object_path);
+	if (!err)
+		err = r_str(r, obj, "object", "sha256", false, &sha);
+	if (!err && !is_lower_hex(sha, 64))
+		err = r_fail(r, "object", "sha256", "expected 64 lowercase hex digits");
+	if (!err)
+		memcpy(m->sha256, sha, sizeof(m->sha256));
+	free(sha);
+	if (!err)
+		err = r_int(r, root, "", "loaded_at", INT64_MIN, INT64_MAX, &v);
+	m->loaded_at = v;
+	if (!err)
+		err = r_u32(r, root, "", "loader_pid", &m->loader_pid);
+	if (!err)
+		err = r_get(r, root, "", "metrics", JSON_ARRAY, false, &a);
+	if (!err) {
+		size_t n = json_array_size(a);
+
+		err = r_alloc(r, (void **)&c->metrics, n, sizeof(*c->metrics));
+		if (!err)
+			err = r_alloc(r, (void **)&m->maps, n, sizeof(*m->maps));
+		if (!err)
+			c->n_metrics = n;
+	}
+	for (size_t i = 0; i < c->n_metrics && !err; i++) {
+		json_t *mj = json_array_get(a, i);
+		bool has_map = false;
+
+		r_elem(w, sizeof(w), "", "metrics", i);
+		if (!json_is_object(mj))
+			return r_fail(r, w, "", "expected an object");
+		err = r_metric(r, mj, w, &c->metrics[i], &m->maps[m->n_maps], &has_map);
+		if (has_map)
+			m->n_maps++;
+	}
+	if (!err)
+		err = r_get(r, root, "", "kaddrs", JSON_ARRAY, false, &a);
+	if (!err)
+		err = r_alloc(r, (void **)&c->kaddrs, json_array_size(a), sizeof(*c->kaddrs));
+	for (size_t i = 0; !err && i < json_array_size(a); i++) {
+		json_t *kj = json_array_get(a, i);
+
+		r_elem(w, sizeof(w), "", "kaddrs", i);
+		if (!json_is_object(kj))
+			return r_fail(r, w, "", "expected an object");
+		c->n_kaddrs = i + 1;
+		err = r_str(r, kj, w, "symbol", false, &c->kaddrs[i].symbol);
+		if (!err)
+			err = r_pos(r, kj, w, &c->kaddrs[i].at);
+	}
+	if (!err)
+		err = r_cgroup_id_map(r, root, &c->cgroup_id_map);
+	if (!err)
+		err = r_bool(r, root, "", "tracing", &c->has_tracing);
+	if (!err)
+		err = r_get(r, root, "", "programs", JSON_ARRAY, false, &a);
+	if (!err) {
+		err = r_alloc(r, (void **)&m->progs, json_array_size(a), sizeof(*m->progs));
+		if (!err)
+			m->n_progs = json_array_size(a);
+	}
+	for (size_t i = 0; i < m->n_progs && !err; i++) {
+		json_t *pj = json_array_get(a, i);
+
+		r_elem(w, sizeof(w), "", "programs", i);
+		if (!json_is_object(pj))
+			return r_fail(r, w, "", "expected an object");
+		err = r_prog(r, pj, w, &m->progs[i]);
+	}
+	return err;
+}
+
+int manifest_parse(struct manifest **out, const char *json, size_t len, const char *path,
+		   struct diag *d)
+{
+	struct mreader r = { .path = path, .d = d };
+	struct manifest *m;
+	json_error_t jerr;
+	json_t *root;
+	int err;
+
+	*out = NULL;
+	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		struct pos at = { .file = path };
+
+		if (jerr.line > 0) {
+			at.line = (unsigned)jerr.line;
+			at.col = jerr.column > 0 ? (unsigned)jerr.column : 0;
+		}
+		return diag_err(d, EINVAL, &at, "invalid JSON: %s (restart ebpfexp-load to "
+				"rewrite the manifest)", jerr.text);
+	}
+	m = calloc(1, sizeof(*m));
+	if (!m) {
+		json_decref(root);
+		return r_oom(&r);
+	}
+	err = r_manifest(&r, root, m);
+	json_decref(root);
+	if (err) {
+		manifest_free(m);
+		return err;
+	}
+	*out = m;
+	return 0;
+}
+
+int manifest_read(struct manifest **out, const char *path, struct diag *d)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	struct stat st;
+	int fd, err = 0;
+
+	*out = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		err = -errno;
+		return diag_err(d, err, NULL, "open %s: %s", path, strerror(-err));
+	}
+	if (fstat(fd, &st) < 0) {
+		err = -errno;
+		diag_err(d, err, NULL, "stat %s: %s", path, strerror(-err));
+	} else if (!S_ISREG(st.st_mode)) {
+		err = diag_err(d, EINVAL, NULL, "%s: not a regular file", path);
+	} else if ((uint64_t)st.st_size > MANIFEST_MAX_SIZE) {
+		err = diag_err(d, EFBIG, NULL, "%s: %lld bytes is too large for a manifest", path,
+			       (long long)st.st_size);
+	} else if (!(buf = malloc((size_t)st.st_size + 1))) {
+		err = diag_err(d, ENOMEM, NULL, "%s: out of memory", path);
+	}
+	/* Read to the end of what we allocated for; the writer replaces, never appends. */
+	while (!err && len < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + len, (size_t)st.st_size - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = -errno;
+			diag_err(d, err, NULL, "read %s: %s", path, strerror(-err));
+		} else if (n == 0) {
+			break;
+		}
+		len += n > 0 ? (size_t)n : 0;
+	}
+	close(fd);
+	if (!err)
+		err = manifest_parse(out, buf, len, path, d);
+	free(buf);
+	return err;
+}
+
+const struct manifest_map *manifest_find_map(const struct manifest *m, const char *metric)
+{
+	for (size_t i = 0; i < m->n_maps; i++)
+		if (m->maps[i].metric && !strcmp(m->maps[i].metric, metric))
+			return &m->maps[i];
+	return NULL;
+}
+
+void manifest_free(struct manifest *m)
+{
+	if (!m)
+		return;
+	config_free(m->config);
+	free(m->object_path);
+	for (size_t i = 0; i < m->n_maps; i++) {
+		free(m->maps[i].metric);
+		free(m->maps[i].pin_path);
+	}
+	free(m->maps);
+	for (size_t i = 0; i < m->n_progs; i++) {
+		free(m->progs[i].name);
+		free(m->progs[i].section);
+		free(m->progs[i].pin_path);
+		free(m->progs[i].attach_error);
+	}
+	free(m->progs);
+	free(m);
+}
+
+/* SHA-256, FIPS 180-4 §6.2. */
+
+struct sha256 {
+	uint32_t h[8];
+	uint64_t n_bytes;
+	uint8_t block[64];
+	size_t used;
+};
+
+static const uint32_t sha256_k[64] = {
+	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
+	0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
+	0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
+	0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
+	0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+	0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+	0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
+	0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+	0xc67178f2,
+};
+
+static uint32_t ror32(uint32_t x, unsigned n)
+{
+	return (x >> n) | (x << (32 - n));
+}
+
+static void sha256_init(struct sha256 *s)
+{
+	static const uint32_t h0[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+					0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
+
+	memcpy(s->h, h0, sizeof(h0));
+	s->n_bytes = 0;
+	s->used = 0;
+}
+
+static void sha256_block(struct sha256 *s, const uint8_t *p)
+{
+	uint32_t w[64], a, b, c, d, e, f, g, h;
+
+	for (int i = 0; i < 16; i++)
+		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+	for (int i = 16; i < 64; i++) {
+		uint32_t s0 = ror32(w[i - 15], 7) ^ ror32(w[i - 15], 18) ^ (w[i - 15] >> 3);
+		uint32_t s1 = ror32(w[i - 2], 17) ^ ror32(w[i - 2], 19) ^ (w[i - 2] >> 10);
+
+		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+	}
+	a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3];
+	e = s->h[4], f = s->h[5], g = s->h[6], h = s->h[7];
+	for (int i = 0; i < 64; i++) {
+		uint32_t t1 = h + (ror32(e, 6) ^ ror32(e, 11) ^ ror32(e, 25)) +
+			      ((e & f) ^ (~e & g)) + sha256_k[i] + w[i];
+		uint32_t t2 = (ror32(a, 2) ^ ror32(a, 13) ^ ror32(a, 22)) +
+			      ((a & b) ^ (a & c) ^ (b & c));
+
+		h = g, g = f, f = e, e = d + t1;
+		d = c, c = b, b = a, a = t1 + t2;
+	}
+	s->h[0] += a, s->h[1] += b, s->h[2] += c, s->h[3] += d;
+	s->h[4] += e, s->h[5] += f, s->h[6] += g, s->h[7] += h;
+}
+
+static void sha256_update(struct sha256 *s, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	s->n_bytes += len;
+	while (len) {
+		size_t n = 64 - s->used < len ? 64 - s->used : len;
+
+		if (!s->used && len >= 64) {
+			sha256_block(s, p);
+			n = 64;
+		} else {
+			memcpy(s->block + s->used, p, n);
+			s->used += n;
+			if (s->used == 64) {
+				sha256_block(s, s->block);
+				s->used = 0;
+			}
+		}
+		p += n;
+		len -= n;
+	}
+}
+
+static void sha256_final(struct sha256 *s, char out[65])
+{
+	static const char hex[] = "0123456789abcdef";
+	uint64_t bits = s->n_bytes * 8;
+
+	s->block[s->used++] = 0x80;
+	if (s->used > 56) {
+		memset(s->block + s->used, 0, 64 - s->used);
+		sha256_block(s, s->block);
+		s->used = 0;
+	}
+	memset(s->block + s->used, 0, 56 - s->used);
+	for (int i = 0; i < 8; i++)
+		s->block[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
+	sha256_block(s, s->block);
+	for (int i = 0; i < 32; i++) {
+		uint8_t byte = (uint8_t)(s->h[i / 4] >> (24 - 8 * (i % 4)));
+
+		out[2 * i] = hex[byte >> 4];
+		out[2 * i + 1] = hex[byte & 15];
+	}
+	out[64] = '\0';
+}
+
+int manifest_sha256_file(const char *path, char out[65], struct diag *d)
+{
+	uint8_t buf[16384];
+	struct sha256 s;
+	int fd, err = 0;
+
+	out[0] = '\0';
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		err = -errno;
+		return diag_err(d, err, NULL, "open %s: %s", path, strerror(-err));
+	}
+	sha256_init(&s);
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = -errno;
+			diag_err(d, err, NULL, "read %s: %s", path, strerror(-err));
+			break;
+		}
+		if (!n)
+			break;
+		sha256_update(&s, buf, (size_t)n);
+	}
+	close(fd);
+	if (!err)
+		sha256_final(&s, out);
+	return err;
+}
