@@ -2,14 +2,18 @@
 #include "log.h"
 
 #include <bpf/libbpf.h>
+
+#include "strbuf.h"
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 static const char *log_prog = "ebpfexp";
 static enum log_level log_level = LOG_INFO;
 static bool log_timestamps;
+static struct strbuf *log_capture;
 
 void log_setup(const char *prog, enum log_level level, bool timestamps)
 {
@@ -75,6 +79,17 @@ static int log_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap
 	enum log_level ours = level == LIBBPF_WARN ? LOG_WARN :
 			      level == LIBBPF_INFO ? LOG_DEBUG : LOG_DEBUG;
 
+	if (log_capture && level <= LIBBPF_WARN) {
+		va_list copy;
+		char *msg = NULL;
+
+		va_copy(copy, ap);
+		if (vasprintf(&msg, fmt, copy) >= 0) {
+			strbuf_addstr(log_capture, msg);
+			free(msg);
+		}
+		va_end(copy);
+	}
 	/* libbpf's info level is chatty (every map it creates): show it with --debug only. */
 	if (level == LIBBPF_DEBUG && !log_enabled(LOG_DEBUG))
 		return 0;
@@ -82,6 +97,11 @@ static int log_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap
 		return 0;
 	log_vprint(ours, "libbpf", fmt, ap);
 	return 0;
+}
+
+void log_capture_libbpf(struct strbuf *sb)
+{
+	log_capture = sb;
 }
 
 void log_hook_libbpf(void)

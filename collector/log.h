@@ -13,6 +13,12 @@ void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(p
 #define log_debug(...) log_debug_at(__FILE__, __LINE__, __VA_ARGS__)
 void log_debug_at(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/*
+ * While @sb is set, libbpf's warnings are also appended to it (so that a failing load can
+ * quote libbpf's and the verifier's reason); NULL stops capturing.
+ */
+struct strbuf;
+void log_capture_libbpf(struct strbuf *sb);
 /* Route libbpf's messages through log at our levels (process-wide, by libbpf's design). */
 void log_hook_libbpf(void);
 
