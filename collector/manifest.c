@@ -389,8 +389,8 @@ static int r_fail(struct mreader *r, const char *where, const char *key, const c
 	if (vasprintf(&msg, fmt, ap) < 0)
 		msg = NULL;
 	va_end(ap);
-	err = diag_err(r->d, EINVAL, &at, "%s%s%s: %s", where, *where && *key ? "." : "", key,
-		       msg ? msg : "out of memory");
+	err = diag_err(r->d, EINVAL, &at, "%s%s%s%s%s", where, *where && *key ? "." : "", key,
+		       *where || *key ? ": " : "", msg ? msg : "out of memory");
 	free(msg);
 	return err;
 }
