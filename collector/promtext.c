@@ -146,9 +146,27 @@ static void cand_round(struct cand *out, const struct cand *full, size_t p, doub
 	cand_parse(out, tmp);
 }
 
+static const double pow10_exact[] = {
+	1e0,  1e1,  1e2,  1e3,	1e4,  1e5,  1e6,  1e7,	1e8,  1e9,  1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+/*
+ * The double nearest to @c, as strtod() would give it. When the digits fit in 53 bits and
+ * the power of ten is exact (10^22 is the last), one correctly rounded multiplication or
+ * division gives that double (Clinger's fast path); else parse.
+ */
 static double cand_value(const struct cand *c)
 {
 	char tmp[40], *p = tmp;
+	uint64_t d = 0;
+	int k = c->x - (int)c->n + 1;
+
+	if (c->n <= 15 && k >= -22 && k <= 22) {
+		for (size_t i = 0; i < c->n; i++)
+			d = d * 10 + (uint64_t)(c->d[i] - '0');
+		return k < 0 ? (double)d / pow10_exact[-k] : (double)d * pow10_exact[k];
+	}
 
 	*p++ = c->d[0];
 	*p++ = '.';
