@@ -111,10 +111,8 @@ static struct pos node_pos(const struct parser *p, const yaml_node_t *n)
 	return at;
 }
 
-static void vreport(struct parser *p, bool warn, const yaml_node_t *n, const char *fmt,
-		    va_list ap)
+static void vreport(struct parser *p, bool warn, struct pos at, const char *fmt, va_list ap)
 {
-	struct pos at = node_pos(p, n);
 	struct parser_msg *m;
 	char *body = NULL, *text = NULL;
 
@@ -159,7 +157,8 @@ static int msg_cmp(const void *a, const void *b)
 /* Hand the messages to @p->d, sorted by position (and, at one position, as found). */
 static void flush_msgs(struct parser *p)
 {
-	qsort(p->msgs, p->n_msgs, sizeof(*p->msgs), msg_cmp);
+	if (p->n_msgs)
+		qsort(p->msgs, p->n_msgs, sizeof(*p->msgs), msg_cmp);
 	for (size_t i = 0; i < p->n_msgs; i++) {
 		struct parser_msg *m = &p->msgs[i];
 		struct pos at = { .file = p->c->path, .line = m->line, .col = m->col };
@@ -181,7 +180,17 @@ __attribute__((format(printf, 3, 4))) static void perr(struct parser *p, const y
 	va_list ap;
 
 	va_start(ap, fmt);
-	vreport(p, false, n, fmt, ap);
+	vreport(p, false, node_pos(p, n), fmt, ap);
+	va_end(ap);
+}
+
+__attribute__((format(printf, 3, 4))) static void perr_at(struct parser *p, struct pos at,
+							const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(p, false, at, fmt, ap);
 	va_end(ap);
 }
 
@@ -191,7 +200,7 @@ __attribute__((format(printf, 3, 4))) static void pwarn(struct parser *p, const 
 	va_list ap;
 
 	va_start(ap, fmt);
-	vreport(p, true, n, fmt, ap);
+	vreport(p, true, node_pos(p, n), fmt, ap);
 	va_end(ap);
 }
 
@@ -545,8 +554,13 @@ static bool get_uint32(struct parser *p, const yaml_node_t *n, const char *field
 {
 	int64_t v;
 
-	if (!parse_int(n, &v) || v < min || v > CONFIG_LABEL_SIZE_MAX) {
+	if (!parse_int(n, &v) || v < min) {
 		expected(p, n, field, what);
+		return false;
+	}
+	if (v > CONFIG_LABEL_SIZE_MAX) {
+		perr(p, n, "%s: %lld is more than %d bytes", field, (long long)v,
+		     CONFIG_LABEL_SIZE_MAX);
 		return false;
 	}
 	*out = (uint32_t)v;
@@ -642,8 +656,40 @@ static bool parse_go_duration(const char *s, uint64_t *out)
 
 /* ---- decoders and labels ---- */
 
+static int static_idx_cmp(const void *a, const void *b, void *arg)
+{
+	const struct config_static_entry *e = arg;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int c = strcmp(e[x].key, e[y].key);
+
+	return c ? c : (x > y) - (x < y);
+}
+
+/* Duplicate keys, found by sorting: a static_map may be large (syscall names, say). */
+static void static_map_dups(struct parser *p, const struct config_decoder *dec,
+			    yaml_node_t *const *key_nodes)
+{
+	size_t *idx = xcalloc(p, dec->n_static, sizeof(*idx));
+
+	if (!idx)
+		return;
+	for (size_t i = 0; i < dec->n_static; i++)
+		idx[i] = i;
+	qsort_r(idx, dec->n_static, sizeof(*idx), static_idx_cmp, dec->static_map);
+	for (size_t i = 1; i < dec->n_static; i++) {
+		if (strcmp(dec->static_map[idx[i - 1]].key, dec->static_map[idx[i]].key))
+			continue;
+		perr(p, key_nodes[idx[i]], "static_map: duplicate key \"%s\" (first at %u:%u)",
+		     dec->static_map[idx[i]].key,
+		     (unsigned)key_nodes[idx[i - 1]]->start_mark.line + 1,
+		     (unsigned)key_nodes[idx[i - 1]]->start_mark.column + 1);
+	}
+	free(idx);
+}
+
 static void parse_static_map(struct parser *p, const yaml_node_t *n, struct config_decoder *dec)
 {
+	yaml_node_t **key_nodes;
 	size_t len;
 
 	dec->has_static_map = true;
@@ -655,9 +701,8 @@ static void parse_static_map(struct parser *p, const yaml_node_t *n, struct conf
 	}
 	len = map_len(n);
 	dec->static_map = xcalloc(p, len, sizeof(*dec->static_map));
-	if (!dec->static_map)
-		return;
-	for (size_t i = 0; i < len; i++) {
+	key_nodes = xcalloc(p, len, sizeof(*key_nodes));
+	for (size_t i = 0; dec->static_map && key_nodes && i < len; i++) {
 		const yaml_node_pair_t *pr = &n->data.mapping.pairs.start[i];
 		yaml_node_t *k = node_at(p, pr->key), *v = node_at(p, pr->value);
 		struct config_static_entry *e;
@@ -665,7 +710,7 @@ static void parse_static_map(struct parser *p, const yaml_node_t *n, struct conf
 		char buf[96];
 
 		if (!k || !v)
-			return;
+			break;
 		if (k->type != YAML_SCALAR_NODE) {
 			perr(p, k, "static_map: expected a scalar key, got %s",
 			     describe(k, buf, sizeof(buf)));
@@ -684,25 +729,19 @@ static void parse_static_map(struct parser *p, const yaml_node_t *n, struct conf
 			perr(p, k, "static_map: \"%s\": contains a NUL byte", ks);
 			continue;
 		}
-		for (size_t j = 0; j < dec->n_static; j++) {
-			if (!strcmp(dec->static_map[j].key, ks)) {
-				perr(p, k, "static_map: duplicate key \"%s\"", ks);
-				ks = NULL;
-				break;
-			}
-		}
-		if (!ks)
-			continue;
 		e = &dec->static_map[dec->n_static];
 		e->key = xstrdup(p, ks);
 		e->value = xstrdup(p, vs);
 		if (!e->key || !e->value) {
 			free(e->key);
 			free(e->value);
-			return;
+			break;
 		}
-		dec->n_static++;
+		key_nodes[dec->n_static++] = k;
 	}
+	if (key_nodes && !p->oom)
+		static_map_dups(p, dec, key_nodes);
+	free(key_nodes);
 }
 
 /* A list of non-empty strings (regexps). */
@@ -1080,8 +1119,8 @@ static void parse_metric(struct parser *p, const yaml_node_t *n, enum metric_kin
 						 "(the last one is the bucket key)");
 		for (size_t i = 0; i + 1 < m->n_labels; i++)
 			if (m->labels[i].name && !strcmp(m->labels[i].name, "le"))
-				perr(p, f[2], "label \"le\": reserved for the histogram bucket "
-					      "bounds");
+				perr_at(p, m->labels[i].at, "label \"le\": reserved for the "
+							    "histogram bucket bounds");
 	}
 	ctx_pop(p, saved);
 }
