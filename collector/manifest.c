@@ -402,11 +402,19 @@ static int r_oom(struct mreader *r)
 	return diag_err(r->d, ENOMEM, &at, "out of memory");
 }
 
-/* Element @i of array @where, as a path. Ownership: the caller's buffer. */
+/* Element @i of array @where.@key, as a path. Ownership: the caller's buffer. */
 static const char *r_elem(char *buf, size_t size, const char *where, const char *key, size_t i)
 {
 	if (snprintf(buf, size, "%s%s%s[%zu]", where, *where ? "." : "", key, i) >= (int)size)
 		buf[size - 1] = '\0';	/* a cut path in a message is still useful */
+	return buf;
+}
+
+/* The object @where.@key, as a path. */
+static const char *r_member(char *buf, size_t size, const char *where, const char *key)
+{
+	if (snprintf(buf, size, "%s%s%s", where, *where ? "." : "", key) >= (int)size)
+		buf[size - 1] = '\0';
 	return buf;
 }
 
@@ -523,7 +531,7 @@ static int r_pos(struct mreader *r, json_t *obj, const char *where, struct pos *
 	err = r_get(r, obj, where, "at", JSON_OBJECT, false, &v);
 	if (err)
 		return err;
-	snprintf(w, sizeof(w), "%s%sat", where, *where ? "." : "");
+	r_member(w, sizeof(w), where, "at");
 	err = r_int(r, v, w, "line", 0, UINT32_MAX, &line);
 	if (!err)
 		err = r_int(r, v, w, "col", 0, UINT32_MAX, &col);
@@ -645,7 +653,7 @@ static int r_map(struct mreader *r, json_t *o, const char *where, const char *me
 	char w[256];
 	int err;
 
-	snprintf(w, sizeof(w), "%s.map", where);
+	r_member(w, sizeof(w), where, "map");
 	mm->metric = strdup(metric);
 	if (!mm->metric)
 		return r_oom(r);
