@@ -8,6 +8,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "maps.bpf.h"
+#include "syscall.bpf.h"
 
 /* x86-64 has about 370 system calls, errors pair them with about 130 errnos. */
 #define MAX_SYSCALLS 1024
@@ -64,7 +65,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 
 	if (ret >= 0 || !wanted())
 		return 0;
-	nr = BPF_CORE_READ(regs, orig_ax);
+	nr = syscall_nr(regs);
 	if (nr < 0)
 		return 0;
 	key.nr = nr;
