@@ -1,0 +1,576 @@
+/*
+ * ebpfexp-read: one shot. Read every manifest, decode the pinned maps, and write
+ * TEXTFILE_DIR/ebpfexp_NAME.prom per config plus ebpfexp.prom (built-in and own metrics),
+ * each atomically; or print everything once, as prom, json or a table. The modules do the
+ * work; this file is flags, the loop over configs and the exit code.
+ */
+#include <bpf/bpf.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "atomicfile.h"
+#include "decode.h"
+#include "diag.h"
+#include "family.h"
+#include "log.h"
+#include "manifest.h"
+#include "metric.h"
+#include "promtext.h"
+#include "readstate.h"
+#include "strbuf.h"
+#include "view.h"
+
+#define DEFAULT_BPFFS_ROOT "/sys/fs/bpf/ebpfexp"
+#define DEFAULT_STATE_DIR "/run/ebpfexp"
+#define DEFAULT_MAX_SERIES 100000
+#define STATE_FILE ".ebpfexp-read.state"
+#define LOCK_FILE ".ebpfexp-read.lock"
+#define SELF_FILE "ebpfexp.prom"
+#define STALE_TEMP_AGE 60
+
+enum format { FORMAT_PROM, FORMAT_JSON, FORMAT_TABLE };
+
+struct reader_opts {
+	const char *state_dir;
+	const char *bpffs_root;
+	const char *textfile_dir;
+	const char *output;
+	const char *config_names;
+	enum format format;
+	bool format_set;
+	size_t max_series;
+	bool debug;
+};
+
+/* One config's outcome in this run. */
+struct read_result {
+	char *name;
+	bool ok;
+	struct metric_stats st;
+	struct manifest *m;	/* NULL when its manifest could not be read */
+};
+
+struct reader {
+	struct reader_opts o;
+	struct decode_ctx *dctx;
+	struct metric_reader *mr;
+	int textfile_fd;
+	struct readstate state;
+	size_t n_results;
+	struct read_result *results;
+	bool loader_up;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: ebpfexp-read [OPTION]...\n"
+		"Read the maps pinned by ebpfexp-load and write them as Prometheus text files for\n"
+		"node_exporter's textfile collector, or print them once.\n"
+		"\n"
+		"  --textfile.dir=DIR        write DIR/ebpfexp_NAME.prom per config and\n"
+		"                            DIR/ebpfexp.prom, each atomically\n"
+		"  --output=FILE|-           write everything to one file (atomically) or stdout\n"
+		"  --format=prom|json|table  format for --output and stdout (default: prom; table\n"
+		"                            when stdout is a terminal)\n"
+		"  --config.names=A,B        read only these configs (default: every manifest)\n"
+		"  --metrics.max-series=N    at most N series per metric (default: %d; 0: no limit)\n"
+		"  --state.dir=DIR           where the loader's manifests are (default: %s)\n"
+		"  --bpffs.root=DIR          only pins below DIR are opened (default: %s)\n"
+		"  --debug                   debug logging\n"
+		"  -h, --help                this help\n"
+		"  --version                 print the version\n"
+		"\n"
+		"Exit status: 0 all configs read; 1 some failed (the others were written);\n"
+		"2 usage error or nothing could be done.\n",
+		DEFAULT_MAX_SERIES, DEFAULT_STATE_DIR, DEFAULT_BPFFS_ROOT);
+}
+
+enum {
+	OPT_TEXTFILE_DIR = 256, OPT_OUTPUT, OPT_FORMAT, OPT_CONFIG_NAMES, OPT_MAX_SERIES,
+	OPT_STATE_DIR, OPT_BPFFS_ROOT, OPT_DEBUG, OPT_VERSION,
+};
+
+static int parse_args(struct reader_opts *o, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "textfile.dir", required_argument, NULL, OPT_TEXTFILE_DIR },
+		{ "output", required_argument, NULL, OPT_OUTPUT },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "config.names", required_argument, NULL, OPT_CONFIG_NAMES },
+		{ "metrics.max-series", required_argument, NULL, OPT_MAX_SERIES },
+		{ "state.dir", required_argument, NULL, OPT_STATE_DIR },
+		{ "bpffs.root", required_argument, NULL, OPT_BPFFS_ROOT },
+		{ "debug", no_argument, NULL, OPT_DEBUG },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	char *end;
+	int c;
+
+	o->max_series = DEFAULT_MAX_SERIES;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_TEXTFILE_DIR: o->textfile_dir = optarg; break;
+		case OPT_OUTPUT: o->output = optarg; break;
+		case OPT_FORMAT:
+			o->format_set = true;
+			if (!strcmp(optarg, "prom")) {
+				o->format = FORMAT_PROM;
+			} else if (!strcmp(optarg, "json")) {
+				o->format = FORMAT_JSON;
+			} else if (!strcmp(optarg, "table")) {
+				o->format = FORMAT_TABLE;
+			} else {
+				fprintf(stderr, "ebpfexp-read: --format: \"%s\" is not prom, json or "
+						"table\n", optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_CONFIG_NAMES: o->config_names = optarg; break;
+		case OPT_MAX_SERIES:
+			errno = 0;
+			o->max_series = strtoull(optarg, &end, 10);
+			if (errno || end == optarg || *end) {
+				fprintf(stderr, "ebpfexp-read: --metrics.max-series: \"%s\" is not a "
+						"count\n", optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_STATE_DIR: o->state_dir = optarg; break;
+		case OPT_BPFFS_ROOT: o->bpffs_root = optarg; break;
+		case OPT_DEBUG: o->debug = true; break;
+		case OPT_VERSION:
+			printf("ebpfexp-read %s (%s)\n", EBPFEXP_VERSION, EBPFEXP_REVISION);
+			exit(0);
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "ebpfexp-read: unexpected argument \"%s\"\n", argv[optind]);
+		return -EINVAL;
+	}
+	if (o->textfile_dir && o->output) {
+		fprintf(stderr, "ebpfexp-read: --textfile.dir and --output exclude each other\n");
+		return -EINVAL;
+	}
+	if (o->textfile_dir && o->format_set && o->format != FORMAT_PROM) {
+		fprintf(stderr, "ebpfexp-read: --textfile.dir writes prom only\n");
+		return -EINVAL;
+	}
+	if (!o->state_dir)
+		o->state_dir = DEFAULT_STATE_DIR;
+	if (!o->bpffs_root)
+		o->bpffs_root = DEFAULT_BPFFS_ROOT;
+	if (!o->textfile_dir && !o->output && !o->format_set)
+		o->format = isatty(STDOUT_FILENO) ? FORMAT_TABLE : FORMAT_PROM;
+	return 0;
+}
+
+static bool name_selected(const char *filter, const char *name)
+{
+	size_t len = strlen(name);
+
+	if (!filter)
+		return true;
+	for (const char *p = filter; p;) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+
+		if (n == len && !strncmp(p, name, n))
+			return true;
+		p = comma ? comma + 1 : NULL;
+	}
+	return false;
+}
+
+/* Probe the loader's lock without blocking: held means the loader is up. */
+static bool loader_is_up(const char *state_dir)
+{
+	char path[PATH_MAX];
+	int fd, up;
+
+	snprintf(path, sizeof(path), "%s/loader.lock", state_dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	up = flock(fd, LOCK_SH | LOCK_NB) && errno == EWOULDBLOCK;
+	close(fd);
+	return up;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Manifest file names (NAME.json) in the state dir, sorted. */
+static int list_manifests(struct reader *r, char ***out, size_t *n_out, struct diag *d)
+{
+	DIR *dp = opendir(r->o.state_dir);
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0;
+
+	*out = NULL;
+	*n_out = 0;
+	if (!dp)
+		return diag_err(d, errno, NULL, "state dir %s: %s%s", r->o.state_dir,
+				strerror(errno),
+				errno == ENOENT ? " (is ebpfexp-load running? see --state.dir)" : "");
+	while ((de = readdir(dp))) {
+		size_t len = strlen(de->d_name);
+		char **nn;
+
+		if (de->d_name[0] == '.' || len <= 5 || strcmp(de->d_name + len - 5, ".json"))
+			continue;
+		nn = realloc(names, (n + 1) * sizeof(*names));
+		if (!nn)
+			break;
+		names = nn;
+		names[n] = strndup(de->d_name, len - 5);
+		if (names[n])
+			n++;
+	}
+	closedir(dp);
+	qsort(names, n, sizeof(*names), cmp_str);
+	*out = names;
+	*n_out = n;
+	return 0;
+}
+
+/* Refuse manifests that point outside the bpffs root: the reader opens only our pins. */
+static int check_pins(const struct reader *r, const struct manifest *m, struct diag *d)
+{
+	size_t n = strlen(r->o.bpffs_root);
+
+	for (size_t i = 0; i < m->n_maps; i++) {
+		const char *p = m->maps[i].pin_path;
+
+		if (!p || strncmp(p, r->o.bpffs_root, n) || p[n] != '/' || strstr(p, "/../"))
+			return diag_err(d, EPERM, NULL,
+					"map \"%s\": pin %s is outside --bpffs.root %s",
+					m->maps[i].metric, p ? p : "(none)", r->o.bpffs_root);
+	}
+	return 0;
+}
+
+static int render(enum format fmt, struct strbuf *out, struct family_set *fs)
+{
+	family_set_sort(fs);
+	switch (fmt) {
+	case FORMAT_JSON: return view_json(out, fs);
+	case FORMAT_TABLE: return view_table(out, fs);
+	default: return promtext_render(out, fs);
+	}
+}
+
+static int write_out(struct reader *r, const char *name, struct strbuf *text, struct diag *d)
+{
+	return atomicfile_replace(r->textfile_fd, name, 0644, text->buf ? text->buf : "",
+				  text->len, d);
+}
+
+/* Read one config into @fs. */
+static int read_config(struct reader *r, struct read_result *res, struct family_set *fs,
+		       struct diag *d)
+{
+	char path[PATH_MAX];
+	int err;
+
+	snprintf(path, sizeof(path), "%s/%s.json", r->o.state_dir, res->name);
+	err = manifest_read(&res->m, path, d);
+	if (!err)
+		err = check_pins(r, res->m, d);
+	if (!err)
+		err = metric_read_config(r->mr, res->m, fs, &res->st, d);
+	if (!err && res->st.n_failed)
+		err = -EIO;
+	return err;
+}
+
+static void add_gauge(struct family_set *fs, const char *name, const char *help,
+		      enum family_type type, const char *const *lnames, size_t n,
+		      const char *const *lvals, double v)
+{
+	struct family *f = family_set_find(fs, name);
+	struct series *s;
+
+	if (!f && family_set_add(fs, name, help, type, lnames, n, &f))
+		return;
+	family_add_series(f, lvals, v, &s);
+}
+
+/* Per program: run time and count from the kernel, when bpf_stats_enabled is 1. */
+static bool bpf_stats_enabled(void)
+{
+	char c = '0';
+	int fd = open("/proc/sys/kernel/bpf_stats_enabled", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	if (read(fd, &c, 1) != 1)
+		c = '0';
+	close(fd);
+	return c == '1';
+}
+
+static int prog_stats(const char *pin, uint64_t *run_ns, uint64_t *run_cnt)
+{
+	LIBBPF_OPTS(bpf_obj_get_opts, o, .file_flags = BPF_F_RDONLY);
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info);
+	int fd = bpf_obj_get_opts(pin, &o), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		err = -errno;
+	close(fd);
+	*run_ns = info.run_time_ns;
+	*run_cnt = info.run_cnt;
+	return err;
+}
+
+/* ebpf_exporter's built-in families and ebpfexp's own, for ebpfexp.prom. */
+static void self_metrics(struct reader *r, struct family_set *fs, double duration)
+{
+	static const char *const l_name[] = { "name" }, *const l_config[] = { "config" },
+			  *const l_info[] = { "config", "id", "program", "tag" },
+			  *const l_id[] = { "id" },
+			  *const l_build[] = { "branch", "goarch", "goos", "goversion",
+					       "revision", "tags", "version" };
+	const char *build[] = { "", "", "linux", "", EBPFEXP_REVISION, "", EBPFEXP_VERSION };
+	bool stats = bpf_stats_enabled();
+
+#if defined(__x86_64__)
+	build[1] = "amd64";
+#elif defined(__aarch64__)
+	build[1] = "arm64";
+#endif
+	add_gauge(fs, "ebpf_exporter_build_info",
+		  "A metric with a constant '1' value labeled by version, revision, branch, "
+		  "goversion from which ebpf_exporter was built, and the goos and goarch for the "
+		  "build.", FAMILY_GAUGE, l_build, 7, build, 1);
+	add_gauge(fs, "ebpfexp_loader_up",
+		  "Whether ebpfexp-load holds its lock (1) or not (0): with 0, counters are frozen.",
+		  FAMILY_GAUGE, NULL, 0, NULL, r->loader_up ? 1 : 0);
+	add_gauge(fs, "ebpfexp_read_duration_seconds",
+		  "How long the last ebpfexp-read run took.", FAMILY_GAUGE, NULL, 0, NULL,
+		  duration);
+	for (size_t i = 0; i < r->n_results; i++) {
+		struct read_result *res = &r->results[i];
+		struct readstate_entry *e = readstate_get(&r->state, res->name);
+		const char *cfg[] = { res->name };
+		char num[32];
+
+		if (!e)
+			continue;
+		e->decoder_errors += res->st.n_decode_errors + res->st.n_failed;
+		if (res->ok)
+			e->last_success = (double)time(NULL);
+		add_gauge(fs, "ebpfexp_read_success",
+			  "Whether the last read of this config succeeded (1) or not (0).",
+			  FAMILY_GAUGE, l_config, 1, cfg, res->ok);
+		add_gauge(fs, "ebpfexp_read_last_success_timestamp_seconds",
+			  "Unix time of the last successful read of this config.", FAMILY_GAUGE,
+			  l_config, 1, cfg, e->last_success);
+		add_gauge(fs, "ebpfexp_series", "Series written for this config by the last read.",
+			  FAMILY_GAUGE, l_config, 1, cfg, (double)res->st.n_series);
+		add_gauge(fs, "ebpfexp_series_dropped_total",
+			  "Series dropped by --metrics.max-series in the last read.", FAMILY_GAUGE,
+			  l_config, 1, cfg, (double)res->st.n_dropped);
+		add_gauge(fs, "ebpf_exporter_decoder_errors_total",
+			  "How many times has decoders encountered errors", FAMILY_COUNTER, l_config,
+			  1, cfg, (double)e->decoder_errors);
+		if (!res->m)
+			continue;
+		add_gauge(fs, "ebpf_exporter_enabled_configs", "The set of enabled configs",
+			  FAMILY_GAUGE, l_name, 1, cfg, 1);
+		for (size_t p = 0; p < res->m->n_progs; p++) {
+			const struct manifest_prog *mp = &res->m->progs[p];
+			const char *info[] = { res->name, num, mp->name, mp->tag };
+			const char *id[] = { num };
+			uint64_t ns, cnt;
+
+			snprintf(num, sizeof(num), "%u", mp->id);
+			add_gauge(fs, "ebpf_exporter_ebpf_program_info", "Info about ebpf programs",
+				  FAMILY_GAUGE, l_info, 4, info, 1);
+			add_gauge(fs, "ebpf_exporter_ebpf_program_attached",
+				  "Whether a program is attached", FAMILY_GAUGE, l_id, 1, id,
+				  mp->attached && r->loader_up);
+			if (!stats || !r->loader_up || !mp->pin_path ||
+			    prog_stats(mp->pin_path, &ns, &cnt))
+				continue;
+			add_gauge(fs, "ebpf_exporter_ebpf_program_run_time_seconds",
+				  "How long has the program been executing", FAMILY_COUNTER, l_id, 1,
+				  id, (double)(ns / 1000000000ull) + (double)(ns % 1000000000ull) / 1e9);
+			add_gauge(fs, "ebpf_exporter_ebpf_program_run_count_total",
+				  "How many times has the program been executed", FAMILY_COUNTER,
+				  l_id, 1, id, (double)cnt);
+		}
+	}
+}
+
+static void print_diag(struct diag *d)
+{
+	for (size_t i = 0; i < d->n_msgs; i++)
+		log_msg(d->msgs[i].is_warning ? LOG_WARN : LOG_ERROR, "%s", d->msgs[i].text);
+	diag_clear(d);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Open the textfile dir, serialise with other readers, clean up after killed ones. */
+static int open_textfile_dir(struct reader *r, struct diag *d)
+{
+	int lock;
+
+	r->textfile_fd = open(r->o.textfile_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (r->textfile_fd < 0)
+		return diag_err(d, errno, NULL, "--textfile.dir %s: %s", r->o.textfile_dir,
+				strerror(errno));
+	lock = openat(r->textfile_fd, LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (lock < 0)
+		return diag_err(d, errno, NULL, "%s/%s: %s%s", r->o.textfile_dir, LOCK_FILE,
+				strerror(errno),
+				errno == EACCES || errno == EROFS ? " (can this user write there?)" : "");
+	if (flock(lock, LOCK_EX))	/* held until exit: runs never interleave */
+		return diag_err(d, errno, NULL, "lock %s/%s: %s", r->o.textfile_dir, LOCK_FILE,
+				strerror(errno));
+	atomicfile_clean_stale(r->textfile_fd, STALE_TEMP_AGE);
+	return readstate_load(&r->state, r->textfile_fd, STATE_FILE, d);
+}
+
+int main(int argc, char **argv)
+{
+	struct reader r = { .textfile_fd = -1 };
+	struct metric_opts mopts = { 0 };
+	struct family_set all = { 0 };
+	struct strbuf text = { 0 };
+	struct diag d = { 0 };
+	char **names = NULL;
+	size_t n_names = 0, n_failed = 0;
+	double t0 = now_s();
+	int err, rc = 0;
+
+	if (parse_args(&r.o, argc, argv))
+		return 2;
+	log_setup("ebpfexp-read", r.o.debug ? LOG_DEBUG : LOG_INFO, false);
+	mopts.max_series = r.o.max_series;
+	err = decode_ctx_new(&r.dctx, NULL);
+	if (!err)
+		err = metric_reader_new(&r.mr, r.dctx, &mopts);
+	if (!err && r.o.textfile_dir)
+		err = open_textfile_dir(&r, &d);
+	if (!err)
+		err = list_manifests(&r, &names, &n_names, &d);
+	if (err) {
+		print_diag(&d);
+		rc = 2;
+		goto out;
+	}
+	r.loader_up = loader_is_up(r.o.state_dir);
+	if (!r.loader_up)
+		log_msg(LOG_WARN, "ebpfexp-load is not running (no lock on %s/loader.lock): "
+				  "counters are frozen", r.o.state_dir);
+	r.results = calloc(n_names ? n_names : 1, sizeof(*r.results));
+	if (!r.results) {
+		rc = 2;
+		goto out;
+	}
+	for (size_t i = 0; i < n_names; i++) {
+		struct read_result *res;
+		struct family_set fs = { 0 };
+		char file[NAME_MAX + 1];
+
+		if (!name_selected(r.o.config_names, names[i]))
+			continue;
+		res = &r.results[r.n_results++];
+		res->name = names[i];
+		err = read_config(&r, res, r.o.textfile_dir ? &fs : &all, &d);
+		if (!err && r.o.textfile_dir) {
+			strbuf_reset(&text);
+			err = render(FORMAT_PROM, &text, &fs);
+			snprintf(file, sizeof(file), "ebpfexp_%s.prom", res->name);
+			if (!err)
+				err = write_out(&r, file, &text, &d);
+		}
+		/* a config that failed leaves its previous file in place */
+		res->ok = !err;
+		if (err) {
+			n_failed++;
+			diag_prefix(&d, "config \"%s\"", res->name);
+		}
+		print_diag(&d);
+		family_set_release(&fs);
+	}
+	if (r.o.config_names && !r.n_results) {
+		log_msg(LOG_ERROR, "--config.names=%s: no such manifest in %s", r.o.config_names,
+			r.o.state_dir);
+		rc = 2;
+		goto out;
+	}
+	{
+		struct family_set self = { 0 };
+		struct family_set *fs = r.o.textfile_dir ? &self : &all;
+
+		self_metrics(&r, fs, now_s() - t0);
+		strbuf_reset(&text);
+		err = render(r.o.textfile_dir ? FORMAT_PROM : r.o.format, &text, fs);
+		if (!err && r.o.textfile_dir) {
+			err = write_out(&r, SELF_FILE, &text, &d);
+			if (!err)
+				err = readstate_save(&r.state, r.textfile_fd, STATE_FILE, &d);
+		} else if (!err && r.o.output && strcmp(r.o.output, "-")) {
+			err = atomicfile_replace(AT_FDCWD, r.o.output, 0644, text.buf ? text.buf : "",
+						 text.len, &d);
+		} else if (!err) {
+			if (fwrite(strbuf_str(&text), 1, text.len, stdout) != text.len ||
+			    fflush(stdout))
+				err = diag_err(&d, errno, NULL, "write stdout: %s", strerror(errno));
+		}
+		family_set_release(&self);
+		if (err) {
+			print_diag(&d);
+			rc = 2;
+			goto out;
+		}
+	}
+	rc = !n_failed ? 0 : n_failed < r.n_results ? 1 : 2;
+out:
+	for (size_t i = 0; i < r.n_results; i++)
+		manifest_free(r.results[i].m);
+	free(r.results);
+	for (size_t i = 0; i < n_names; i++)
+		free(names[i]);
+	free(names);
+	family_set_release(&all);
+	strbuf_release(&text);
+	readstate_release(&r.state);
+	metric_reader_free(r.mr);
+	decode_ctx_free(r.dctx);
+	if (r.textfile_fd >= 0)
+		close(r.textfile_fd);
+	diag_release(&d);
+	return rc;
+}

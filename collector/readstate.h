@@ -1,0 +1,33 @@
+/*
+ * readstate: the reader's own small state between runs (it opens pins read-only, so it
+ * cannot keep anything in bpffs): per-config decoder error totals, so that
+ * ebpf_exporter_decoder_errors_total stays monotonic across runs.
+ */
+#ifndef EBPFEXP_READSTATE_H
+#define EBPFEXP_READSTATE_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+
+struct readstate_entry {
+	char *config;
+	uint64_t decoder_errors;
+	double last_success;	/* unix time of the last fully successful read, 0: never */
+};
+
+/* `= {0}` is empty and valid. */
+struct readstate {
+	size_t n;
+	struct readstate_entry *e;
+};
+
+/* Load @name in @dirfd; a missing file is an empty state, a corrupt one is reset (warned). */
+int readstate_load(struct readstate *s, int dirfd, const char *name, struct diag *d);
+/* The entry of @config, created at zero when missing; NULL only on ENOMEM. Borrowed. */
+struct readstate_entry *readstate_get(struct readstate *s, const char *config);
+/* Write it back atomically. */
+int readstate_save(const struct readstate *s, int dirfd, const char *name, struct diag *d);
+void readstate_release(struct readstate *s);
+
+#endif
