@@ -14,7 +14,10 @@
 /* Sizes in 4 KiB steps up to 1 MiB; larger requests land in the top bucket. */
 #define SIZE_STEP 4096
 #define MAX_SIZE_SLOT 256
-/* Requests in flight at once: far above any queue depth in practice. */
+/*
+ * Requests in flight at once: far above any queue depth in practice. LRU, so
+ * a request whose completion is never seen cannot leak a slot for good.
+ */
 #define MAX_IN_FLIGHT 10240
 /* Disks times operations times buckets (+ the sum key). */
 #define MAX_ENTRIES 10240
@@ -31,7 +34,7 @@ struct disk_key {
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, MAX_IN_FLIGHT);
 	__type(key, struct request *);
 	__type(value, __u64);
