@@ -20,8 +20,9 @@
 #endif
 
 /*
- * log2(0) and log2(1) are 0; these names shadow C library functions that a
- * BPF program never has, so clang's built-in declarations must not warn.
+ * log2 and log2l are the names ebpf_exporter's programs call. They shadow C
+ * library functions a BPF program never links, so clang's built-in
+ * declarations of them must not warn (-Werror).
  */
 #pragma clang diagnostic push
 #pragma clang diagnostic ignored "-Wincompatible-library-redeclaration"
