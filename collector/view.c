@@ -1,0 +1,481 @@
+/*
+ * view: the families as JSON or as a table, for `ebpfexp-read --format`. The JSON is
+ * written straight into the output buffer rather than built as a jansson tree: a reader
+ * may print a million series, and numbers must come out exactly as in the .prom text
+ * (shortest round-trip digits), which jansson's fixed-precision reals do not do.
+ */
+#include "view.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "promtext.h"
+
+#define VIEW_BAR_WIDTH 40
+
+/* Number of bytes of the valid UTF-8 character at @s, or 0 (same rules as promtext). */
+static size_t utf8_len(const unsigned char *s, size_t len)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t n;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	if (len < n || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/* A JSON string (RFC 8259): quotes, escapes, control characters, U+FFFD for bad bytes. */
+static int json_str(struct strbuf *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s), *run;
+	char esc[8];
+	int err = strbuf_addch(out, '"');
+
+	run = p;
+	while (!err && p < end) {
+		const char *rep = NULL;
+		size_t n = 1;
+
+		if (*p >= 0x80) {
+			n = utf8_len(p, (size_t)(end - p));
+			if (n) {
+				p += n;
+				continue;
+			}
+			rep = "\xef\xbf\xbd";
+		} else if (*p == '"') {
+			rep = "\\\"";
+		} else if (*p == '\\') {
+			rep = "\\\\";
+		} else if (*p == '\n') {
+			rep = "\\n";
+		} else if (*p == '\t') {
+			rep = "\\t";
+		} else if (*p < 0x20 || *p == 0x7f) {
+			snprintf(esc, sizeof(esc), "\\u%04x", *p);
+			rep = esc;
+		} else {
+			p++;
+			continue;
+		}
+		err = strbuf_add(out, run, (size_t)(p - run));
+		if (!err)
+			err = strbuf_addstr(out, rep);
+		run = ++p;
+	}
+	if (!err)
+		err = strbuf_add(out, run, (size_t)(end - run));
+	if (!err)
+		err = strbuf_addch(out, '"');
+	return err;
+}
+
+/* A JSON number as the exposition prints it; JSON has no NaN or Inf: strings then. */
+static int json_num(struct strbuf *out, double v)
+{
+	char buf[PROMTEXT_DOUBLE_MAX];
+
+	promtext_format_double(buf, v);
+	if (!isfinite(v))
+		return json_str(out, buf);
+	return strbuf_addstr(out, buf);
+}
+
+static int json_key(struct strbuf *out, const char *key)
+{
+	int err = json_str(out, key);
+
+	return err ? err : strbuf_add(out, ": ", 2);
+}
+
+static int json_series(struct strbuf *out, const struct family *f, const struct series *s)
+{
+	int err = strbuf_addstr(out, "{\"labels\": {");
+
+	for (size_t i = 0; i < f->n_labels && !err; i++) {
+		if (i)
+			err = strbuf_add(out, ", ", 2);
+		if (!err)
+			err = json_key(out, f->label_names[i]);
+		if (!err)
+			err = json_str(out, s->label_values[i]);
+	}
+	if (!err)
+		err = strbuf_add(out, "}, ", 3);
+	if (err)
+		return err;
+	if (f->type != FAMILY_HISTOGRAM) {
+		err = json_key(out, "value");
+		if (!err)
+			err = json_num(out, s->value);
+		return err ? err : strbuf_addch(out, '}');
+	}
+	err = strbuf_addstr(out, "\"buckets\": [");
+	for (size_t i = 0; i < s->hist.n_buckets && !err; i++) {
+		err = strbuf_addstr(out, i ? ", {\"le\": " : "{\"le\": ");
+		if (!err)
+			err = json_num(out, s->hist.le[i]);
+		if (!err)
+			err = strbuf_addstr(out, ", \"count\": ");
+		if (!err)
+			err = json_num(out, s->hist.cumulative[i]);
+		if (!err)
+			err = strbuf_addch(out, '}');
+	}
+	if (!err)
+		err = strbuf_addstr(out, "], \"sum\": ");
+	if (!err)
+		err = json_num(out, s->hist.sum);
+	if (!err)
+		err = strbuf_addstr(out, ", \"count\": ");
+	if (!err)
+		err = json_num(out, s->hist.count);
+	return err ? err : strbuf_addch(out, '}');
+}
+
+static int json_family(struct strbuf *out, const struct family *f)
+{
+	int err = strbuf_addstr(out, "    {\n      \"name\": ");
+
+	if (!err)
+		err = json_str(out, f->name);
+	if (!err)
+		err = strbuf_addstr(out, ",\n      \"help\": ");
+	if (!err)
+		err = json_str(out, f->help);
+	if (!err)
+		err = strbuf_addstr(out, ",\n      \"type\": ");
+	if (!err)
+		err = json_str(out, family_type_name(f->type));
+	if (!err)
+		err = strbuf_addstr(out, ",\n      \"labels\": [");
+	for (size_t i = 0; i < f->n_labels && !err; i++) {
+		if (i)
+			err = strbuf_add(out, ", ", 2);
+		if (!err)
+			err = json_str(out, f->label_names[i]);
+	}
+	if (!err)
+		err = strbuf_addstr(out, "],\n      \"series\": [");
+	for (size_t i = 0; i < f->n_series && !err; i++) {
+		err = strbuf_addstr(out, i ? ",\n        " : "\n        ");
+		if (!err)
+			err = json_series(out, f, &f->series[i]);
+	}
+	if (!err)
+		err = strbuf_addstr(out, f->n_series ? "\n      ]\n    }" : "]\n    }");
+	return err;
+}
+
+int view_json(struct strbuf *out, const struct family_set *fs)
+{
+	int err = strbuf_addstr(out, "{\n  \"families\": [");
+
+	for (size_t i = 0; i < fs->n && !err; i++) {
+		err = strbuf_addstr(out, i ? ",\n" : "\n");
+		if (!err)
+			err = json_family(out, &fs->fams[i]);
+	}
+	if (!err)
+		err = strbuf_addstr(out, fs->n ? "\n  ]\n}\n" : "]\n}\n");
+	return err;
+}
+
+/* A number for people: integers in full (1234567, not 1.234567e+06), else as in text. */
+static size_t human_num(char *buf, double v)
+{
+	if (fabs(v) < 9007199254740992.0 && v == floor(v))
+		return (size_t)snprintf(buf, PROMTEXT_DOUBLE_MAX, "%.0f", v == 0 ? 0.0 : v);
+	return promtext_format_double(buf, v);
+}
+
+/* Columns a string takes on a terminal: one per character (wide glyphs not considered). */
+static size_t text_width(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			w++;
+	return w;
+}
+
+static int add_padded(struct strbuf *out, const char *s, size_t width, int right)
+{
+	size_t w = text_width(s), pad = w < width ? width - w : 0;
+	int err = 0;
+
+	if (right)
+		for (size_t i = 0; i < pad && !err; i++)
+			err = strbuf_addch(out, ' ');
+	if (!err)
+		err = strbuf_addstr(out, s);
+	if (!right)
+		for (size_t i = 0; i < pad && !err; i++)
+			err = strbuf_addch(out, ' ');
+	return err;
+}
+
+/* A label value escaped as in the text format, so that newlines cannot break rows. */
+static char *escaped(const char *s)
+{
+	struct strbuf sb = { 0 };
+
+	if (promtext_add_label_value(&sb, s, strlen(s)) || strbuf_grow(&sb, 0)) {
+		strbuf_release(&sb);
+		return NULL;
+	}
+	return strbuf_detach(&sb);
+}
+
+/* Counters and gauges: label columns left-aligned, value right-aligned. */
+static int table_columns(struct strbuf *out, const struct family *f)
+{
+	size_t ncol = f->n_labels + 1, *width;
+	char **cells;
+	int err = 0;
+
+	width = calloc(ncol, sizeof(*width));
+	cells = calloc((f->n_series + 1) * ncol, sizeof(*cells));
+	if (!width || !cells) {
+		free(width);
+		free(cells);
+		return -ENOMEM;
+	}
+	for (size_t c = 0; c < ncol && !err; c++) {
+		cells[c] = strdup(c < f->n_labels ? f->label_names[c] : "value");
+		if (!cells[c])
+			err = -ENOMEM;
+	}
+	for (size_t r = 0; r < f->n_series && !err; r++) {
+		char **row = cells + (r + 1) * ncol;
+		char num[PROMTEXT_DOUBLE_MAX];
+
+		for (size_t c = 0; c < f->n_labels && !err; c++) {
+			row[c] = escaped(f->series[r].label_values[c]);
+			if (!row[c])
+				err = -ENOMEM;
+		}
+		human_num(num, f->series[r].value);
+		row[f->n_labels] = strdup(num);
+		if (!row[f->n_labels])
+			err = -ENOMEM;
+	}
+	for (size_t i = 0; i < (f->n_series + 1) * ncol && !err; i++) {
+		size_t w = text_width(cells[i]);
+
+		if (w > width[i % ncol])
+			width[i % ncol] = w;
+	}
+	for (size_t r = 0; r <= f->n_series && !err; r++) {
+		for (size_t c = 0; c < ncol && !err; c++) {
+			int last = c + 1 == ncol;
+
+			err = add_padded(out, cells[r * ncol + c], width[c], last);
+			if (!err)
+				err = last ? strbuf_addch(out, '\n') : strbuf_add(out, "  ", 2);
+		}
+	}
+	for (size_t i = 0; i < (f->n_series + 1) * ncol; i++)
+		free(cells[i]);
+	free(cells);
+	free(width);
+	return err;
+}
+
+/* `name="value" name="value"` heading a chart; nothing for a family without labels. */
+static int chart_title(struct strbuf *out, const struct family *f, const struct series *s)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < f->n_labels && !err; i++) {
+		if (i)
+			err = strbuf_addch(out, ' ');
+		if (!err)
+			err = strbuf_addstr(out, f->label_names[i]);
+		if (!err)
+			err = strbuf_add(out, "=\"", 2);
+		if (!err)
+			err = promtext_add_label_value(out, s->label_values[i],
+						       strlen(s->label_values[i]));
+		if (!err)
+			err = strbuf_addch(out, '"');
+	}
+	if (!err && f->n_labels)
+		err = strbuf_addch(out, '\n');
+	return err;
+}
+
+/* The unit for the chart header: the last word of the family name ("seconds"). */
+static const char *chart_unit(const struct family *f)
+{
+	const char *u = strrchr(f->name, '_');
+
+	return u && u[1] ? u + 1 : "le";
+}
+
+/*
+ * Row @i of a chart as text: bucket i is (le[i-1], le[i]], the first one from 0 (or -Inf
+ * when its bound is negative); i == n_buckets is the part of the count above the last
+ * finite bound (dropped infinite bounds). Returns the count of the row.
+ */
+static double chart_row(const struct family_hist *h, size_t i, char *lo, char *hi, char *cnt)
+{
+	double n;
+
+	if (i == h->n_buckets)
+		n = h->count - (i ? h->cumulative[i - 1] : 0);
+	else
+		n = h->cumulative[i] - (i ? h->cumulative[i - 1] : 0);
+	if (i)
+		human_num(lo, h->le[i - 1]);
+	else
+		strcpy(lo, h->n_buckets && h->le[0] < 0 ? "-Inf" : "0");
+	if (i == h->n_buckets)
+		strcpy(hi, "+Inf");
+	else
+		human_num(hi, h->le[i]);
+	human_num(cnt, n);
+	return n;
+}
+
+static size_t max_size(size_t a, size_t b)
+{
+	return a > b ? a : b;
+}
+
+/*
+ * One histogram as bcc's print_log2_hist draws it: "lo -> hi : count |****|", counts
+ * per bucket (not cumulative), bars scaled to the largest bucket, from the first to the
+ * last non-empty bucket.
+ */
+static int chart(struct strbuf *out, const struct family *f, const struct series *s)
+{
+	const struct family_hist *h = &s->hist;
+	char lo[PROMTEXT_DOUBLE_MAX], hi[PROMTEXT_DOUBLE_MAX], cnt[PROMTEXT_DOUBLE_MAX];
+	size_t first = SIZE_MAX, last = 0, wl = 0, wh = 0, wc = 5;
+	double max = 0;
+	int err;
+
+	err = chart_title(out, f, s);
+	for (size_t i = 0; i <= h->n_buckets; i++) {
+		double n = chart_row(h, i, lo, hi, cnt);
+
+		if (n == 0)
+			continue;
+		first = first == SIZE_MAX ? i : first;
+		last = i;
+		max = n > max ? n : max;
+	}
+	for (size_t i = first; i <= last && first != SIZE_MAX; i++) {
+		chart_row(h, i, lo, hi, cnt);
+		wl = max_size(wl, strlen(lo));
+		wh = max_size(wh, strlen(hi));
+		wc = max_size(wc, strlen(cnt));
+	}
+	if (!err && first == SIZE_MAX)
+		err = strbuf_addstr(out, "(no samples)\n");
+	else if (!err)
+		err = add_padded(out, chart_unit(f), wl + 4 + wh, 1);
+	if (!err && first != SIZE_MAX) {
+		err = strbuf_add(out, " : ", 3);
+		if (!err)
+			err = add_padded(out, "count", wc, 0);
+		if (!err)
+			err = strbuf_addstr(out, " distribution\n");
+	}
+	for (size_t i = first; i <= last && first != SIZE_MAX && !err; i++) {
+		double n = chart_row(h, i, lo, hi, cnt);
+		size_t stars = max > 0 && n > 0 ? (size_t)(n * VIEW_BAR_WIDTH / max) : 0;
+
+		err = add_padded(out, lo, wl, 1);
+		if (!err)
+			err = strbuf_add(out, " -> ", 4);
+		if (!err)
+			err = add_padded(out, hi, wh, 0);
+		if (!err)
+			err = strbuf_add(out, " : ", 3);
+		if (!err)
+			err = add_padded(out, cnt, wc, 0);
+		if (!err)
+			err = strbuf_addstr(out, " |");
+		for (size_t k = 0; k < VIEW_BAR_WIDTH && !err; k++)
+			err = strbuf_addch(out, k < stars ? '*' : ' ');
+		if (!err)
+			err = strbuf_add(out, "|\n", 2);
+	}
+	if (!err) {
+		human_num(cnt, h->count);
+		err = strbuf_addf(out, "count %s  sum ", cnt);
+	}
+	if (!err)
+		err = promtext_add_double(out, h->sum);
+	if (!err && h->count > 0) {
+		err = strbuf_addstr(out, "  avg ");
+		if (!err)
+			err = promtext_add_double(out, h->sum / h->count);
+	}
+	if (!err)
+		err = strbuf_addch(out, '\n');
+	return err;
+}
+
+int view_table(struct strbuf *out, const struct family_set *fs)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < fs->n && !err; i++) {
+		const struct family *f = &fs->fams[i];
+
+		if (i)
+			err = strbuf_addch(out, '\n');
+		if (!err)
+			err = strbuf_addf(out, "%s (%s)", f->name, family_type_name(f->type));
+		if (!err && f->help[0])
+			err = strbuf_addf(out, ": %s", f->help);
+		if (!err)
+			err = strbuf_addch(out, '\n');
+		if (err)
+			break;
+		if (!f->n_series) {
+			err = strbuf_addstr(out, "(no series)\n");
+			continue;
+		}
+		if (f->type != FAMILY_HISTOGRAM) {
+			err = table_columns(out, f);
+			continue;
+		}
+		for (size_t j = 0; j < f->n_series && !err; j++) {
+			if (j)
+				err = strbuf_addch(out, '\n');
+			if (!err)
+				err = chart(out, f, &f->series[j]);
+		}
+	}
+	return err;
+}
