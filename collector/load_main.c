@@ -258,31 +258,51 @@ static int find_object(struct loader *l, struct loaded *ld, struct diag *d)
 			l->o.bpf_dir ? l->o.bpf_dir : "");
 }
 
-/* The most telling line of what libbpf said while loading, e.g. the verifier's last words. */
+/*
+ * The most telling line of what libbpf said while loading: its verdict on a program
+ * ("prog 'x': BPF program load failed: ...") or else its last complaint.
+ */
 static void quote_libbpf(struct strbuf *captured, char *out, size_t out_len)
 {
-	const char *s = strbuf_str(captured), *best = NULL, *p;
+	const char *s = strbuf_str(captured), *best = NULL, *last = NULL, *p, *nl;
 
 	out[0] = '\0';
-	for (p = s; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
-		if (!strncmp(p, "prog '", 6) || strstr(p, "failed") == p ||
-		    (strstr(p, "failed to load") && strstr(p, "failed to load") < strchr(p, '\n')))
+	for (p = s; *p; p = nl ? nl + 1 : p + strlen(p)) {
+		nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+
+		if (!best && !strncmp(p, "prog '", 6) && memmem(p, len, "failed", 6))
 			best = p;
+		if (memmem(p, len, "failed", 6) || memmem(p, len, "error", 5))
+			last = p;
 	}
 	if (!best)
+		best = last;
+	if (!best)
 		return;
-	p = strchr(best, '\n');
-	snprintf(out, out_len, "%.*s", (int)(p ? p - best : (long)strlen(best)), best);
+	nl = strchr(best, '\n');
+	snprintf(out, out_len, "%.*s", (int)(nl ? nl - best : (long)strlen(best)), best);
 }
 
-/* Which program did libbpf fail on? The first one without an fd, else "". */
-static const char *failed_prog(struct bpf_object *obj)
+/* Which program did libbpf fail on? The first one without an fd, else NULL. */
+static struct bpf_program *failed_prog(struct bpf_object *obj)
 {
 	struct bpf_program *prog;
 
 	bpf_object__for_each_program(prog, obj)
 		if (bpf_program__autoload(prog) && bpf_program__fd(prog) < 0)
-			return bpf_program__name(prog);
+			return prog;
+	return NULL;
+}
+
+/* What to tell a person about a program that failed to load, beyond the errno. */
+static const char *load_hint(const struct bpf_program *prog)
+{
+	const char *sec = prog ? bpf_program__section_name(prog) : "";
+
+	if (!strncmp(sec, "fentry", 6) || !strncmp(sec, "fexit", 5) || !strncmp(sec, "fmod_ret", 8))
+		return " (fentry/fexit programs need a kernel with ftrace, CONFIG_FUNCTION_TRACER; "
+		       "use a tracepoint, tp_btf or raw_tp program on this kernel)";
 	return "";
 }
 
@@ -329,14 +349,15 @@ static int open_and_load(struct loader *l, struct loaded *ld, bool pin, struct d
 	err = bpf_object__load(ld->obj);
 	log_capture_libbpf(NULL);
 	if (err) {
-		const char *prog = failed_prog(ld->obj);
+		struct bpf_program *prog = failed_prog(ld->obj);
+		const char *pname = prog ? bpf_program__name(prog) : "";
 
 		quote_libbpf(&captured, quote, sizeof(quote));
 		strbuf_release(&captured);
 		return diag_err(d, err, NULL,
-				"config \"%s\": load %s%s%s%s: %s%s%s", c->name, ld->obj_path,
-				prog[0] ? ": program \"" : "", prog, prog[0] ? "\"" : "",
-				strerror(-err), quote[0] ? ": libbpf: " : "", quote);
+				"config \"%s\": load %s%s%s%s: %s%s%s%s", c->name, ld->obj_path,
+				prog ? ": program \"" : "", pname, prog ? "\"" : "",
+				strerror(-err), load_hint(prog), quote[0] ? "; libbpf: " : "", quote);
 	}
 	strbuf_release(&captured);
 	if (pin)
@@ -357,9 +378,16 @@ static int attach_all(struct loader *l, struct loaded *ld, struct diag *d)
 		return -ENOMEM;
 	bpf_object__for_each_program(prog, ld->obj) {
 		struct attach_prog *ap = &ld->progs[ld->n_progs++];
+		struct strbuf captured = { 0 };
 		size_t before = d->n_msgs;
+		int err;
 
-		if (attach_program(ap, prog, d)) {
+		/* libbpf's own lines add nothing to our message (shown with --debug) */
+		log_capture_libbpf(&captured);
+		err = attach_program(ap, prog, d);
+		log_capture_libbpf(NULL);
+		strbuf_release(&captured);
+		if (err) {
 			failed++;
 			diag_prefix(d, "config \"%s\"", ld->cfg->name);
 			if (!l->o.strict && d->n_msgs > before) {

@@ -85,17 +85,21 @@ static int log_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap
 
 		va_copy(copy, ap);
 		if (vasprintf(&msg, fmt, copy) >= 0) {
-			strbuf_addstr(log_capture, msg);
+			/* libbpf starts its lines with "libbpf: "; the quote needs no prefix */
+			strbuf_addstr(log_capture, strncmp(msg, "libbpf: ", 8) ? msg : msg + 8);
 			free(msg);
 		}
 		va_end(copy);
+		/* what it says while captured comes back in one error message */
+		if (!log_enabled(LOG_DEBUG))
+			return 0;
 	}
 	/* libbpf's info level is chatty (every map it creates): show it with --debug only. */
 	if (level == LIBBPF_DEBUG && !log_enabled(LOG_DEBUG))
 		return 0;
 	if (!log_enabled(ours))
 		return 0;
-	log_vprint(ours, "libbpf", fmt, ap);
+	log_vprint(ours, NULL, fmt, ap);
 	return 0;
 }
 

@@ -390,7 +390,7 @@ static void self_metrics(struct reader *r, struct family_set *fs, double duratio
 			  l_config, 1, cfg, e->last_success);
 		add_gauge(fs, "ebpfexp_series", "Series written for this config by the last read.",
 			  FAMILY_GAUGE, l_config, 1, cfg, (double)res->st.n_series);
-		add_gauge(fs, "ebpfexp_series_dropped_total",
+		add_gauge(fs, "ebpfexp_series_dropped",
 			  "Series dropped by --metrics.max-series in the last read.", FAMILY_GAUGE,
 			  l_config, 1, cfg, (double)res->st.n_dropped);
 		add_gauge(fs, "ebpf_exporter_decoder_errors_total",
