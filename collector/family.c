@@ -19,7 +19,7 @@ static void series_release(struct series *s, size_t n_labels)
 	}
 	free(s->hist.le);
 	free(s->hist.cumulative);
-	*s = (struct series){ 0 };
+	*s = (struct series){0};
 }
 
 static void family_release(struct family *f)
@@ -35,7 +35,7 @@ static void family_release(struct family *f)
 	free(f->label_order);
 	free(f->name);
 	free(f->help);
-	*f = (struct family){ 0 };
+	*f = (struct family){0};
 }
 
 /* Grow an array of @size-byte elements to hold at least @need; -ENOMEM on overflow. */
@@ -92,11 +92,10 @@ static int family_set_labels(struct family *f, const char *const *given, size_t 
 	return 0;
 }
 
-int family_set_add(struct family_set *fs, const char *name, const char *help,
-		   enum family_type type, const char *const *label_names, size_t n_labels,
-		   struct family **out)
+int family_set_add(struct family_set *fs, const char *name, const char *help, enum family_type type,
+		   const char *const *label_names, size_t n_labels, struct family **out)
 {
-	struct family f = { 0 };
+	struct family f = {0};
 	int err;
 
 	if (family_set_find(fs, name))
@@ -136,7 +135,7 @@ void family_order_values(const struct family *f, const char *const *given, const
 int family_add_series(struct family *f, const char *const *label_values, double value,
 		      struct series **out)
 {
-	struct series s = { 0 };
+	struct series s = {0};
 	int err;
 
 	err = grow((void **)&f->series, &f->cap_series, f->n_series + 1, sizeof(*f->series));
@@ -226,5 +225,5 @@ void family_set_release(struct family_set *fs)
 	for (size_t i = 0; i < fs->n; i++)
 		family_release(&fs->fams[i]);
 	free(fs->fams);
-	*fs = (struct family_set){ 0 };
+	*fs = (struct family_set){0};
 }

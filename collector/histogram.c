@@ -76,7 +76,7 @@ void histogram_raw_release(struct histogram_raw *h)
 		return;
 	free(h->keys);
 	free(h->counts);
-	*h = (struct histogram_raw){ 0 };
+	*h = (struct histogram_raw){0};
 }
 
 /*
@@ -87,8 +87,7 @@ static uint64_t raw_count(const struct histogram_raw *h, double key)
 {
 	size_t i;
 
-	if (!(key >= -9223372036854775808.0 && key < 9223372036854775808.0) ||
-	    key != floor(key))
+	if (!(key >= -9223372036854775808.0 && key < 9223372036854775808.0) || key != floor(key))
 		return 0;
 	i = raw_lower_bound(h, (int64_t)key);
 	return i < h->n && h->keys[i] == (int64_t)key ? h->counts[i] : 0;
@@ -147,7 +146,7 @@ static int out_sort(struct family_hist *out)
 		return -ENOMEM;
 	for (i = 0; i < out->n_buckets; i++) {
 		if (isfinite(out->le[i]))
-			b[n++] = (struct bucket){ out->le[i], out->cumulative[i], i };
+			b[n++] = (struct bucket){out->le[i], out->cumulative[i], i};
 	}
 	qsort(b, n, sizeof(*b), bucket_cmp);
 	out->n_buckets = 0;
@@ -182,13 +181,14 @@ static int compute_dynamic(const struct config_metric *m, const struct histogram
 	int err;
 
 	if (hi == lo)
-		return diag_err(d, EINVAL, &m->at,
-				"histogram \"%s\": zero size (bucket_min and bucket_max are both %lld)",
-				m->name, (long long)lo);
+		return diag_err(
+			d, EINVAL, &m->at,
+			"histogram \"%s\": zero size (bucket_min and bucket_max are both %lld)",
+			m->name, (long long)lo);
 	if (hi < lo)
 		return diag_err(d, EINVAL, &m->at,
-				"histogram \"%s\": bucket_max %lld is below bucket_min %lld", m->name,
-				(long long)hi, (long long)lo);
+				"histogram \"%s\": bucket_max %lld is below bucket_min %lld",
+				m->name, (long long)hi, (long long)lo);
 	span = (uint64_t)hi - (uint64_t)lo;
 	if (span >= HISTOGRAM_MAX_BUCKETS)
 		return diag_err(d, E2BIG, &m->at,
@@ -220,8 +220,8 @@ static int compute_fixed(const struct config_metric *m, const struct histogram_r
 	int err;
 
 	if (!m->n_bucket_keys)
-		return diag_err(d, EINVAL, &m->at, "histogram \"%s\": zero size (bucket_keys is empty)",
-				m->name);
+		return diag_err(d, EINVAL, &m->at,
+				"histogram \"%s\": zero size (bucket_keys is empty)", m->name);
 	err = out_reserve(out, m->n_bucket_keys);
 	if (err)
 		return err;
@@ -276,7 +276,7 @@ void histogram_out_release(struct family_hist *out)
 		return;
 	free(out->le);
 	free(out->cumulative);
-	*out = (struct family_hist){ 0 };
+	*out = (struct family_hist){0};
 }
 
 /* Go's underscoreOK: '_' only between digits, or between a base prefix and a digit. */

@@ -372,7 +372,7 @@ int promtext_add_label_value(struct strbuf *out, const char *s, size_t len)
 
 void promtext_escape_label(char *out, size_t out_len, const char *s)
 {
-	struct strbuf sb = { 0 };
+	struct strbuf sb = {0};
 	size_t n = 0;
 
 	if (!out_len)
@@ -389,8 +389,7 @@ void promtext_escape_label(char *out, size_t out_len, const char *s)
 	strbuf_release(&sb);
 }
 
-int promtext_begin_family(struct strbuf *out, const char *name, const char *help,
-			  const char *type)
+int promtext_begin_family(struct strbuf *out, const char *name, const char *help, const char *type)
 {
 	int err;
 
@@ -502,7 +501,7 @@ static const char *le_cache_get(struct le_cache *lc, size_t i, double le)
 	if (i >= lc->cap) {
 		size_t cap = lc->cap ? lc->cap * 2 : 32;
 		double *l;
-		char (*t)[PROMTEXT_DOUBLE_MAX];
+		char(*t)[PROMTEXT_DOUBLE_MAX];
 
 		while (cap <= i)
 			cap *= 2;
@@ -536,25 +535,25 @@ static int render_histogram(struct strbuf *out, const struct family *f, const st
 
 		if (!le)
 			return -ENOMEM;
-		err = promtext_add_sample(out, f->name, "_bucket", names, values, f->n_labels,
-					  "le", le, h->cumulative[i]);
+		err = promtext_add_sample(out, f->name, "_bucket", names, values, f->n_labels, "le",
+					  le, h->cumulative[i]);
 	}
 	/* [compat] the Go library adds +Inf itself, equal to the count */
 	if (!err)
-		err = promtext_add_sample(out, f->name, "_bucket", names, values, f->n_labels,
-					  "le", "+Inf", h->count);
+		err = promtext_add_sample(out, f->name, "_bucket", names, values, f->n_labels, "le",
+					  "+Inf", h->count);
 	if (!err)
 		err = promtext_add_sample(out, f->name, "_sum", names, values, f->n_labels, NULL,
 					  NULL, h->sum);
 	if (!err)
-		err = promtext_add_sample(out, f->name, "_count", names, values, f->n_labels,
-					  NULL, NULL, h->count);
+		err = promtext_add_sample(out, f->name, "_count", names, values, f->n_labels, NULL,
+					  NULL, h->count);
 	return err;
 }
 
 int promtext_render(struct strbuf *out, const struct family_set *fs)
 {
-	struct le_cache lc = { 0 };
+	struct le_cache lc = {0};
 	int err = 0;
 
 	for (size_t i = 0; i < fs->n && !err; i++) {

@@ -244,7 +244,7 @@ static int add_padded(struct strbuf *out, const char *s, size_t width, int right
 /* A label value escaped as in the text format, so that newlines cannot break rows. */
 static char *escaped(const char *s)
 {
-	struct strbuf sb = { 0 };
+	struct strbuf sb = {0};
 
 	if (promtext_add_label_value(&sb, s, strlen(s)) || strbuf_grow(&sb, 0)) {
 		strbuf_release(&sb);

@@ -9,9 +9,9 @@
 
 static void test_labels(void)
 {
-	struct family_set fs = { 0 };
-	const char *given[] = { "op", "device", "cpu" };
-	const char *vals[] = { "read", "sda", "3" }, *sorted[3];
+	struct family_set fs = {0};
+	const char *given[] = {"op", "device", "cpu"};
+	const char *vals[] = {"read", "sda", "3"}, *sorted[3];
 	struct family *f = NULL;
 	struct series *s = NULL;
 
@@ -32,7 +32,7 @@ static void test_labels(void)
 	is_str(f->help, "help", "help copied");
 	is_int(family_set_add(&fs, "m", "other", FAMILY_GAUGE, NULL, 0, NULL), -EEXIST,
 	       "a family name can be added once");
-	is_int(family_set_add(&fs, "dup", "", FAMILY_GAUGE, (const char *[]){ "a", "a" }, 2, NULL),
+	is_int(family_set_add(&fs, "dup", "", FAMILY_GAUGE, (const char *[]){"a", "a"}, 2, NULL),
 	       -EINVAL, "duplicate label names rejected");
 	is_int(fs.n, 1, "failed adds leave the set as it was");
 	ok(family_set_find(&fs, "m") == &fs.fams[0], "find by name");
@@ -50,15 +50,15 @@ static void test_labels(void)
 
 static void test_sort(void)
 {
-	struct family_set fs = { 0 };
-	const char *names[] = { "b", "a" };
+	struct family_set fs = {0};
+	const char *names[] = {"b", "a"};
 	/* Given order b, a; stored a, b. */
 	const char *series[][2] = {
-		{ "x", "2" }, { "x", "10" }, { "", "z" }, { "y", "1" }, { "x", "1" }, { "\xc3\xa9", "0" },
+		{"x", "2"}, {"x", "10"}, {"", "z"}, {"y", "1"}, {"x", "1"}, {"\xc3\xa9", "0"},
 	};
 	const char *want[][2] = {
 		/* a, b after sorting: a compared first, then b, byte-wise */
-		{ "0", "\xc3\xa9" }, { "1", "x" }, { "1", "y" }, { "10", "x" }, { "2", "x" }, { "z", "" },
+		{"0", "\xc3\xa9"}, {"1", "x"}, {"1", "y"}, {"10", "x"}, {"2", "x"}, {"z", ""},
 	};
 	struct family *f;
 	int good = 1;

@@ -45,12 +45,12 @@ static void check(const struct family_hist *out, const double *le, const double 
 
 static void test_worked_example(void)
 {
-	static const int64_t kv[][2] = { { 1, 2 }, { 3, 1 }, { 5, 7 }, { 4, 3000 } };
-	static const double le[] = { 1e-06, 2e-06, 4e-06, 8e-06 }, cum[] = { 0, 2, 2, 3 };
+	static const int64_t kv[][2] = {{1, 2}, {3, 1}, {5, 7}, {4, 3000}};
+	static const double le[] = {1e-06, 2e-06, 4e-06, 8e-06}, cum[] = {0, 2, 2, 3};
 	struct config_metric m = metric(HIST_EXP2, 1e-6, 0, 3);
-	struct histogram_raw raw = { 0 };
-	struct family_hist out = { 0 };
-	struct diag d = { 0 };
+	struct histogram_raw raw = {0};
+	struct family_hist out = {0};
+	struct diag d = {0};
 
 	fill(&raw, kv, 4);
 	is_int(histogram_compute(&m, &raw, &out, &d), 0, "§5.6 computes");
@@ -63,56 +63,56 @@ static void test_worked_example(void)
 
 static void test_types(void)
 {
-	static const int64_t kv[][2] = { { 0, 1 }, { 1, 2 }, { 2, 3 }, { 3, 4 }, { 4, 5 } };
-	struct histogram_raw raw = { 0 };
-	struct family_hist out = { 0 };
+	static const int64_t kv[][2] = {{0, 1}, {1, 2}, {2, 3}, {3, 4}, {4, 5}};
+	struct histogram_raw raw = {0};
+	struct family_hist out = {0};
 	struct config_metric m;
 
 	fill(&raw, kv, 5);
 	m = metric(HIST_EXP2, 0, 0, 3);
 	histogram_compute(&m, &raw, &out, NULL);
-	check(&out, (double[]){ 1, 2, 4, 8 }, (double[]){ 1, 3, 6, 10 }, 4, 5, 10,
+	check(&out, (double[]){1, 2, 4, 8}, (double[]){1, 3, 6, 10}, 4, 5, 10,
 	      "exp2: le 2^i, multiplier 0 means 1, key hi+1 is the sum");
 
 	m = metric(HIST_EXP2ZERO, 2, 0, 3);
 	histogram_compute(&m, &raw, &out, NULL);
-	check(&out, (double[]){ 0, 2, 4, 8 }, (double[]){ 1, 3, 6, 10 }, 4, 10, 10,
+	check(&out, (double[]){0, 2, 4, 8}, (double[]){1, 3, 6, 10}, 4, 10, 10,
 	      "exp2zero: 0 then 2^(i-1) x m; sum x m");
 
 	m = metric(HIST_LINEAR, 50, 0, 3);
 	histogram_compute(&m, &raw, &out, NULL);
-	check(&out, (double[]){ 0, 50, 100, 150 }, (double[]){ 1, 3, 6, 10 }, 4, 250, 10,
+	check(&out, (double[]){0, 50, 100, 150}, (double[]){1, 3, 6, 10}, 4, 250, 10,
 	      "linear: i x m, inclusive bucket_max");
 
 	m = metric(HIST_LINEAR, 1, 1, 2);
 	histogram_compute(&m, &raw, &out, NULL);
-	check(&out, (double[]){ 1, 2 }, (double[]){ 2, 5 }, 2, 4, 5,
+	check(&out, (double[]){1, 2}, (double[]){2, 5}, 2, 4, 5,
 	      "keys below bucket_min and above bucket_max+1 are ignored");
 
 	m = metric(HIST_EXP2, 1, -2, 1);
 	histogram_compute(&m, &raw, &out, NULL);
-	check(&out, (double[]){ 0.25, 0.5, 1, 2 }, (double[]){ 0, 0, 1, 3 }, 4, 3, 3,
+	check(&out, (double[]){0.25, 0.5, 1, 2}, (double[]){0, 0, 1, 3}, 4, 3, 3,
 	      "negative bucket_min gives fractional exp2 bounds");
 
 	m = metric(HIST_LINEAR, -1, 0, 2);
 	histogram_compute(&m, &raw, &out, NULL);
-	check(&out, (double[]){ -2, -1, 0 }, (double[]){ 6, 3, 1 }, 3, -4, 6,
+	check(&out, (double[]){-2, -1, 0}, (double[]){6, 3, 1}, 3, -4, 6,
 	      "negative multiplier: buckets still ascending by le");
 
 	m = metric(HIST_EXP2, 1e-6, 0, 3);
-	fill(&raw, (const int64_t[][2]){ { 4, 1824 }, { 2, 9 } }, 2);
+	fill(&raw, (const int64_t[][2]){{4, 1824}, {2, 9}}, 2);
 	histogram_compute(&m, &raw, &out, NULL);
-	check(&out, (double[]){ 1e-06, 2e-06, 4e-06, 8e-06 }, (double[]){ 0, 0, 9, 9 }, 4,
+	check(&out, (double[]){1e-06, 2e-06, 4e-06, 8e-06}, (double[]){0, 0, 9, 9}, 4,
 	      1824 * 0.000001, 9, "sparse map: missing keys count 0; sum 1824 x 1e-6 in doubles");
 	ok(out.sum != 0.001824, "the sum is 0.0018239999999999999, not 0.001824");
 
 	fill(&raw, NULL, 0);
 	histogram_compute(&m, &raw, &out, NULL);
-	check(&out, (double[]){ 1e-06, 2e-06, 4e-06, 8e-06 }, (double[]){ 0, 0, 0, 0 }, 4, 0, 0,
+	check(&out, (double[]){1e-06, 2e-06, 4e-06, 8e-06}, (double[]){0, 0, 0, 0}, 4, 0, 0,
 	      "empty map: all zero");
 
 	m = metric(HIST_EXP2, 1, 1020, 1030);
-	fill(&raw, (const int64_t[][2]){ { 1030, 1 } }, 1);
+	fill(&raw, (const int64_t[][2]){{1030, 1}}, 1);
 	histogram_compute(&m, &raw, &out, NULL);
 	ok(out.n_buckets == 4 && out.le[3] == 0x1p1023 && out.count == 1,
 	   "infinite bounds beyond 2^1023 are left out; the count keeps them");
@@ -122,33 +122,33 @@ static void test_types(void)
 
 static void test_fixed(void)
 {
-	static const int64_t kv[][2] = { { 1, 1 }, { 5, 10 }, { 6, 4000 }, { 10, 100 }, { 11, 7 } };
-	struct histogram_raw raw = { 0 };
-	struct family_hist out = { 0 };
+	static const int64_t kv[][2] = {{1, 1}, {5, 10}, {6, 4000}, {10, 100}, {11, 7}};
+	struct histogram_raw raw = {0};
+	struct family_hist out = {0};
 	struct config_metric m = metric(HIST_FIXED, 0.5, 0, 0);
 
 	fill(&raw, kv, 5);
-	m.bucket_keys = (double[]){ 1, 5, 10 };
+	m.bucket_keys = (double[]){1, 5, 10};
 	m.n_bucket_keys = 3;
 	histogram_compute(&m, &raw, &out, NULL);
-	check(&out, (double[]){ 0.5, 2.5, 5 }, (double[]){ 1, 11, 111 }, 3, 3.5, 111,
+	check(&out, (double[]){0.5, 2.5, 5}, (double[]){1, 11, 111}, 3, 3.5, 111,
 	      "fixed: le = k x m, sum key = last key + 1, unlisted keys ignored");
 
-	m.bucket_keys = (double[]){ 10, 1, 5 };
+	m.bucket_keys = (double[]){10, 1, 5};
 	histogram_compute(&m, &raw, &out, NULL);
-	check(&out, (double[]){ 0.5, 2.5, 5 }, (double[]){ 101, 111, 100 }, 3, 2000, 111,
+	check(&out, (double[]){0.5, 2.5, 5}, (double[]){101, 111, 100}, 3, 2000, 111,
 	      "fixed, unsorted: cumulated in listed order, printed sorted, sum after the last");
 
-	m.bucket_keys = (double[]){ 1, 5, 5 };
+	m.bucket_keys = (double[]){1, 5, 5};
 	histogram_compute(&m, &raw, &out, NULL);
-	check(&out, (double[]){ 0.5, 2.5 }, (double[]){ 1, 21 }, 2, 2000, 21,
+	check(&out, (double[]){0.5, 2.5}, (double[]){1, 21}, 2, 2000, 21,
 	      "fixed, duplicate key: the later bucket overwrites");
 
-	m.bucket_keys = (double[]){ 1.5, 5 };
+	m.bucket_keys = (double[]){1.5, 5};
 	m.n_bucket_keys = 2;
 	m.bucket_multiplier = 0;
 	histogram_compute(&m, &raw, &out, NULL);
-	check(&out, (double[]){ 1.5, 5 }, (double[]){ 0, 10 }, 2, 4000, 10,
+	check(&out, (double[]){1.5, 5}, (double[]){0, 10}, 2, 4000, 10,
 	      "fixed: a fractional key matches no map key");
 	histogram_out_release(&out);
 	histogram_raw_release(&raw);
@@ -156,9 +156,9 @@ static void test_fixed(void)
 
 static void test_errors(void)
 {
-	struct histogram_raw raw = { 0 };
-	struct family_hist out = { 0 };
-	struct diag d = { 0 };
+	struct histogram_raw raw = {0};
+	struct family_hist out = {0};
+	struct diag d = {0};
 	struct config_metric m;
 
 	histogram_raw_add(&raw, 1, 1);
@@ -201,7 +201,7 @@ static void test_errors(void)
 
 static void test_raw(void)
 {
-	struct histogram_raw raw = { 0 };
+	struct histogram_raw raw = {0};
 	int good = 1;
 
 	histogram_raw_add(&raw, 3, 1);
@@ -230,44 +230,45 @@ struct pcase {
 static void test_parse_key(void)
 {
 	static const struct pcase cases[] = {
-		{ "0", 0, 0 },
-		{ "7", 0, 7 },
-		{ "10", 0, 10 },
-		{ "010", 0, 8 },
-		{ "08", -EINVAL, 0 },
-		{ "0x1f", 0, 31 },
-		{ "0X1F", 0, 31 },
-		{ "0o17", 0, 15 },
-		{ "0O17", 0, 15 },
-		{ "0b101", 0, 5 },
-		{ "0B11", 0, 3 },
-		{ "1_000", 0, 1000 },
-		{ "0x_1f", 0, 31 },
-		{ "0_7", 0, 7 },
-		{ "_1", -EINVAL, 0 },
-		{ "1_", -EINVAL, 0 },
-		{ "1__0", -EINVAL, 0 },
-		{ "", -EINVAL, 0 },
-		{ "-1", -EINVAL, 0 },
-		{ "+1", -EINVAL, 0 },
-		{ " 1", -EINVAL, 0 },
-		{ "1a", -EINVAL, 0 },
-		{ "0x", -EINVAL, 0 },
-		{ "0b", -EINVAL, 0 },
-		{ "0b2", -EINVAL, 0 },
-		{ "0xg", -EINVAL, 0 },
-		{ "18446744073709551615", 0, UINT64_MAX },
-		{ "0xffffffffffffffff", 0, UINT64_MAX },
-		{ "18446744073709551616", -ERANGE, 0 },
-		{ "99999999999999999999999", -ERANGE, 0 },
+		{"0", 0, 0},
+		{"7", 0, 7},
+		{"10", 0, 10},
+		{"010", 0, 8},
+		{"08", -EINVAL, 0},
+		{"0x1f", 0, 31},
+		{"0X1F", 0, 31},
+		{"0o17", 0, 15},
+		{"0O17", 0, 15},
+		{"0b101", 0, 5},
+		{"0B11", 0, 3},
+		{"1_000", 0, 1000},
+		{"0x_1f", 0, 31},
+		{"0_7", 0, 7},
+		{"_1", -EINVAL, 0},
+		{"1_", -EINVAL, 0},
+		{"1__0", -EINVAL, 0},
+		{"", -EINVAL, 0},
+		{"-1", -EINVAL, 0},
+		{"+1", -EINVAL, 0},
+		{" 1", -EINVAL, 0},
+		{"1a", -EINVAL, 0},
+		{"0x", -EINVAL, 0},
+		{"0b", -EINVAL, 0},
+		{"0b2", -EINVAL, 0},
+		{"0xg", -EINVAL, 0},
+		{"18446744073709551615", 0, UINT64_MAX},
+		{"0xffffffffffffffff", 0, UINT64_MAX},
+		{"18446744073709551616", -ERANGE, 0},
+		{"99999999999999999999999", -ERANGE, 0},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		uint64_t v = 12345;
 		int err = histogram_parse_key(cases[i].s, &v);
 
-		ok(err == cases[i].err && (err || v == cases[i].want), "ParseUint(\"%s\", 0, 64) %s %llu",
-		   cases[i].s, err ? "fails" : "=", (unsigned long long)cases[i].want);
+		ok(err == cases[i].err && (err || v == cases[i].want),
+		   "ParseUint(\"%s\", 0, 64) %s %llu", cases[i].s, err ? "fails" : "=",
+		   (unsigned long long)cases[i].want);
 	}
 }
 

@@ -19,58 +19,58 @@ struct fcase {
 
 /* Expected strings are what Go's client_golang prints (writeFloat + FormatFloat 'g' -1). */
 static const struct fcase float_cases[] = {
-	{ 0.0, "0", "zero" },
-	{ -0.0, "0", "negative zero prints 0 (writeFloat checks f == 0 first)" },
-	{ 1.0, "1", "one" },
-	{ -1.0, "-1", "minus one" },
-	{ 1e-6, "1e-06", "1e-06: two exponent digits" },
-	{ 16 * 1e-6, "1.6e-05", "exp2 bound 16us" },
-	{ 128 * 1e-6, "0.000128", "exponent -4 is plain" },
-	{ 0.0001, "0.0001", "0.0001 plain" },
-	{ 1e-5, "1e-05", "exponent -5 is exponent form" },
-	{ 123456, "123456", "six digits plain" },
-	{ 1e6, "1e+06", "1000000 is 1e+06" },
-	{ 1234567, "1.234567e+06", "seven-digit integer in exponent form" },
-	{ 18446744073709551615.0, "1.8446744073709552e+19", "u64 max as a double" },
-	{ 1824 * 0.000001, "0.0018239999999999999", "sum key times multiplier keeps 17 digits" },
-	{ 40 * 1e-6, "3.9999999999999996e-05", "40 x 1e-6" },
-	{ 9007199254740993.0, "9.007199254740992e+15", "2^53+1 rounds to 2^53" },
-	{ 9007199254740992.0, "9.007199254740992e+15", "2^53" },
-	{ 9007199254740991.0, "9.007199254740991e+15", "2^53-1 (fast path limit)" },
-	{ 1e21, "1e+21", "1e21" },
-	{ 1e-7, "1e-07", "1e-7" },
-	{ 5e-324, "5e-324", "smallest subnormal" },
-	{ 2.2250738585072014e-308, "2.2250738585072014e-308", "smallest normal" },
-	{ 1.7976931348623157e308, "1.7976931348623157e+308", "largest double" },
-	{ 123456.7, "123456.7", "fraction below 1e6 stays plain" },
-	{ 1000000.5, "1.0000005e+06", "fraction above 1e6 in exponent form" },
-	{ 0.1 + 0.2, "0.30000000000000004", "0.1+0.2" },
-	{ 0.1, "0.1", "0.1" },
-	{ 1.0 / 3, "0.3333333333333333", "1/3" },
-	{ 2.0 / 3, "0.6666666666666666", "2/3" },
-	{ 999999, "999999", "999999" },
-	{ 100000, "100000", "100000 keeps its zeros" },
-	{ 100, "100", "100" },
-	{ 0.5, "0.5", "0.5" },
-	{ -2.5, "-2.5", "-2.5" },
-	{ 0.00001234, "1.234e-05", "1.234e-05" },
-	{ 0.00009999, "9.999e-05", "9.999e-05" },
-	{ -0.000123, "-0.000123", "negative plain fraction" },
-	{ 9223372036854775808.0, "9.223372036854776e+18", "2^63" },
-	{ 1e15, "1e+15", "1e15" },
-	{ 1e23, "1e+23", "1e23 (not exactly representable)" },
-	{ 1e100, "1e+100", "three exponent digits" },
-	{ -1e-300, "-1e-300", "negative tiny" },
-	{ 4503599627370495.5, "4.5035996273704955e+15", "largest half-integer" },
-	{ 12345.678, "12345.678", "12345.678" },
-	{ 0.003, "0.003", "0.003" },
-	{ 3000 * 1e-6, "0.003", "3000 x 1e-6 is exactly 0.003" },
-	{ 9.5367431640625e-07, "9.5367431640625e-07", "2^-20" },
-	{ -1234567, "-1.234567e+06", "negative integer in exponent form" },
-	{ 1048576, "1.048576e+06", "2^20" },
-	{ 123456789012345680.0, "1.2345678901234568e+17", "large integer beyond 2^53" },
-	{ 1e22, "1e+22", "1e22" },
-	{ 4294967296.0, "4.294967296e+09", "2^32" },
+	{0.0, "0", "zero"},
+	{-0.0, "0", "negative zero prints 0 (writeFloat checks f == 0 first)"},
+	{1.0, "1", "one"},
+	{-1.0, "-1", "minus one"},
+	{1e-6, "1e-06", "1e-06: two exponent digits"},
+	{16 * 1e-6, "1.6e-05", "exp2 bound 16us"},
+	{128 * 1e-6, "0.000128", "exponent -4 is plain"},
+	{0.0001, "0.0001", "0.0001 plain"},
+	{1e-5, "1e-05", "exponent -5 is exponent form"},
+	{123456, "123456", "six digits plain"},
+	{1e6, "1e+06", "1000000 is 1e+06"},
+	{1234567, "1.234567e+06", "seven-digit integer in exponent form"},
+	{18446744073709551615.0, "1.8446744073709552e+19", "u64 max as a double"},
+	{1824 * 0.000001, "0.0018239999999999999", "sum key times multiplier keeps 17 digits"},
+	{40 * 1e-6, "3.9999999999999996e-05", "40 x 1e-6"},
+	{9007199254740993.0, "9.007199254740992e+15", "2^53+1 rounds to 2^53"},
+	{9007199254740992.0, "9.007199254740992e+15", "2^53"},
+	{9007199254740991.0, "9.007199254740991e+15", "2^53-1 (fast path limit)"},
+	{1e21, "1e+21", "1e21"},
+	{1e-7, "1e-07", "1e-7"},
+	{5e-324, "5e-324", "smallest subnormal"},
+	{2.2250738585072014e-308, "2.2250738585072014e-308", "smallest normal"},
+	{1.7976931348623157e308, "1.7976931348623157e+308", "largest double"},
+	{123456.7, "123456.7", "fraction below 1e6 stays plain"},
+	{1000000.5, "1.0000005e+06", "fraction above 1e6 in exponent form"},
+	{0.1 + 0.2, "0.30000000000000004", "0.1+0.2"},
+	{0.1, "0.1", "0.1"},
+	{1.0 / 3, "0.3333333333333333", "1/3"},
+	{2.0 / 3, "0.6666666666666666", "2/3"},
+	{999999, "999999", "999999"},
+	{100000, "100000", "100000 keeps its zeros"},
+	{100, "100", "100"},
+	{0.5, "0.5", "0.5"},
+	{-2.5, "-2.5", "-2.5"},
+	{0.00001234, "1.234e-05", "1.234e-05"},
+	{0.00009999, "9.999e-05", "9.999e-05"},
+	{-0.000123, "-0.000123", "negative plain fraction"},
+	{9223372036854775808.0, "9.223372036854776e+18", "2^63"},
+	{1e15, "1e+15", "1e15"},
+	{1e23, "1e+23", "1e23 (not exactly representable)"},
+	{1e100, "1e+100", "three exponent digits"},
+	{-1e-300, "-1e-300", "negative tiny"},
+	{4503599627370495.5, "4.5035996273704955e+15", "largest half-integer"},
+	{12345.678, "12345.678", "12345.678"},
+	{0.003, "0.003", "0.003"},
+	{3000 * 1e-6, "0.003", "3000 x 1e-6 is exactly 0.003"},
+	{9.5367431640625e-07, "9.5367431640625e-07", "2^-20"},
+	{-1234567, "-1.234567e+06", "negative integer in exponent form"},
+	{1048576, "1.048576e+06", "2^20"},
+	{123456789012345680.0, "1.2345678901234568e+17", "large integer beyond 2^53"},
+	{1e22, "1e+22", "1e22"},
+	{4294967296.0, "4.294967296e+09", "2^32"},
 };
 
 static void test_floats(void)
@@ -171,7 +171,7 @@ static void test_shortest(void)
 
 static void esc(const char *in, const char *want, const char *what)
 {
-	struct strbuf sb = { 0 };
+	struct strbuf sb = {0};
 
 	promtext_add_label_value(&sb, in, strlen(in));
 	is_str(strbuf_str(&sb), want, "label value: %s", what);
@@ -181,7 +181,7 @@ static void esc(const char *in, const char *want, const char *what)
 static void test_escaping(void)
 {
 	char out[64];
-	struct strbuf sb = { 0 };
+	struct strbuf sb = {0};
 
 	promtext_escape_label(out, sizeof(out), "a\"b\\c\nd");
 	is_str(out, "a\\\"b\\\\c\\nd", "label values escape quote, backslash and newline");
@@ -191,7 +191,11 @@ static void test_escaping(void)
 	esc("\xe6\x97\xa5\xe6\x9c\xac", "\xe6\x97\xa5\xe6\x9c\xac", "three-byte UTF-8 kept");
 	esc("\xf0\x9f\x98\x80!", "\xf0\x9f\x98\x80!", "four-byte UTF-8 kept");
 	esc("\xef\xbf\xbd", "\xef\xbf\xbd", "a real U+FFFD is kept");
-	esc("a\xff" "b", "a\xef\xbf\xbd" "b", "0xff becomes U+FFFD");
+	esc("a\xff"
+	    "b",
+	    "a\xef\xbf\xbd"
+	    "b",
+	    "0xff becomes U+FFFD");
 	esc("a\xc3", "a\xef\xbf\xbd", "truncated sequence at the end");
 	esc("\xe2\x82x", "\xef\xbf\xbd\xef\xbf\xbdx", "truncated 3-byte: one U+FFFD per byte");
 	esc("\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd", "overlong encoding rejected");
@@ -221,9 +225,9 @@ static void test_escaping(void)
 
 static void test_samples(void)
 {
-	struct strbuf sb = { 0 };
-	const char *names[] = { "cpu", "function" };
-	const char *values[] = { "0", "tick_\"sched\"" };
+	struct strbuf sb = {0};
+	const char *names[] = {"cpu", "function"};
+	const char *values[] = {"0", "tick_\"sched\""};
 
 	promtext_add_sample(&sb, "x_total", NULL, NULL, NULL, 0, NULL, NULL, 1234567);
 	is_str(strbuf_str(&sb), "x_total 1.234567e+06\n", "no labels: no braces");
@@ -232,7 +236,8 @@ static void test_samples(void)
 	is_str(strbuf_str(&sb), "x_bucket{le=\"+Inf\"} 3\n", "only the extra label");
 	strbuf_reset(&sb);
 	promtext_add_sample(&sb, "x", "_bucket", names, values, 2, "le", "1e-06", 0);
-	is_str(strbuf_str(&sb), "x_bucket{cpu=\"0\",function=\"tick_\\\"sched\\\"\",le=\"1e-06\"} 0\n",
+	is_str(strbuf_str(&sb),
+	       "x_bucket{cpu=\"0\",function=\"tick_\\\"sched\\\"\",le=\"1e-06\"} 0\n",
 	       "labels in given order, extra last, values escaped");
 	strbuf_reset(&sb);
 	promtext_add_sample(&sb, "x", "_sum", names, values, 1, NULL, NULL, 0.003);
@@ -285,32 +290,32 @@ static void add_series(struct family *f, const char *const *given, double v, str
 /* A family set as the reader would build it, in scrambled order. */
 static void build_sample(struct family_set *fs)
 {
-	static const double le[] = { 1e-06, 2e-06, 4e-06, 8e-06 };
-	static const double c1[] = { 0, 2, 2, 3 }, c2[] = { 1, 1, 1, 1 };
-	const char *timer_labels[] = { "function", "cpu" };
-	const char *bio_labels[] = { "operation", "device" };
+	static const double le[] = {1e-06, 2e-06, 4e-06, 8e-06};
+	static const double c1[] = {0, 2, 2, 3}, c2[] = {1, 1, 1, 1};
+	const char *timer_labels[] = {"function", "cpu"};
+	const char *bio_labels[] = {"operation", "device"};
 	struct family *f;
 	struct series *s;
 
 	family_set_add(fs, "ebpf_exporter_timer_starts_total", "Timers fired in the kernel",
 		       FAMILY_COUNTER, timer_labels, 2, &f);
-	add_series(f, (const char *[]){ "tick_sched_timer", "1" }, 1234567, NULL);
-	add_series(f, (const char *[]){ "hrtimer_wakeup", "0" }, 7, NULL);
-	add_series(f, (const char *[]){ "tick_sched_timer", "0" }, 0, NULL);
-	add_series(f, (const char *[]){ "say \"hi\"\\\n", "10" }, 2, NULL);
+	add_series(f, (const char *[]){"tick_sched_timer", "1"}, 1234567, NULL);
+	add_series(f, (const char *[]){"hrtimer_wakeup", "0"}, 7, NULL);
+	add_series(f, (const char *[]){"tick_sched_timer", "0"}, 0, NULL);
+	add_series(f, (const char *[]){"say \"hi\"\\\n", "10"}, 2, NULL);
 
 	family_set_add(fs, "ebpf_exporter_bio_latency_seconds", "Block IO latency histogram",
 		       FAMILY_HISTOGRAM, bio_labels, 2, &f);
-	add_series(f, (const char *[]){ "write", "nvme0n1" }, 0, &s);
+	add_series(f, (const char *[]){"write", "nvme0n1"}, 0, &s);
 	set_hist(s, le, c2, 4, 2e-06, 1);
-	add_series(f, (const char *[]){ "read", "nvme0n1" }, 0, &s);
+	add_series(f, (const char *[]){"read", "nvme0n1"}, 0, &s);
 	set_hist(s, le, c1, 4, 0.003, 3);
 
 	family_set_add(fs, "ebpf_exporter_unused_total", "Has no series", FAMILY_COUNTER, NULL, 0,
 		       NULL);
 	family_set_add(fs, "ebpf_exporter_enabled_configs", "The set of enabled configs",
-		       FAMILY_GAUGE, (const char *[]){ "name" }, 1, &f);
-	add_series(f, (const char *[]){ "timers" }, 1, NULL);
+		       FAMILY_GAUGE, (const char *[]){"name"}, 1, &f);
+	add_series(f, (const char *[]){"timers"}, 1, NULL);
 	family_set_add(fs, "ebpf_exporter_events_total", "Events\\with a\nnewline", FAMILY_COUNTER,
 		       NULL, 0, &f);
 	add_series(f, NULL, 18446744073709551615.0, NULL);
@@ -320,18 +325,28 @@ static void build_sample(struct family_set *fs)
 static const char render_want[] =
 	"# HELP ebpf_exporter_bio_latency_seconds Block IO latency histogram\n"
 	"# TYPE ebpf_exporter_bio_latency_seconds histogram\n"
-	"ebpf_exporter_bio_latency_seconds_bucket{device=\"nvme0n1\",operation=\"read\",le=\"1e-06\"} 0\n"
-	"ebpf_exporter_bio_latency_seconds_bucket{device=\"nvme0n1\",operation=\"read\",le=\"2e-06\"} 2\n"
-	"ebpf_exporter_bio_latency_seconds_bucket{device=\"nvme0n1\",operation=\"read\",le=\"4e-06\"} 2\n"
-	"ebpf_exporter_bio_latency_seconds_bucket{device=\"nvme0n1\",operation=\"read\",le=\"8e-06\"} 3\n"
-	"ebpf_exporter_bio_latency_seconds_bucket{device=\"nvme0n1\",operation=\"read\",le=\"+Inf\"} 3\n"
+	"ebpf_exporter_bio_latency_seconds_bucket{device=\"nvme0n1\",operation=\"read\",le=\"1e-"
+	"06\"} 0\n"
+	"ebpf_exporter_bio_latency_seconds_bucket{device=\"nvme0n1\",operation=\"read\",le=\"2e-"
+	"06\"} 2\n"
+	"ebpf_exporter_bio_latency_seconds_bucket{device=\"nvme0n1\",operation=\"read\",le=\"4e-"
+	"06\"} 2\n"
+	"ebpf_exporter_bio_latency_seconds_bucket{device=\"nvme0n1\",operation=\"read\",le=\"8e-"
+	"06\"} 3\n"
+	"ebpf_exporter_bio_latency_seconds_bucket{device=\"nvme0n1\",operation=\"read\",le=\"+"
+	"Inf\"} 3\n"
 	"ebpf_exporter_bio_latency_seconds_sum{device=\"nvme0n1\",operation=\"read\"} 0.003\n"
 	"ebpf_exporter_bio_latency_seconds_count{device=\"nvme0n1\",operation=\"read\"} 3\n"
-	"ebpf_exporter_bio_latency_seconds_bucket{device=\"nvme0n1\",operation=\"write\",le=\"1e-06\"} 1\n"
-	"ebpf_exporter_bio_latency_seconds_bucket{device=\"nvme0n1\",operation=\"write\",le=\"2e-06\"} 1\n"
-	"ebpf_exporter_bio_latency_seconds_bucket{device=\"nvme0n1\",operation=\"write\",le=\"4e-06\"} 1\n"
-	"ebpf_exporter_bio_latency_seconds_bucket{device=\"nvme0n1\",operation=\"write\",le=\"8e-06\"} 1\n"
-	"ebpf_exporter_bio_latency_seconds_bucket{device=\"nvme0n1\",operation=\"write\",le=\"+Inf\"} 1\n"
+	"ebpf_exporter_bio_latency_seconds_bucket{device=\"nvme0n1\",operation=\"write\",le=\"1e-"
+	"06\"} 1\n"
+	"ebpf_exporter_bio_latency_seconds_bucket{device=\"nvme0n1\",operation=\"write\",le=\"2e-"
+	"06\"} 1\n"
+	"ebpf_exporter_bio_latency_seconds_bucket{device=\"nvme0n1\",operation=\"write\",le=\"4e-"
+	"06\"} 1\n"
+	"ebpf_exporter_bio_latency_seconds_bucket{device=\"nvme0n1\",operation=\"write\",le=\"8e-"
+	"06\"} 1\n"
+	"ebpf_exporter_bio_latency_seconds_bucket{device=\"nvme0n1\",operation=\"write\",le=\"+"
+	"Inf\"} 1\n"
 	"ebpf_exporter_bio_latency_seconds_sum{device=\"nvme0n1\",operation=\"write\"} 2e-06\n"
 	"ebpf_exporter_bio_latency_seconds_count{device=\"nvme0n1\",operation=\"write\"} 1\n"
 	"# HELP ebpf_exporter_enabled_configs The set of enabled configs\n"
@@ -354,8 +369,8 @@ static int has_promtool(void)
 
 static void test_render(void)
 {
-	struct family_set fs = { 0 };
-	struct strbuf sb = { 0 };
+	struct family_set fs = {0};
+	struct strbuf sb = {0};
 	char path[] = "/tmp/promtext-test-XXXXXX";
 	char cmd[256];
 	int fd, rc;

@@ -33,21 +33,21 @@ static struct series *series(struct family *f, const char *const *sorted, double
 
 static void build(struct family_set *fs)
 {
-	static const double le[] = { 1e-06, 2e-06, 4e-06, 8e-06, 1.6e-05 };
-	static const double c1[] = { 0, 2, 2, 3, 3 }, c2[] = { 1, 1, 1, 1, 1 };
+	static const double le[] = {1e-06, 2e-06, 4e-06, 8e-06, 1.6e-05};
+	static const double c1[] = {0, 2, 2, 3, 3}, c2[] = {1, 1, 1, 1, 1};
 	struct family *f;
 
 	family_set_add(fs, "ebpf_exporter_timer_starts_total", "Timers fired in the kernel",
-		       FAMILY_COUNTER, (const char *[]){ "cpu", "function" }, 2, &f);
-	series(f, (const char *[]){ "0", "hrtimer_wakeup" }, 7);
-	series(f, (const char *[]){ "1", "tick_sched_timer" }, 1234567);
-	series(f, (const char *[]){ "10", "caf\xc3\xa9\n\"x\"\xff" }, 0.5);
+		       FAMILY_COUNTER, (const char *[]){"cpu", "function"}, 2, &f);
+	series(f, (const char *[]){"0", "hrtimer_wakeup"}, 7);
+	series(f, (const char *[]){"1", "tick_sched_timer"}, 1234567);
+	series(f, (const char *[]){"10", "caf\xc3\xa9\n\"x\"\xff"}, 0.5);
 
 	family_set_add(fs, "ebpf_exporter_bio_latency_seconds", "Block IO latency",
-		       FAMILY_HISTOGRAM, (const char *[]){ "device", "operation" }, 2, &f);
-	set_hist(series(f, (const char *[]){ "nvme0n1", "read" }, 0), le, c1, 5, 0.003, 3);
-	set_hist(series(f, (const char *[]){ "nvme0n1", "write" }, 0), le, c2, 5, 2e-06, 1);
-	set_hist(series(f, (const char *[]){ "sda", "read" }, 0), le, c2, 0, 0, 0);
+		       FAMILY_HISTOGRAM, (const char *[]){"device", "operation"}, 2, &f);
+	set_hist(series(f, (const char *[]){"nvme0n1", "read"}, 0), le, c1, 5, 0.003, 3);
+	set_hist(series(f, (const char *[]){"nvme0n1", "write"}, 0), le, c2, 5, 2e-06, 1);
+	set_hist(series(f, (const char *[]){"sda", "read"}, 0), le, c2, 0, 0, 0);
 
 	family_set_add(fs, "ebpf_exporter_ratio", "", FAMILY_GAUGE, NULL, 0, &f);
 	series(f, NULL, NAN);
@@ -56,7 +56,7 @@ static void build(struct family_set *fs)
 
 static void test_json(const struct family_set *fs)
 {
-	struct strbuf sb = { 0 };
+	struct strbuf sb = {0};
 	json_error_t jerr;
 	json_t *root, *fams, *f, *s, *b;
 
@@ -108,7 +108,7 @@ static void test_json(const struct family_set *fs)
 	json_decref(root);
 
 	strbuf_reset(&sb);
-	view_json(&sb, &(struct family_set){ 0 });
+	view_json(&sb, &(struct family_set){0});
 	root = json_loads(strbuf_str(&sb), 0, &jerr);
 	ok(root && json_array_size(json_object_get(root, "families")) == 0,
 	   "an empty set is an empty families array");
@@ -149,7 +149,7 @@ static const char table_want[] =
 
 static void test_table(const struct family_set *fs)
 {
-	struct strbuf sb = { 0 };
+	struct strbuf sb = {0};
 
 	is_int(view_table(&sb, fs), 0, "view_table succeeds");
 	is_str(strbuf_str(&sb), table_want, "table: aligned columns and bcc-style charts");
@@ -158,10 +158,10 @@ static void test_table(const struct family_set *fs)
 
 static void test_chart_scale(void)
 {
-	static const double le[] = { 1, 2, 4, 8, 16, 32, 64, 128 };
-	static const double cum[] = { 0, 0, 100, 1100, 1150, 1150, 1150, 1151 };
-	struct family_set fs = { 0 };
-	struct strbuf sb = { 0 };
+	static const double le[] = {1, 2, 4, 8, 16, 32, 64, 128};
+	static const double cum[] = {0, 0, 100, 1100, 1150, 1150, 1150, 1151};
+	struct family_set fs = {0};
+	struct strbuf sb = {0};
 	struct family *f;
 
 	family_set_add(&fs, "x_usecs", "", FAMILY_HISTOGRAM, NULL, 0, &f);
@@ -184,7 +184,7 @@ static void test_chart_scale(void)
 
 int main(void)
 {
-	struct family_set fs = { 0 };
+	struct family_set fs = {0};
 
 	build(&fs);
 	test_json(&fs);
