@@ -1,0 +1,183 @@
+/*
+ * decode: runs a label's decoder chain over its key bytes, with the registry of decoders
+ * (one file each in decoders/) and the context that keeps their lookup sources for one
+ * reader run. Splitting a key into labels and counting errors are left to the caller.
+ */
+#include "decode.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decoders/decoders.h"
+
+/* The registry, sorted by name: exactly config_decoder_names[] (a unit test checks). */
+#define DECODE_REGISTRY(X)                                                                   \
+	X(cgroup)                                                                            \
+	X(dname)                                                                             \
+	X(errno)                                                                             \
+	X(hex)                                                                               \
+	X(ifname)                                                                            \
+	X(inet_ip)                                                                           \
+	X(kstack)                                                                            \
+	X(ksym)                                                                              \
+	X(majorminor)                                                                        \
+	X(pci_class)                                                                         \
+	X(pci_device)                                                                        \
+	X(pci_subclass)                                                                      \
+	X(pci_vendor)                                                                        \
+	X(regexp)                                                                            \
+	X(static_map)                                                                        \
+	X(string)                                                                            \
+	X(syscall)                                                                           \
+	X(uint)
+
+struct decoder_def {
+	const char *name;
+	decoder_fn *decode;
+};
+
+#define DECODE_DEF(n) { #n, n##_decode },
+static const struct decoder_def decode_registry[] = { DECODE_REGISTRY(DECODE_DEF) };
+#undef DECODE_DEF
+
+#define DECODE_NAME(n) #n,
+static const char *const decode_name_list[] = { DECODE_REGISTRY(DECODE_NAME) NULL };
+#undef DECODE_NAME
+
+#define DECODE_N (sizeof(decode_registry) / sizeof(decode_registry[0]))
+
+static int decoder_def_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct decoder_def *)elem)->name);
+}
+
+static const struct decoder_def *decode_find(const char *name)
+{
+	if (!name)
+		return NULL;
+	return bsearch(name, decode_registry, DECODE_N, sizeof(decode_registry[0]),
+		       decoder_def_cmp);
+}
+
+int decode_is_known(const char *name)
+{
+	return decode_find(name) != NULL;
+}
+
+const char *const *decode_names(void)
+{
+	return decode_name_list;
+}
+
+int decode_ctx_new(struct decode_ctx **out, const struct decode_opts *opts)
+{
+	struct decode_ctx *ctx = calloc(1, sizeof(*ctx));
+
+	*out = NULL;
+	if (!ctx)
+		return -ENOMEM;
+	if (opts)
+		ctx->opts = *opts;
+	*out = ctx;
+	return 0;
+}
+
+void decode_ctx_free(struct decode_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	regexp_release(ctx);
+	ifname_release(ctx);
+	majorminor_release(ctx);
+	pci_release(ctx);
+	cgroup_release(ctx);
+	kallsyms_release(ctx);
+	strbuf_release(&ctx->chain[1]);
+	strbuf_release(&ctx->chain[0]);
+	free(ctx);
+}
+
+static int decode_unknown(const struct config_decoder *dec, const struct pos *at,
+			  struct diag *d)
+{
+	const char *hint = config_suggest(dec->name, decode_name_list);
+
+	if (hint)
+		return diag_err(d, EINVAL, at, "unknown decoder \"%s\" (did you mean \"%s\"?)",
+				dec->name, hint);
+	return diag_err(d, EINVAL, at, "unknown decoder \"%s\"", dec->name ? dec->name : "");
+}
+
+int decode_label(struct decode_ctx *ctx, const struct config_label *label, const uint8_t *in,
+		 size_t len, struct strbuf *out, struct diag *d)
+{
+	const uint8_t *cur = in;
+	size_t cur_len = len, i, before;
+	int err = 0;
+
+	strbuf_reset(out);
+	if (!label->n_decoders)
+		return diag_err(d, EINVAL, NULL, "label \"%s\": no decoders set", label->name);
+	for (i = 0; i < label->n_decoders; i++) {
+		const struct config_decoder *dec = &label->decoders[i];
+		const struct decoder_def *def = decode_find(dec->name);
+		/* The last decoder writes straight into @out; the others alternate. */
+		struct strbuf *dst = i + 1 == label->n_decoders ? out : &ctx->chain[i & 1];
+
+		if (!def) {
+			err = decode_unknown(dec, NULL, d);
+			break;
+		}
+		before = d ? d->n_msgs : 0;
+		strbuf_reset(dst);
+		err = def->decode(ctx, dec, cur, cur_len, dst, d);
+		if (err == DECODE_SKIP)
+			return DECODE_SKIP;
+		if (err) {
+			/* Buffer growth fails without a message of its own. */
+			if (d && d->n_msgs == before)
+				diag_err(d, err, NULL, "%s", strerror(-err));
+			diag_prefix(d, "decoder \"%s\"", dec->name);
+			break;
+		}
+		/* An empty strbuf that never grew has no buffer: point at something. */
+		cur = dst->buf ? (const uint8_t *)dst->buf : (const uint8_t *)"";
+		cur_len = dst->len;
+	}
+	if (err) {
+		strbuf_reset(out);
+		diag_prefix(d, "label \"%s\"", label->name);
+	}
+	return err;
+}
+
+int decode_check_label(const struct config_label *label, struct diag *d)
+{
+	size_t i, from = d->n_msgs;
+	int err = 0, e;
+
+	if (!label->n_decoders)
+		err = diag_err(d, EINVAL, &label->at, "label \"%s\": no decoders set", label->name);
+	for (i = 0; i < label->n_decoders; i++) {
+		const struct config_decoder *dec = &label->decoders[i];
+		const struct decoder_def *def = decode_find(dec->name);
+
+		if (!def) {
+			e = decode_unknown(dec, &dec->at, d);
+		} else if (def->decode == regexp_decode) {
+			size_t before = d->n_msgs;
+
+			e = regexp_check(dec, d);
+			if (e)
+				diag_prefix_from(d, before, "decoder \"regexp\"");
+		} else {
+			e = 0;
+		}
+		if (e && !err)
+			err = e;
+	}
+	if (err)
+		diag_prefix_from(d, from + (label->n_decoders ? 0 : 1), "label \"%s\"", label->name);
+	return err;
+}

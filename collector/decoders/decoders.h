@@ -1,0 +1,119 @@
+/*
+ * decoders: what the decoders in this directory share with decode.c and each other. Not a
+ * public contract: the rest of the collector sees only decode.h.
+ *
+ * A decoder reads @in[0..@len) (key bytes or the previous decoder's text) and appends its
+ * output to @out, which decode.c has emptied and which never aliases @in. It returns 0,
+ * DECODE_SKIP, or a negative errno with a message in @d that decode.c prefixes with the
+ * label and decoder names. Lookup sources hang off the struct decode_ctx, loaded on first
+ * use; each file that owns one also offers a NAME_release() that decode_ctx_free() calls.
+ */
+#ifndef EBPFEXP_DECODERS_H
+#define EBPFEXP_DECODERS_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "decode.h"
+#include "diag.h"
+#include "strbuf.h"
+
+struct kallsyms;
+struct cgroups;
+struct pci_db;
+struct partitions;
+struct ifnames;
+struct regexps;
+
+struct decode_ctx {
+	struct decode_opts opts;	/* strings borrowed from the caller */
+	struct strbuf chain[2];		/* ping-pong buffers between the decoders of a chain */
+	struct kallsyms *kallsyms;	/* ksym, kstack (kallsyms.c) */
+	struct cgroups *cgroups;	/* cgroup */
+	struct pci_db *pci;		/* pci_* (pci.c) */
+	bool pci_loaded;		/* pci.ids looked for (pci == NULL: not found) */
+	struct partitions *partitions;	/* majorminor */
+	struct ifnames *ifnames;	/* ifname */
+	struct regexps *regexps;	/* regexp: compiled patterns keyed by the decoder spec */
+};
+
+typedef int decoder_fn(struct decode_ctx *ctx, const struct config_decoder *dec,
+		       const uint8_t *in, size_t len, struct strbuf *out, struct diag *d);
+
+decoder_fn cgroup_decode, dname_decode, errno_decode, hex_decode, ifname_decode,
+	inet_ip_decode, kstack_decode, ksym_decode, majorminor_decode, pci_class_decode,
+	pci_device_decode, pci_subclass_decode, pci_vendor_decode, regexp_decode,
+	static_map_decode, string_decode, syscall_decode, uint_decode;
+
+void kallsyms_release(struct decode_ctx *ctx);
+void cgroup_release(struct decode_ctx *ctx);
+void pci_release(struct decode_ctx *ctx);
+void majorminor_release(struct decode_ctx *ctx);
+void ifname_release(struct decode_ctx *ctx);
+void regexp_release(struct decode_ctx *ctx);
+
+/* Compile every pattern of @dec (a regexp decoder) once, to report errors at config time. */
+int regexp_check(const struct config_decoder *dec, struct diag *d);
+
+/*
+ * kallsyms.c: the symbol with the greatest address <= @addr (the last in file order when
+ * several share that address) in *@name, or NULL when @addr is below every symbol; *@exact
+ * says whether its address is @addr. kallsyms is read on first use. *@name is borrowed
+ * until the next read. 0 or a negative errno (kallsyms unreadable).
+ */
+int kallsyms_find(struct decode_ctx *ctx, uint64_t addr, const char **name, bool *exact,
+		  struct diag *d);
+/*
+ * [compat] ebpf_exporter reads kallsyms again when a lookup misses. Do that at most once
+ * per context, and not at all when every address is zero (no CAP_SYSLOG: a new read
+ * would show zeros again). Returns 1 when it read again now, 0 when it did not.
+ */
+int kallsyms_reread_once(struct decode_ctx *ctx, struct diag *d);
+
+/* pci.c: the pci.ids database, or NULL (with 0) when none was found. */
+int pci_db_get(struct decode_ctx *ctx, const struct pci_db **db, struct diag *d);
+const char *pci_db_vendor(const struct pci_db *db, const char *key);
+const char *pci_db_device(const struct pci_db *db, const char *key);
+const char *pci_db_class(const struct pci_db *db, const char *key);
+/* *@found_class tells whether the class exists (the subclass may still not). */
+const char *pci_db_subclass(const struct pci_db *db, const char *class_key,
+			    const char *sub_key, bool *found_class);
+#define PCI_MISSING_DB "missing pci.ids db"
+
+/*
+ * Parse @s[0..@len) as Go's strconv.Atoi does on 64-bit: optional '+' or '-', decimal
+ * digits only, within int64. Returns 0 or -EINVAL / -ERANGE.
+ */
+int decoders_atoi(const uint8_t *s, size_t len, int64_t *out);
+/* As strconv.ParseUint(s, 10, 64): digits only, no sign. 0, -EINVAL or -ERANGE. */
+int decoders_parse_u64(const uint8_t *s, size_t len, uint64_t *out);
+/* Atoi with the message for @d: `input "x" is not a decimal integer` */
+int decoders_atoi_diag(const uint8_t *s, size_t len, int64_t *out, struct diag *d);
+/* Append a signed decimal. */
+int decoders_add_i64(struct strbuf *sb, int64_t v);
+/*
+ * Format @v into @buf as Go's fmt "%0<width>x" does: lowercase hex, zero-padded to @width
+ * characters counting a leading '-' (Go prints negative numbers with a sign, not two's
+ * complement). Returns the length.
+ */
+#define DECODERS_GOHEX_SIZE 24
+size_t decoders_gohex(char buf[DECODERS_GOHEX_SIZE], int64_t v, int width);
+/* Append the lowercase hex of @v without leading zeros ("0" for zero). */
+int decoders_add_hex_u64(struct strbuf *sb, uint64_t v);
+/*
+ * Put @in[0..@len) into @buf as a quoted string for messages, C-escaping what is not
+ * printable and eliding the middle of long inputs. Returns @buf.
+ */
+const char *decoders_quote(char *buf, size_t size, const uint8_t *in, size_t len);
+#define DECODERS_QUOTE_SIZE 80
+
+/* Host-order integers from possibly unaligned bytes (@in must hold enough). */
+uint64_t decoders_u64(const uint8_t *in);
+uint32_t decoders_u32(const uint8_t *in);
+uint16_t decoders_u16(const uint8_t *in);
+
+/* Read a whole (proc) file into @sb (reset first); -errno with a message naming @path. */
+int decoders_read_file(const char *path, struct strbuf *sb, struct diag *d);
+
+#endif
