@@ -404,7 +404,7 @@ static void self_metrics(struct reader *r, struct family_set *fs, double duratio
 			const struct manifest_prog *mp = &res->m->progs[p];
 			const char *info[] = { res->name, num, mp->name, mp->tag };
 			const char *id[] = { num };
-			uint64_t ns, cnt;
+			uint64_t ns = 0, cnt = 0;
 
 			snprintf(num, sizeof(num), "%u", mp->id);
 			add_gauge(fs, "ebpf_exporter_ebpf_program_info", "Info about ebpf programs",
