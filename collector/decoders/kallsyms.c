@@ -8,8 +8,11 @@
 #include "decoders.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 struct ksym_entry {
 	uint64_t addr;
@@ -18,7 +21,8 @@ struct ksym_entry {
 };
 
 struct kallsyms {
-	struct strbuf text;
+	char *text;		/* mmap()ed: the file, names cut off in place */
+	size_t text_len, text_cap;
 	struct ksym_entry *syms;
 	size_t n, cap;
 	bool loaded;		/* read and parsed without error */
@@ -33,6 +37,31 @@ static int ksym_entry_cmp(const void *a, const void *b)
 	if (x->addr != y->addr)
 		return x->addr < y->addr ? -1 : 1;
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/*
+ * Sort @ks->syms whose first @k entries are sorted already: sort the rest and merge it in
+ * from the back. The kernel lists its own symbols in order and modules and BPF programs
+ * after them, so the rest is short and this costs a small part of a full sort.
+ */
+static int kallsyms_sort(struct kallsyms *ks, size_t k)
+{
+	size_t n_tail = ks->n - k, i = k, j = n_tail, o = ks->n;
+	struct ksym_entry *tail, *e = ks->syms;
+
+	qsort(e + k, n_tail, sizeof(*e), ksym_entry_cmp);
+	tail = malloc(n_tail * sizeof(*tail));
+	if (!tail)
+		return -ENOMEM;
+	memcpy(tail, e + k, n_tail * sizeof(*tail));
+	while (j > 0) {
+		if (i > 0 && ksym_entry_cmp(&e[i - 1], &tail[j - 1]) > 0)
+			e[--o] = e[--i];
+		else
+			e[--o] = tail[--j];
+	}
+	free(tail);
+	return 0;
 }
 
 static int hex_u64(const char *s, size_t len, uint64_t *out)
@@ -85,13 +114,22 @@ static int kallsyms_push(struct kallsyms *ks, uint64_t addr, size_t name)
  */
 static int kallsyms_parse(struct kallsyms *ks, const char *path, struct diag *d)
 {
-	char *p = ks->text.buf, *end = p + ks->text.len;
-	bool sorted = true;
+	char *p = ks->text, *end = p + ks->text_len;
+	size_t n_sorted = 0;	/* entries in order from the start */
 	unsigned line = 0;
 	int err;
 
 	ks->n = 0;
 	ks->all_zero = true;
+	/* A kallsyms line takes about 44 bytes: size the array once, in most cases. */
+	if (ks->cap < ks->text_len / 36 + 1024) {
+		struct ksym_entry *e = reallocarray(ks->syms, ks->text_len / 36 + 1024, sizeof(*e));
+
+		if (!e)
+			return diag_err(d, ENOMEM, NULL, "%s: %s", path, strerror(ENOMEM));
+		ks->syms = e;
+		ks->cap = ks->text_len / 36 + 1024;
+	}
 	while (p < end) {
 		char *eol = memchr(p, '\n', (size_t)(end - p));
 		char *sp1, *sp2, *name_end;
@@ -110,20 +148,80 @@ static int kallsyms_parse(struct kallsyms *ks, const char *path, struct diag *d)
 			name_end = memchr(sp2 + 1, ' ', (size_t)(eol - sp2 - 1));
 			if (name_end)
 				*name_end = '\0';
-			err = kallsyms_push(ks, addr, (size_t)(sp2 + 1 - ks->text.buf));
+			err = kallsyms_push(ks, addr, (size_t)(sp2 + 1 - ks->text));
 			if (err)
 				return diag_err(d, err, NULL, "%s: %s", path, strerror(-err));
 			if (addr)
 				ks->all_zero = false;
-			if (ks->n > 1 && ks->syms[ks->n - 2].addr > addr)
-				sorted = false;
+			if (n_sorted == ks->n - 1 &&
+			    (ks->n == 1 || ks->syms[ks->n - 2].addr <= addr))
+				n_sorted = ks->n;
 		}
 		p = eol + 1;
 	}
-	/* The kernel lists its own symbols in order; modules and BPF may follow out of it. */
-	if (!sorted)
-		qsort(ks->syms, ks->n, sizeof(ks->syms[0]), ksym_entry_cmp);
+	if (n_sorted < ks->n) {
+		err = kallsyms_sort(ks, n_sorted);
+		if (err)
+			return diag_err(d, err, NULL, "%s: %s", path, strerror(-err));
+	}
 	return 0;
+}
+
+/*
+ * Read @path into ks->text. The buffer is mapped with MAP_POPULATE: on a VM, faulting in
+ * 5 MB page by page costs about as much as the kernel's formatting of kallsyms itself.
+ * The first guess (8 MB) holds a distribution kernel's kallsyms (about 5.4 MB for 122,000
+ * symbols); it grows by mremap() when it does not.
+ */
+static int kallsyms_read_text(struct kallsyms *ks, const char *path, struct diag *d)
+{
+	int fd, err = 0;
+	ssize_t n;
+
+	ks->text_len = 0;
+	if (!ks->text) {
+		ks->text_cap = 8u << 20;
+		ks->text = mmap(NULL, ks->text_cap, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		if (ks->text == MAP_FAILED) {
+			ks->text = NULL;
+			err = errno;
+			return diag_err(d, err, NULL, "%s: %s", path, strerror(err));
+		}
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = errno;
+		return diag_err(d, err, NULL, "open %s: %s", path, strerror(err));
+	}
+	for (;;) {
+		if (ks->text_cap - ks->text_len < 65536) {
+			char *p = mremap(ks->text, ks->text_cap, 2 * ks->text_cap, MREMAP_MAYMOVE);
+
+			if (p == MAP_FAILED) {
+				err = errno;
+				err = diag_err(d, err, NULL, "read %s: %s", path, strerror(err));
+				break;
+			}
+			ks->text = p;
+			ks->text_cap *= 2;
+		}
+		/* Keep one byte for the NUL after the last line. */
+		n = read(fd, ks->text + ks->text_len, ks->text_cap - ks->text_len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = errno;
+			err = diag_err(d, err, NULL, "read %s: %s", path, strerror(err));
+			break;
+		}
+		if (n == 0)
+			break;
+		ks->text_len += (size_t)n;
+	}
+	close(fd);
+	ks->text[ks->text_len] = '\0';
+	return err;
 }
 
 static int kallsyms_read(struct decode_ctx *ctx, struct diag *d)
@@ -139,7 +237,7 @@ static int kallsyms_read(struct decode_ctx *ctx, struct diag *d)
 		ctx->kallsyms = ks;
 	}
 	ks->loaded = false;
-	err = decoders_read_file(path, &ks->text, d);
+	err = kallsyms_read_text(ks, path, d);
 	if (!err)
 		err = kallsyms_parse(ks, path, d);
 	if (err)
@@ -176,7 +274,7 @@ int kallsyms_find(struct decode_ctx *ctx, uint64_t addr, const char **name, bool
 	}
 	if (!lo)
 		return 0;
-	*name = ks->text.buf + ks->syms[lo - 1].name;
+	*name = ks->text + ks->syms[lo - 1].name;
 	*exact = ks->syms[lo - 1].addr == addr;
 	return 0;
 }
@@ -199,7 +297,8 @@ void kallsyms_release(struct decode_ctx *ctx)
 
 	if (!ks)
 		return;
-	strbuf_release(&ks->text);
+	if (ks->text)
+		munmap(ks->text, ks->text_cap);
 	free(ks->syms);
 	free(ks);
 	ctx->kallsyms = NULL;
