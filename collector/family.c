@@ -191,7 +191,15 @@ void family_set_sort(struct family_set *fs)
 	for (size_t i = 0; i < fs->n; i++) {
 		struct family *f = &fs->fams[i];
 
-		if (f->n_series > 1 && f->n_labels)
+		size_t j = 1;
+
+		if (!f->n_labels)
+			continue;
+		/* Series often arrive in order already (a set sorted before): check first. */
+		while (j < f->n_series &&
+		       series_cmp(&f->series[j - 1], &f->series[j], &f->n_labels) <= 0)
+			j++;
+		if (j < f->n_series)
 			qsort_r(f->series, f->n_series, sizeof(*f->series), series_cmp,
 				&f->n_labels);
 	}

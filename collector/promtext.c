@@ -323,17 +323,19 @@ static size_t utf8_seq_len(const unsigned char *s, size_t len)
 	return n;
 }
 
+/* Escaping turns one input byte into at most three output bytes (U+FFFD). */
+#define ESCAPED_MAX(len) (3 * (len))
+
 /*
- * Append @s escaped: `\` and newline always, `"` when @quote. A byte that does not start
- * a valid UTF-8 sequence becomes U+FFFD, one per byte, as Go's range over a string
- * decodes it.
+ * Write @s escaped to @dst (room for ESCAPED_MAX(len) bytes): `\` and newline always, `"`
+ * when @quote. A byte that does not start a valid UTF-8 sequence becomes U+FFFD, one per
+ * byte, as Go's range over a string decodes it. Returns the end of what was written.
  */
-static int add_escaped(struct strbuf *out, const char *s, size_t len, int quote)
+static char *put_escaped(char *dst, const char *s, size_t len, int quote)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + len, *run = p;
-	int err = 0;
 
-	while (p < end && !err) {
+	while (p < end) {
 		unsigned char c = *p;
 		const char *rep;
 		size_t n;
@@ -355,14 +357,29 @@ static int add_escaped(struct strbuf *out, const char *s, size_t len, int quote)
 			p++;
 			continue;
 		}
-		err = strbuf_add(out, run, (size_t)(p - run));
-		if (!err)
-			err = strbuf_addstr(out, rep);
+		memcpy(dst, run, (size_t)(p - run));
+		dst += p - run;
+		n = strlen(rep);
+		memcpy(dst, rep, n);
+		dst += n;
 		run = ++p;
 	}
-	if (!err)
-		err = strbuf_add(out, run, (size_t)(end - run));
-	return err;
+	memcpy(dst, run, (size_t)(end - run));
+	return dst + (end - run);
+}
+
+static int add_escaped(struct strbuf *out, const char *s, size_t len, int quote)
+{
+	int err;
+
+	if (len > SIZE_MAX / 3)
+		return -ENOMEM;
+	err = strbuf_grow(out, ESCAPED_MAX(len));
+	if (err)
+		return err;
+	out->len = (size_t)(put_escaped(out->buf + out->len, s, len, quote) - out->buf);
+	out->buf[out->len] = '\0';
+	return 0;
 }
 
 int promtext_add_label_value(struct strbuf *out, const char *s, size_t len)
@@ -414,48 +431,59 @@ int promtext_begin_family(struct strbuf *out, const char *name, const char *help
 	return err;
 }
 
-static int add_label(struct strbuf *out, int first, const char *name, const char *value)
+/* Write `name="escaped value"` (after a comma unless @first); room reserved by the caller. */
+static char *put_label(char *p, int first, const char *name, const char *value)
 {
-	int err = 0;
+	size_t n = strlen(name);
 
 	if (!first)
-		err = strbuf_addch(out, ',');
-	if (!err)
-		err = strbuf_addstr(out, name);
-	if (!err)
-		err = strbuf_add(out, "=\"", 2);
-	if (!err)
-		err = promtext_add_label_value(out, value, strlen(value));
-	if (!err)
-		err = strbuf_addch(out, '"');
-	return err;
+		*p++ = ',';
+	memcpy(p, name, n);
+	p += n;
+	*p++ = '=';
+	*p++ = '"';
+	p = put_escaped(p, value, strlen(value), 1);
+	*p++ = '"';
+	return p;
 }
 
+/*
+ * The reader's hot path: one line per series, so reserve the worst case once and write
+ * straight into the buffer.
+ */
 int promtext_add_sample(struct strbuf *out, const char *name, const char *suffix,
 			const char *const *label_names, const char *const *label_values,
 			size_t n_labels, const char *extra_name, const char *extra_value, double v)
 {
+	size_t need = strlen(name) + (suffix ? strlen(suffix) : 0) + PROMTEXT_DOUBLE_MAX + 4;
 	int err;
+	char *p;
 
-	err = strbuf_addstr(out, name);
-	if (!err && suffix)
-		err = strbuf_addstr(out, suffix);
-	if (!err && (n_labels || extra_name)) {
-		err = strbuf_addch(out, '{');
-		for (size_t i = 0; i < n_labels && !err; i++)
-			err = add_label(out, i == 0, label_names[i], label_values[i]);
-		if (!err && extra_name)
-			err = add_label(out, n_labels == 0, extra_name, extra_value);
-		if (!err)
-			err = strbuf_addch(out, '}');
+	for (size_t i = 0; i < n_labels; i++)
+		need += strlen(label_names[i]) + ESCAPED_MAX(strlen(label_values[i])) + 4;
+	if (extra_name)
+		need += strlen(extra_name) + ESCAPED_MAX(strlen(extra_value)) + 4;
+	err = strbuf_grow(out, need);
+	if (err)
+		return err;
+	p = out->buf + out->len;
+	p = stpcpy(p, name);
+	if (suffix)
+		p = stpcpy(p, suffix);
+	if (n_labels || extra_name) {
+		*p++ = '{';
+		for (size_t i = 0; i < n_labels; i++)
+			p = put_label(p, i == 0, label_names[i], label_values[i]);
+		if (extra_name)
+			p = put_label(p, n_labels == 0, extra_name, extra_value);
+		*p++ = '}';
 	}
-	if (!err)
-		err = strbuf_addch(out, ' ');
-	if (!err)
-		err = promtext_add_double(out, v);
-	if (!err)
-		err = strbuf_addch(out, '\n');
-	return err;
+	*p++ = ' ';
+	p += promtext_format_double(p, v);
+	*p++ = '\n';
+	*p = '\0';
+	out->len = (size_t)(p - out->buf);
+	return 0;
 }
 
 static int name_valid(const char *name, int colon)

@@ -89,6 +89,10 @@ static void test_sort(void)
 	}
 	ok(good, "series sorted by label values pairwise, as strings (\"10\" < \"2\")");
 	ok(f->series[0].value == 5 && f->series[1].value == 4, "values move with their series");
+	family_set_sort(&fs);
+	f = &fs.fams[2];
+	ok(f->series[0].value == 5 && f->series[5].value == 2,
+	   "sorting a sorted set changes nothing");
 	is_str(family_type_name(FAMILY_COUNTER), "counter", "type name counter");
 	is_str(family_type_name(FAMILY_GAUGE), "gauge", "type name gauge");
 	is_str(family_type_name(FAMILY_HISTOGRAM), "histogram", "type name histogram");

@@ -243,6 +243,21 @@ static void test_samples(void)
 	promtext_add_sample(&sb, "x", "_sum", names, values, 1, NULL, NULL, 0.003);
 	is_str(strbuf_str(&sb), "x_sum{cpu=\"0\"} 0.003\n", "suffix and one label");
 	strbuf_reset(&sb);
+	{
+		char bad[1001], want[3001 + 32];
+		const char *n1[] = {"v"}, *v1[] = {bad};
+
+		memset(bad, 0xff, 1000);
+		bad[1000] = '\0';
+		strcpy(want, "x{v=\"");
+		for (int i = 0; i < 1000; i++)
+			strcat(want, "\xef\xbf\xbd");
+		strcat(want, "\"} 1\n");
+		promtext_add_sample(&sb, "x", NULL, n1, v1, 1, NULL, NULL, 1);
+		is_str(strbuf_str(&sb), want,
+		       "1000 invalid bytes: 3000 bytes of U+FFFD, room reserved");
+		strbuf_reset(&sb);
+	}
 	promtext_add_double(&sb, 1e-6);
 	promtext_add_double(&sb, -1);
 	is_str(strbuf_str(&sb), "1e-06-1", "promtext_add_double appends");
