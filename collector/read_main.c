@@ -37,7 +37,6 @@
 #define STATE_FILE ".ebpfexp-read.state"
 #define LOCK_FILE ".ebpfexp-read.lock"
 #define SELF_FILE "ebpfexp.prom"
-#define STALE_TEMP_AGE 60
 
 enum format { FORMAT_PROM, FORMAT_JSON, FORMAT_TABLE };
 
@@ -453,11 +452,13 @@ static int open_textfile_dir(struct reader *r, struct diag *d)
 	if (lock < 0)
 		return diag_err(d, errno, NULL, "%s/%s: %s%s", r->o.textfile_dir, LOCK_FILE,
 				strerror(errno),
-				errno == EACCES || errno == EROFS ? " (can this user write there?)" : "");
+				errno == EACCES ? " (can this user write there?)" :
+				errno == EROFS ? " (the textfile directory must be writable)" : "");
 	if (flock(lock, LOCK_EX))	/* held until exit: runs never interleave */
 		return diag_err(d, errno, NULL, "lock %s/%s: %s", r->o.textfile_dir, LOCK_FILE,
 				strerror(errno));
-	atomicfile_clean_stale(r->textfile_fd, STALE_TEMP_AGE);
+	/* under the lock no other reader writes here: any temp file of ours is a leftover */
+	atomicfile_clean_stale(r->textfile_fd, 0);
 	return readstate_load(&r->state, r->textfile_fd, STATE_FILE, d);
 }
 
