@@ -12,24 +12,24 @@
 #include "decoders/decoders.h"
 
 /* The registry, sorted by name: exactly config_decoder_names[] (a unit test checks). */
-#define DECODE_REGISTRY(X)                                                                   \
-	X(cgroup)                                                                            \
-	X(dname)                                                                             \
-	X(errno)                                                                             \
-	X(hex)                                                                               \
-	X(ifname)                                                                            \
-	X(inet_ip)                                                                           \
-	X(kstack)                                                                            \
-	X(ksym)                                                                              \
-	X(majorminor)                                                                        \
-	X(pci_class)                                                                         \
-	X(pci_device)                                                                        \
-	X(pci_subclass)                                                                      \
-	X(pci_vendor)                                                                        \
-	X(regexp)                                                                            \
-	X(static_map)                                                                        \
-	X(string)                                                                            \
-	X(syscall)                                                                           \
+#define DECODE_REGISTRY(X)                                                                         \
+	X(cgroup)                                                                                  \
+	X(dname)                                                                                   \
+	X(errno)                                                                                   \
+	X(hex)                                                                                     \
+	X(ifname)                                                                                  \
+	X(inet_ip)                                                                                 \
+	X(kstack)                                                                                  \
+	X(ksym)                                                                                    \
+	X(majorminor)                                                                              \
+	X(pci_class)                                                                               \
+	X(pci_device)                                                                              \
+	X(pci_subclass)                                                                            \
+	X(pci_vendor)                                                                              \
+	X(regexp)                                                                                  \
+	X(static_map)                                                                              \
+	X(string)                                                                                  \
+	X(syscall)                                                                                 \
 	X(uint)
 
 struct decoder_def {
@@ -37,12 +37,12 @@ struct decoder_def {
 	decoder_fn *decode;
 };
 
-#define DECODE_DEF(n) { #n, n##_decode },
-static const struct decoder_def decode_registry[] = { DECODE_REGISTRY(DECODE_DEF) };
+#define DECODE_DEF(n) {#n, n##_decode},
+static const struct decoder_def decode_registry[] = {DECODE_REGISTRY(DECODE_DEF)};
 #undef DECODE_DEF
 
 #define DECODE_NAME(n) #n,
-static const char *const decode_name_list[] = { DECODE_REGISTRY(DECODE_NAME) NULL };
+static const char *const decode_name_list[] = {DECODE_REGISTRY(DECODE_NAME) NULL};
 #undef DECODE_NAME
 
 #define DECODE_N (sizeof(decode_registry) / sizeof(decode_registry[0]))
@@ -98,8 +98,7 @@ void decode_ctx_free(struct decode_ctx *ctx)
 	free(ctx);
 }
 
-static int decode_unknown(const struct config_decoder *dec, const struct pos *at,
-			  struct diag *d)
+static int decode_unknown(const struct config_decoder *dec, const struct pos *at, struct diag *d)
 {
 	const char *hint = config_suggest(dec->name, decode_name_list);
 
@@ -178,6 +177,7 @@ int decode_check_label(const struct config_label *label, struct diag *d)
 			err = e;
 	}
 	if (err)
-		diag_prefix_from(d, from + (label->n_decoders ? 0 : 1), "label \"%s\"", label->name);
+		diag_prefix_from(d, from + (label->n_decoders ? 0 : 1), "label \"%s\"",
+				 label->name);
 	return err;
 }

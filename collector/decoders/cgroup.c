@@ -18,8 +18,8 @@
 
 struct cgroup_entry {
 	uint64_t ino;
-	size_t path;		/* offset of the NUL-terminated path in cgroups.paths */
-	size_t seq;		/* walk order: the last of equal inodes wins */
+	size_t path; /* offset of the NUL-terminated path in cgroups.paths */
+	size_t seq;  /* walk order: the last of equal inodes wins */
 };
 
 struct cgroups {
@@ -53,7 +53,7 @@ static void unescape_octal(char *s)
  */
 static int cgroup_find_mount(const char *path, struct strbuf *root, struct diag *d)
 {
-	struct strbuf text = { 0 };
+	struct strbuf text = {0};
 	char *line, *save = NULL;
 	int err;
 
@@ -105,7 +105,7 @@ static int cgroup_add(struct cgroups *cg, uint64_t ino, const char *path, size_t
 		err = strbuf_addch(&cg->paths, '\0');
 	if (err)
 		return err;
-	cg->e[cg->n] = (struct cgroup_entry){ ino, off, cg->n };
+	cg->e[cg->n] = (struct cgroup_entry){ino, off, cg->n};
 	cg->n++;
 	return 0;
 }
@@ -144,7 +144,7 @@ static int cgroup_walk(struct cgroups *cg, int fd, struct strbuf *path)
 		sub = openat(dirfd(dir), de->d_name,
 			     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub < 0)
-			continue;	/* gone meanwhile, or not a directory */
+			continue; /* gone meanwhile, or not a directory */
 		path->len = base;
 		err = strbuf_addch(path, '/');
 		if (!err)
@@ -172,11 +172,11 @@ static int cgroup_entry_cmp(const void *a, const void *b)
 
 static int cgroup_load(struct decode_ctx *ctx, struct diag *d)
 {
-	const char *mountinfo = ctx->opts.mountinfo_path ? ctx->opts.mountinfo_path
-							 : "/proc/self/mountinfo";
+	const char *mountinfo =
+		ctx->opts.mountinfo_path ? ctx->opts.mountinfo_path : "/proc/self/mountinfo";
 	struct cgroups *cg = ctx->cgroups;
-	struct strbuf root = { 0 };
-	struct diag quiet = { 0 };
+	struct strbuf root = {0};
+	struct diag quiet = {0};
 	int err = 0, fd;
 
 	if (!cg) {
@@ -256,7 +256,8 @@ int cgroup_decode(struct decode_ctx *ctx, const struct config_decoder *dec, cons
 	if (!ctx->cgroups || !ctx->cgroups->walked) {
 		err = cgroup_load(ctx, d);
 		if (err)
-			return diag_err(d, err, NULL, "walking the cgroup2 tree: %s", strerror(-err));
+			return diag_err(d, err, NULL, "walking the cgroup2 tree: %s",
+					strerror(-err));
 	}
 	if (id >= 0)
 		path = cgroup_find(ctx->cgroups, (uint64_t)id);

@@ -70,7 +70,8 @@ int decoders_atoi_diag(const uint8_t *s, size_t len, int64_t *out, struct diag *
 	int err = decoders_atoi(s, len, out);
 
 	if (err == -ERANGE)
-		return diag_err(d, ERANGE, NULL, "input %s is out of range for a signed 64-bit integer",
+		return diag_err(d, ERANGE, NULL,
+				"input %s is out of range for a signed 64-bit integer",
 				decoders_quote(q, sizeof(q), s, len));
 	if (err)
 		return diag_err(d, EINVAL, NULL, "input %s is not a decimal integer",

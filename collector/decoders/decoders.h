@@ -27,24 +27,24 @@ struct ifnames;
 struct regexps;
 
 struct decode_ctx {
-	struct decode_opts opts;	/* strings borrowed from the caller */
-	struct strbuf chain[2];		/* ping-pong buffers between the decoders of a chain */
-	struct kallsyms *kallsyms;	/* ksym, kstack (kallsyms.c) */
-	struct cgroups *cgroups;	/* cgroup */
-	struct pci_db *pci;		/* pci_* (pci.c) */
-	bool pci_loaded;		/* pci.ids looked for (pci == NULL: not found) */
-	struct partitions *partitions;	/* majorminor */
-	struct ifnames *ifnames;	/* ifname */
-	struct regexps *regexps;	/* regexp: compiled patterns keyed by the decoder spec */
+	struct decode_opts opts;       /* strings borrowed from the caller */
+	struct strbuf chain[2];	       /* ping-pong buffers between the decoders of a chain */
+	struct kallsyms *kallsyms;     /* ksym, kstack (kallsyms.c) */
+	struct cgroups *cgroups;       /* cgroup */
+	struct pci_db *pci;	       /* pci_* (pci.c) */
+	bool pci_loaded;	       /* pci.ids looked for (pci == NULL: not found) */
+	struct partitions *partitions; /* majorminor */
+	struct ifnames *ifnames;       /* ifname */
+	struct regexps *regexps;       /* regexp: compiled patterns keyed by the decoder spec */
 };
 
-typedef int decoder_fn(struct decode_ctx *ctx, const struct config_decoder *dec,
-		       const uint8_t *in, size_t len, struct strbuf *out, struct diag *d);
+typedef int decoder_fn(struct decode_ctx *ctx, const struct config_decoder *dec, const uint8_t *in,
+		       size_t len, struct strbuf *out, struct diag *d);
 
-decoder_fn cgroup_decode, dname_decode, errno_decode, hex_decode, ifname_decode,
-	inet_ip_decode, kstack_decode, ksym_decode, majorminor_decode, pci_class_decode,
-	pci_device_decode, pci_subclass_decode, pci_vendor_decode, regexp_decode,
-	static_map_decode, string_decode, syscall_decode, uint_decode;
+decoder_fn cgroup_decode, dname_decode, errno_decode, hex_decode, ifname_decode, inet_ip_decode,
+	kstack_decode, ksym_decode, majorminor_decode, pci_class_decode, pci_device_decode,
+	pci_subclass_decode, pci_vendor_decode, regexp_decode, static_map_decode, string_decode,
+	syscall_decode, uint_decode;
 
 void kallsyms_release(struct decode_ctx *ctx);
 void cgroup_release(struct decode_ctx *ctx);
@@ -77,8 +77,8 @@ const char *pci_db_vendor(const struct pci_db *db, const char *key);
 const char *pci_db_device(const struct pci_db *db, const char *key);
 const char *pci_db_class(const struct pci_db *db, const char *key);
 /* *@found_class tells whether the class exists (the subclass may still not). */
-const char *pci_db_subclass(const struct pci_db *db, const char *class_key,
-			    const char *sub_key, bool *found_class);
+const char *pci_db_subclass(const struct pci_db *db, const char *class_key, const char *sub_key,
+			    bool *found_class);
 #define PCI_MISSING_DB "missing pci.ids db"
 
 /*

@@ -53,7 +53,7 @@ static int add_ipv6(struct strbuf *out, const uint8_t *b)
 int inet_ip_decode(struct decode_ctx *ctx, const struct config_decoder *dec, const uint8_t *in,
 		   size_t len, struct strbuf *out, struct diag *d)
 {
-	static const uint8_t v4mapped[12] = { [10] = 0xff, [11] = 0xff };
+	static const uint8_t v4mapped[12] = {[10] = 0xff, [11] = 0xff};
 	static const char digits[] = "0123456789abcdef";
 	size_t i;
 	int err;

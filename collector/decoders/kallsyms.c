@@ -16,18 +16,18 @@
 
 struct ksym_entry {
 	uint64_t addr;
-	uint32_t name;		/* offset of the name in kallsyms.text */
-	uint32_t seq;		/* line order, so that the last of equal addresses wins */
+	uint32_t name; /* offset of the name in kallsyms.text */
+	uint32_t seq;  /* line order, so that the last of equal addresses wins */
 };
 
 struct kallsyms {
-	char *text;		/* mmap()ed: the file, names cut off in place */
+	char *text; /* mmap()ed: the file, names cut off in place */
 	size_t text_len, text_cap;
 	struct ksym_entry *syms;
 	size_t n, cap;
-	bool loaded;		/* read and parsed without error */
-	bool all_zero;		/* no CAP_SYSLOG: the kernel shows every address as 0 */
-	bool reread;		/* read again after a miss already */
+	bool loaded;   /* read and parsed without error */
+	bool all_zero; /* no CAP_SYSLOG: the kernel shows every address as 0 */
+	bool reread;   /* read again after a miss already */
 };
 
 static int ksym_entry_cmp(const void *a, const void *b)
@@ -102,7 +102,7 @@ static int kallsyms_push(struct kallsyms *ks, uint64_t addr, size_t name)
 	}
 	if (name > UINT32_MAX || ks->n >= UINT32_MAX)
 		return -E2BIG;
-	ks->syms[ks->n] = (struct ksym_entry){ addr, (uint32_t)name, (uint32_t)ks->n };
+	ks->syms[ks->n] = (struct ksym_entry){addr, (uint32_t)name, (uint32_t)ks->n};
 	ks->n++;
 	return 0;
 }
@@ -115,7 +115,7 @@ static int kallsyms_push(struct kallsyms *ks, uint64_t addr, size_t name)
 static int kallsyms_parse(struct kallsyms *ks, const char *path, struct diag *d)
 {
 	char *p = ks->text, *end = p + ks->text_len;
-	size_t n_sorted = 0;	/* entries in order from the start */
+	size_t n_sorted = 0; /* entries in order from the start */
 	unsigned line = 0;
 	int err;
 
@@ -143,8 +143,8 @@ static int kallsyms_parse(struct kallsyms *ks, const char *path, struct diag *d)
 		sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t)(eol - sp1 - 1)) : NULL;
 		if (sp2) {
 			if (hex_u64(p, (size_t)(sp1 - p), &addr))
-				return diag_err(d, EINVAL, NULL, "%s:%u: bad address \"%.*s\"", path,
-						line, (int)(sp1 - p), p);
+				return diag_err(d, EINVAL, NULL, "%s:%u: bad address \"%.*s\"",
+						path, line, (int)(sp1 - p), p);
 			name_end = memchr(sp2 + 1, ' ', (size_t)(eol - sp2 - 1));
 			if (name_end)
 				*name_end = '\0';

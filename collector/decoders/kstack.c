@@ -41,7 +41,8 @@ int kstack_decode(struct decode_ctx *ctx, const struct config_decoder *dec, cons
 	if (8 * n_frames < len && len - 8 * n_frames < 8)
 		return diag_err(d, EINVAL, NULL,
 				"input is %zu bytes, not a multiple of 8, and has no zero frame "
-				"before its %zu-byte tail", len, len - 8 * n_frames);
+				"before its %zu-byte tail",
+				len, len - 8 * n_frames);
 	err = kstack_frames(ctx, in, n_frames, out, &n_missing, d);
 	if (!err && n_missing) {
 		err = kallsyms_reread_once(ctx, d);

@@ -12,7 +12,7 @@
 #include <string.h>
 
 struct partition {
-	const char *major, *minor, *name;	/* into partitions.text */
+	const char *major, *minor, *name; /* into partitions.text */
 };
 
 struct partitions {
@@ -30,8 +30,8 @@ static bool is_space(char c)
 /* [compat] Only lines of exactly four whitespace-separated fields count. */
 static int partitions_load(struct decode_ctx *ctx, struct diag *d)
 {
-	const char *path = ctx->opts.partitions_path ? ctx->opts.partitions_path
-						     : "/proc/partitions";
+	const char *path =
+		ctx->opts.partitions_path ? ctx->opts.partitions_path : "/proc/partitions";
 	struct partitions *pt = ctx->partitions;
 	char *s, *end;
 	int err;
@@ -80,7 +80,7 @@ static int partitions_load(struct decode_ctx *ctx, struct diag *d)
 			pt->p = p;
 			pt->cap = cap;
 		}
-		pt->p[pt->n++] = (struct partition){ f[0], f[1], f[3] };
+		pt->p[pt->n++] = (struct partition){f[0], f[1], f[3]};
 	}
 	pt->loaded = true;
 	return 0;
@@ -97,8 +97,8 @@ static const char *partitions_find(const struct partitions *pt, const char *majo
 	return NULL;
 }
 
-int majorminor_decode(struct decode_ctx *ctx, const struct config_decoder *dec,
-		      const uint8_t *in, size_t len, struct strbuf *out, struct diag *d)
+int majorminor_decode(struct decode_ctx *ctx, const struct config_decoder *dec, const uint8_t *in,
+		      size_t len, struct strbuf *out, struct diag *d)
 {
 	char major[16], minor[16];
 	const char *name;

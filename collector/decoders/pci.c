@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 struct pci_entry {
-	char key[9];		/* vendor "vvvv", device "vvvvdddd", class "cc", subclass "ccss" */
+	char key[9]; /* vendor "vvvv", device "vvvvdddd", class "cc", subclass "ccss" */
 	const char *name;
 	size_t seq;
 };
@@ -29,8 +29,7 @@ struct pci_db {
 };
 
 /* pcidb's places (without its cache and .gz variants) in its order. */
-static const char *const pci_ids_paths[] = { "/usr/share/hwdata/pci.ids",
-					     "/usr/share/misc/pci.ids" };
+static const char *const pci_ids_paths[] = {"/usr/share/hwdata/pci.ids", "/usr/share/misc/pci.ids"};
 
 static int pci_entry_cmp(const void *a, const void *b)
 {
@@ -68,7 +67,7 @@ static int pci_parse(struct pci_db *db)
 {
 	char *s = db->text.buf, *end = s + db->text.len;
 	const char *vendor = NULL, *class = NULL;
-	size_t pending = 0;	/* subclasses of the current class, not yet kept */
+	size_t pending = 0; /* subclasses of the current class, not yet kept */
 	char key[9];
 	int err = 0;
 
@@ -87,7 +86,7 @@ static int pci_parse(struct pci_db *db)
 			/* pcidb attaches a class's subclasses when the next class starts. */
 			pending = 0;
 			if (len < 6)
-				continue;	/* [crash] pcidb slices past the end */
+				continue; /* [crash] pcidb slices past the end */
 			class = line + 2;
 			err = pci_add(db, PCI_CLASSES, class, 2, line + 6);
 		} else if (line[0] != '\t') {
@@ -156,8 +155,7 @@ int pci_db_get(struct decode_ctx *ctx, const struct pci_db **out, struct diag *d
 }
 
 /* The entry for @key; @last picks the last of equal keys (a map), else the first (a list). */
-static const char *pci_find(const struct pci_db *db, enum pci_table t, const char *key,
-			    bool last)
+static const char *pci_find(const struct pci_db *db, enum pci_table t, const char *key, bool last)
 {
 	size_t lo = 0, hi = db->t[t].n;
 	const struct pci_entry *e = db->t[t].e;
@@ -191,8 +189,8 @@ const char *pci_db_class(const struct pci_db *db, const char *key)
 	return pci_find(db, PCI_CLASSES, key, true);
 }
 
-const char *pci_db_subclass(const struct pci_db *db, const char *class_key,
-			    const char *sub_key, bool *found_class)
+const char *pci_db_subclass(const struct pci_db *db, const char *class_key, const char *sub_key,
+			    bool *found_class)
 {
 	char key[9];
 

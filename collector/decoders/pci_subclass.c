@@ -5,8 +5,8 @@
  */
 #include "decoders.h"
 
-int pci_subclass_decode(struct decode_ctx *ctx, const struct config_decoder *dec,
-			const uint8_t *in, size_t len, struct strbuf *out, struct diag *d)
+int pci_subclass_decode(struct decode_ctx *ctx, const struct config_decoder *dec, const uint8_t *in,
+			size_t len, struct strbuf *out, struct diag *d)
 {
 	char class_key[DECODERS_GOHEX_SIZE], sub_key[DECODERS_GOHEX_SIZE];
 	const struct pci_db *db;

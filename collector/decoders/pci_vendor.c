@@ -6,8 +6,8 @@
  */
 #include "decoders.h"
 
-int pci_vendor_decode(struct decode_ctx *ctx, const struct config_decoder *dec,
-		      const uint8_t *in, size_t len, struct strbuf *out, struct diag *d)
+int pci_vendor_decode(struct decode_ctx *ctx, const struct config_decoder *dec, const uint8_t *in,
+		      size_t len, struct strbuf *out, struct diag *d)
 {
 	char key[DECODERS_GOHEX_SIZE];
 	const struct pci_db *db;

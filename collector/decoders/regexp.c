@@ -36,20 +36,20 @@
 struct regexp_spec {
 	const struct config_decoder *dec;
 	size_t n;
-	char **patterns;	/* [n] copies */
-	pcre2_code **codes;	/* [n], compiled on first use */
+	char **patterns;    /* [n] copies */
+	pcre2_code **codes; /* [n], compiled on first use */
 };
 
 struct regexps {
 	struct regexp_spec *s;
 	size_t n, cap;
-	size_t last;		/* the spec used last: consecutive entries share one */
+	size_t last; /* the spec used last: consecutive entries share one */
 	pcre2_compile_context *cc;
 	pcre2_match_context *mc;
 	pcre2_match_data *md;
-	struct strbuf pattern;	/* translation scratch */
-	struct strbuf subject;	/* input with U+FFFD for invalid bytes */
-	size_t *map;		/* subject offset -> input offset */
+	struct strbuf pattern; /* translation scratch */
+	struct strbuf subject; /* input with U+FFFD for invalid bytes */
+	size_t *map;	       /* subject offset -> input offset */
 	size_t map_cap;
 };
 
@@ -183,7 +183,8 @@ static int re2_translate(const char *p, struct strbuf *out, const char **why)
 				return -EINVAL;
 			}
 			if (((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') || e == '8' ||
-			     e == '9') && !strchr("aftnrxpPdDsSwWbBAzQE01234567", e)) {
+			     e == '9') &&
+			    !strchr("aftnrxpPdDsSwWbBAzQE01234567", e)) {
 				*why = "escape not in RE2 syntax";
 				return -EINVAL;
 			}
@@ -232,7 +233,8 @@ static int re2_translate(const char *p, struct strbuf *out, const char **why)
 				q++;
 			/* (?:re), (?flags:re), (?flags) with flags from imsU and '-'. */
 			if (*q != ':' && (*q != ')' || q == p + 2)) {
-				*why = "group syntax not in RE2 (lookaround, atomic, conditional, ...)";
+				*why = "group syntax not in RE2 (lookaround, atomic, conditional, "
+				       "...)";
 				return -EINVAL;
 			}
 			err = strbuf_addch(out, c);
@@ -276,12 +278,11 @@ static int regexps_init(struct regexps *re)
 }
 
 /* Compile @pattern RE2-style; a message in @d (at @at, as "regexps[@i]") on failure. */
-static int regexp_compile(pcre2_compile_context *cc, struct strbuf *scratch,
-			  const char *pattern, size_t i, const struct pos *at, pcre2_code **out,
-			  struct diag *d)
+static int regexp_compile(pcre2_compile_context *cc, struct strbuf *scratch, const char *pattern,
+			  size_t i, const struct pos *at, pcre2_code **out, struct diag *d)
 {
-	const uint32_t opts = PCRE2_UTF | PCRE2_DOLLAR_ENDONLY | PCRE2_NEVER_BACKSLASH_C |
-			      PCRE2_NEVER_UCP;
+	const uint32_t opts =
+		PCRE2_UTF | PCRE2_DOLLAR_ENDONLY | PCRE2_NEVER_BACKSLASH_C | PCRE2_NEVER_UCP;
 	const char *why = NULL;
 	PCRE2_UCHAR msg[160];
 	PCRE2_SIZE off;
@@ -293,8 +294,7 @@ static int regexp_compile(pcre2_compile_context *cc, struct strbuf *scratch,
 		return diag_err(d, EINVAL, at, "regexps[%zu] \"%s\": %s", i, pattern, why);
 	if (err)
 		return err;
-	*out = pcre2_compile((PCRE2_SPTR)strbuf_str(scratch), scratch->len, opts, &code, &off,
-			     cc);
+	*out = pcre2_compile((PCRE2_SPTR)strbuf_str(scratch), scratch->len, opts, &code, &off, cc);
 	if (!*out) {
 		pcre2_get_error_message(code, msg, sizeof(msg));
 		return diag_err(d, EINVAL, at, "regexps[%zu] \"%s\": %s at offset %zu", i, pattern,
@@ -308,7 +308,7 @@ static int regexp_compile(pcre2_compile_context *cc, struct strbuf *scratch,
 int regexp_check(const struct config_decoder *dec, struct diag *d)
 {
 	pcre2_compile_context *cc;
-	struct strbuf scratch = { 0 };
+	struct strbuf scratch = {0};
 	pcre2_code *code;
 	size_t i;
 	int err = 0, e;
@@ -404,7 +404,7 @@ static int regexp_spec_get(struct decode_ctx *ctx, const struct config_decoder *
 		return 0;
 	}
 	if (i < re->n) {
-		regexp_spec_clear(&re->s[i]);	/* stale: another spec at that address */
+		regexp_spec_clear(&re->s[i]); /* stale: another spec at that address */
 	} else {
 		if (re->n == re->cap) {
 			size_t cap = re->cap ? re->cap * 2 : 8;
@@ -415,7 +415,7 @@ static int regexp_spec_get(struct decode_ctx *ctx, const struct config_decoder *
 			re->s = s;
 			re->cap = cap;
 		}
-		re->s[re->n++] = (struct regexp_spec){ 0 };
+		re->s[re->n++] = (struct regexp_spec){0};
 	}
 	s = &re->s[i];
 	err = regexp_spec_fill(s, dec);
@@ -475,7 +475,7 @@ int regexp_decode(struct decode_ctx *ctx, const struct config_decoder *dec, cons
 		}
 		pcre2_pattern_info(spec->codes[i], PCRE2_INFO_CAPTURECOUNT, &n_groups);
 		if (n_groups > 1)
-			continue;	/* [quirk] as ebpf_exporter: not a match */
+			continue; /* [quirk] as ebpf_exporter: not a match */
 		ov = pcre2_get_ovector_pointer(re->md);
 		from = ov[2 * n_groups];
 		to = ov[2 * n_groups + 1];

@@ -7,8 +7,8 @@
 
 #include <string.h>
 
-int static_map_decode(struct decode_ctx *ctx, const struct config_decoder *dec,
-		      const uint8_t *in, size_t len, struct strbuf *out, struct diag *d)
+int static_map_decode(struct decode_ctx *ctx, const struct config_decoder *dec, const uint8_t *in,
+		      size_t len, struct strbuf *out, struct diag *d)
 {
 	size_t i;
 	int err;
@@ -22,7 +22,8 @@ int static_map_decode(struct decode_ctx *ctx, const struct config_decoder *dec,
 		const char *key = dec->static_map[i].key;
 
 		if (key && strlen(key) == len && memcmp(key, in, len) == 0)
-			return strbuf_addstr(out, dec->static_map[i].value ? dec->static_map[i].value : "");
+			return strbuf_addstr(
+				out, dec->static_map[i].value ? dec->static_map[i].value : "");
 	}
 	if (dec->allow_unknown)
 		return strbuf_add(out, in, len);

@@ -37,7 +37,7 @@ static struct config_label *chain_init(struct chain *c, const char *names)
 	const char *p = names;
 
 	memset(c, 0, sizeof(*c));
-	c->l = (struct config_label){ .name = "l", .size = 8, .decoders = c->decs };
+	c->l = (struct config_label){.name = "l", .size = 8, .decoders = c->decs};
 	while (*p && c->l.n_decoders < MAX_CHAIN) {
 		size_t n = strcspn(p, ","), i = c->l.n_decoders++;
 
@@ -90,8 +90,8 @@ static const char *run_u32(const char *names, uint32_t v)
 
 static const char *run_re(const char *in, size_t n, ...)
 {
-	struct config_decoder dec = { .name = "regexp", .has_regexps = true, .n_regexps = n };
-	struct config_label l = { .name = "l", .size = 8, .n_decoders = 1, .decoders = &dec };
+	struct config_decoder dec = {.name = "regexp", .has_regexps = true, .n_regexps = n};
+	struct config_label l = {.name = "l", .size = 8, .n_decoders = 1, .decoders = &dec};
 	char *pats[8];
 	va_list ap;
 	size_t i;
@@ -134,7 +134,7 @@ static void test_uint(void)
 	uint8_t b1 = 200;
 	uint16_t b2 = 65535;
 	uint32_t b4 = 4000000000u;
-	uint8_t b3[3] = { 1, 2, 3 };
+	uint8_t b3[3] = {1, 2, 3};
 
 	is_str(run("uint", &b1, 1), "200", "uint: 1 byte");
 	is_str(run("uint", &b2, 2), "65535", "uint: 2 bytes, host order");
@@ -180,26 +180,26 @@ static void test_inet_ip(void)
 		const char *want;
 		const char *title;
 	} cases[] = {
-		{ "\x0a\x00\x00\x01", 4, "10.0.0.1", "4 bytes: dotted quad" },
-		{ "\xff\xff\xff\xff", 4, "255.255.255.255", "4 bytes: broadcast" },
-		{ "\0\0\0\0\0\0\0\0\0\0\xff\xff\xc0\xa8\x01\x02", 16, "192.168.1.2",
-		  "IPv4-mapped IPv6 prints as IPv4" },
-		{ "\0\0\0\0\0\0\0\0\0\0\0\0\x01\x02\x03\x04", 16, "::102:304",
-		  "IPv4-compatible is not special" },
-		{ "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x01", 16, "::1", "loopback" },
-		{ "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 16, "::", "all zero" },
-		{ "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x01", 16, "2001:db8::1",
-		  "RFC 5952: no leading zeros, longest zero run" },
-		{ "\0\x01\0\0\0\0\0\x02\0\0\0\0\0\0\0\x03", 16, "1:0:0:2::3",
-		  "the longest zero run wins" },
-		{ "\0\x01\0\0\0\0\0\x02\0\0\0\0\0\x03\0\x04", 16, "1::2:0:0:3:4",
-		  "of equal runs the first wins" },
-		{ "\0\x01\0\0\0\x01\0\0\0\x01\0\0\0\x01\0\0", 16, "1:0:1:0:1:0:1:0",
-		  "a single zero group stays 0" },
-		{ "\xfe\x80\0\0\0\0\0\0\xab\xcd\0\0\0\0\0\0", 16, "fe80::abcd:0:0:0",
-		  "lowercase hex" },
-		{ "\x01\x02\x03\x04\x05", 5, "?0102030405", "5 bytes: '?' and hex" },
-		{ "", 0, "<nil>", "empty: Go's \"<nil>\"" },
+		{"\x0a\x00\x00\x01", 4, "10.0.0.1", "4 bytes: dotted quad"},
+		{"\xff\xff\xff\xff", 4, "255.255.255.255", "4 bytes: broadcast"},
+		{"\0\0\0\0\0\0\0\0\0\0\xff\xff\xc0\xa8\x01\x02", 16, "192.168.1.2",
+		 "IPv4-mapped IPv6 prints as IPv4"},
+		{"\0\0\0\0\0\0\0\0\0\0\0\0\x01\x02\x03\x04", 16, "::102:304",
+		 "IPv4-compatible is not special"},
+		{"\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x01", 16, "::1", "loopback"},
+		{"\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 16, "::", "all zero"},
+		{"\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x01", 16, "2001:db8::1",
+		 "RFC 5952: no leading zeros, longest zero run"},
+		{"\0\x01\0\0\0\0\0\x02\0\0\0\0\0\0\0\x03", 16, "1:0:0:2::3",
+		 "the longest zero run wins"},
+		{"\0\x01\0\0\0\0\0\x02\0\0\0\0\0\x03\0\x04", 16, "1::2:0:0:3:4",
+		 "of equal runs the first wins"},
+		{"\0\x01\0\0\0\x01\0\0\0\x01\0\0\0\x01\0\0", 16, "1:0:1:0:1:0:1:0",
+		 "a single zero group stays 0"},
+		{"\xfe\x80\0\0\0\0\0\0\xab\xcd\0\0\0\0\0\0", 16, "fe80::abcd:0:0:0",
+		 "lowercase hex"},
+		{"\x01\x02\x03\x04\x05", 5, "?0102030405", "5 bytes: '?' and hex"},
+		{"", 0, "<nil>", "empty: Go's \"<nil>\""},
 	};
 	size_t i;
 
@@ -211,14 +211,31 @@ static void test_inet_ip(void)
 static void test_dname(void)
 {
 	is_str(run("dname", "", 0), ".", "dname: empty input is \".\"");
-	is_str(run("dname", "\x07" "example\x03" "com\x00", 13), "example.com.",
-	       "dname: the terminator becomes a trailing dot");
-	is_str(run("dname", "\x03" "com\0\0\0", 7), "com...", "dname: padding gives more dots");
+	is_str(run("dname",
+		   "\x07"
+		   "example\x03"
+		   "com\x00",
+		   13),
+	       "example.com.", "dname: the terminator becomes a trailing dot");
+	is_str(run("dname",
+		   "\x03"
+		   "com\0\0\0",
+		   7),
+	       "com...", "dname: padding gives more dots");
 	is_str(run("dname", "\x00", 1), "", "dname: a lone zero gives empty");
-	is_str(run("dname", "\x05" "ab", 3), "\x05" "ab",
+	is_str(run("dname",
+		   "\x05"
+		   "ab",
+		   3),
+	       "\x05"
+	       "ab",
 	       "dname: a length past the end returns the input unchanged");
-	is_str(run("string,dname", "\x07" "example\x03" "com\0\0\0\0", 17), "example.com",
-	       "chain string -> dname drops the terminator and padding");
+	is_str(run("string,dname",
+		   "\x07"
+		   "example\x03"
+		   "com\0\0\0\0",
+		   17),
+	       "example.com", "chain string -> dname drops the terminator and padding");
 }
 
 static void test_errno_syscall(void)
@@ -279,14 +296,13 @@ static void test_errno_syscall(void)
 
 static void test_static_map(void)
 {
-	struct config_static_entry map[] = { { "1", "read" }, { "2", "write" }, { "3", "" },
-					     { "0x10", "hex" }, { "2", "write again" } };
-	struct config_decoder decs[2] = { { .name = "uint" },
-					  { .name = "static_map", .has_static_map = true,
-					    .n_static = 5, .static_map = map } };
-	struct config_label l = { .name = "op", .size = 1, .n_decoders = 2, .decoders = decs };
-	struct config_label sm = { .name = "op", .size = 1, .n_decoders = 1,
-				   .decoders = &decs[1] };
+	struct config_static_entry map[] = {
+		{"1", "read"}, {"2", "write"}, {"3", ""}, {"0x10", "hex"}, {"2", "write again"}};
+	struct config_decoder decs[2] = {
+		{.name = "uint"},
+		{.name = "static_map", .has_static_map = true, .n_static = 5, .static_map = map}};
+	struct config_label l = {.name = "op", .size = 1, .n_decoders = 2, .decoders = decs};
+	struct config_label sm = {.name = "op", .size = 1, .n_decoders = 1, .decoders = &decs[1]};
 	uint8_t v;
 
 	v = 1;
@@ -314,9 +330,9 @@ static void test_static_map(void)
 
 static void test_ksym_kstack(void)
 {
-	struct decode_opts o = { .kallsyms_path = DATA "kallsyms" };
+	struct decode_opts o = {.kallsyms_path = DATA "kallsyms"};
 	struct decode_ctx *c;
-	uint64_t stack[20] = { 0 };
+	uint64_t stack[20] = {0};
 	uint64_t a;
 	char buf[16];
 	struct chain c1, c2;
@@ -342,7 +358,7 @@ static void test_ksym_kstack(void)
 	       "ksym: inexact is unknown, lowercase hex");
 	a = 0x10;
 	is_str(run_label(c, ksym, &a, 8), "unknown_addr:0x10", "ksym: no zero padding");
-	memcpy(buf, &(uint64_t){ 0xffffffff81002000 }, 8);
+	memcpy(buf, &(uint64_t){0xffffffff81002000}, 8);
 	memset(buf + 8, 0xee, 8);
 	is_str(run_label(c, ksym, buf, 16), "vfs_read", "ksym: bytes past 8 are ignored");
 	like(run_label(c, ksym, buf, 7), "decoder \"ksym\": input is 7 bytes; expected at least 8",
@@ -365,8 +381,7 @@ static void test_ksym_kstack(void)
 	     "kstack: a short tail is an error, not a crash");
 	for (int i = 0; i < 20; i++)
 		stack[i] = 0xffffffff81000000 + 0x1000 * (uint64_t)(i % 3);
-	ok(strlen(run_label(c, kstack, stack, 160)) > 100 &&
-		   !strchr(strbuf_str(&result), '?'),
+	ok(strlen(run_label(c, kstack, stack, 160)) > 100 && !strchr(strbuf_str(&result), '?'),
 	   "kstack: 20 full frames (size 160)");
 	decode_ctx_free(c);
 
@@ -407,7 +422,7 @@ static void write_file(const char *path, const char *text, const char *mode)
 static void test_kallsyms_reread(void)
 {
 	char path[256];
-	struct decode_opts o = { .kallsyms_path = path };
+	struct decode_opts o = {.kallsyms_path = path};
 	struct decode_ctx *c;
 	struct chain c1;
 	struct config_label *ksym = chain_init(&c1, "ksym");
@@ -436,12 +451,12 @@ static uint32_t encode_dev(uint32_t major, uint32_t minor)
 
 static void test_majorminor(void)
 {
-	struct decode_opts o = { .partitions_path = DATA "partitions" };
+	struct decode_opts o = {.partitions_path = DATA "partitions"};
 	struct chain c1;
 	struct config_label *l = chain_init(&c1, "majorminor");
 	struct decode_ctx *c;
 	uint32_t v;
-	uint8_t buf[8] = { 0 };
+	uint8_t buf[8] = {0};
 
 	decode_ctx_new(&c, &o);
 	v = encode_dev(8, 0);
@@ -458,7 +473,7 @@ static void test_majorminor(void)
 	       "majorminor: fields compare as text (\"08\" is not 8)");
 	v = encode_dev(4095, 1048575);
 	is_str(run_label(c, l, &v, 4), "unknown:4095:1048575", "majorminor: widest numbers");
-	memcpy(buf, &(uint32_t){ encode_dev(8, 1) }, 4);
+	memcpy(buf, &(uint32_t){encode_dev(8, 1)}, 4);
 	is_str(run_label(c, l, buf, 8), "sda1", "majorminor: bytes past 4 are ignored");
 	like(run_label(c, l, buf, 2), "input is 2 bytes; expected at least 4",
 	     "majorminor: short input is an error");
@@ -483,7 +498,7 @@ static void test_ifname(void)
 
 static void test_pci(void)
 {
-	struct decode_opts o = { .pci_ids_path = DATA "pci.ids" };
+	struct decode_opts o = {.pci_ids_path = DATA "pci.ids"};
 	struct decode_ctx *saved = ctx;
 
 	decode_ctx_new(&ctx, &o);
@@ -551,7 +566,7 @@ static void mkdirf(const char *fmt, const char *a)
 static void test_cgroup(void)
 {
 	char v1[256], v2[256], mi[256], p[512], want[512], text[2048], sub[512];
-	struct decode_opts o = { .mountinfo_path = mi };
+	struct decode_opts o = {.mountinfo_path = mi};
 	struct chain c1;
 	struct config_label *l = chain_init(&c1, "uint,cgroup");
 	struct decode_ctx *c;
@@ -582,7 +597,7 @@ static void test_cgroup(void)
 		fclose(f);
 	text[n] = '\0';
 	{
-		struct strbuf out = { 0 };
+		struct strbuf out = {0};
 		char *s = text, *at;
 		char esc[300];
 
@@ -608,7 +623,7 @@ static void test_cgroup(void)
 	is_str(run_label(c, l, &id, 8), want, "chain uint -> cgroup: a nested cgroup's path");
 	snprintf(want, sizeof(want), "%s/user.slice", v2);
 	id = ino_of(want);
-	is_str(run_label(c, l, &id, 4 + 4) , want, "cgroup: another cgroup");
+	is_str(run_label(c, l, &id, 4 + 4), want, "cgroup: another cgroup");
 	snprintf(p, sizeof(p), "%s/v1/v1only", tmpdir);
 	id = ino_of(p);
 	snprintf(want, sizeof(want), "unknown_cgroup_id:%llu", (unsigned long long)id);
@@ -647,10 +662,10 @@ static void test_cgroup(void)
 
 static void test_regexp(void)
 {
-	struct config_decoder decs[2] = { { .name = "string" }, { .name = "regexp" } };
-	struct config_label l = { .name = "comm", .size = 16, .n_decoders = 2, .decoders = decs };
-	char *pats[2] = { "^(nginx|sshd)", "^kworker/(\\d+)" };
-	char *other[1] = { "^kworker/\\d+:(\\d+)" };
+	struct config_decoder decs[2] = {{.name = "string"}, {.name = "regexp"}};
+	struct config_label l = {.name = "comm", .size = 16, .n_decoders = 2, .decoders = decs};
+	char *pats[2] = {"^(nginx|sshd)", "^kworker/(\\d+)"};
+	char *other[1] = {"^kworker/\\d+:(\\d+)"};
 
 	is_str(run_re("nginx: worker", 1, "^nginx: (.*)$"), "worker", "regexp: one group");
 	is_str(run_re("xx abc123 yy", 1, "[a-z]+\\d+"), "abc123",
@@ -672,10 +687,16 @@ static void test_regexp(void)
 	is_str(run_re("a\nb", 1, "(?s)a.b"), "a\nb", "regexp: (?s)");
 	is_str(run_re("x\x0by", 1, "x\\vy"), "x\x0by", "regexp: \\v is the vertical tab");
 	is_str(run_re("x\ny", 1, "x\\vy"), "SKIP", "regexp: ... and nothing else");
-	is_str(run_re("ab\xff" "cd", 1, "^(.*)$"), "ab\xff" "cd",
+	is_str(run_re("ab\xff"
+		      "cd",
+		      1, "^(.*)$"),
+	       "ab\xff"
+	       "cd",
 	       "regexp: invalid UTF-8 matches as U+FFFD and comes out unchanged");
-	is_str(run_re("ab\xff\xfe" "cd", 1, "b(..)c"), "\xff\xfe",
-	       "regexp: each invalid byte is one character");
+	is_str(run_re("ab\xff\xfe"
+		      "cd",
+		      1, "b(..)c"),
+	       "\xff\xfe", "regexp: each invalid byte is one character");
 	is_str(run_re("k:\xe2\x82", 1, "k:(.*)"), "\xe2\x82",
 	       "regexp: a truncated sequence is two bad bytes");
 	is_str(run_re("id=42", 1, "(?P<n>\\d+)"), "42", "regexp: a named group counts as one");
@@ -695,7 +716,7 @@ static void test_regexp(void)
 	like(run_re("x", 1, "a{1001}"), "over 1000", "regexp: repeat counts over 1000");
 	like(run_re("x", 1, "(*UTF)a"), "(* is not RE2", "regexp: PCRE2 verbs are rejected");
 	is_str(run_re("x", 2, "x", "a("), "x",
-	     "regexp: a later bad pattern is not compiled once an earlier one matched");
+	       "regexp: a later bad pattern is not compiled once an earlier one matched");
 	like(run_re("y", 2, "x", "a("), "decoder \"regexp\": regexps[1] \"a(\": missing closing",
 	     "regexp: a compile error names the pattern and PCRE2's reason");
 
@@ -740,16 +761,19 @@ static void test_chains_and_errors(void)
 static void test_check_label(void)
 {
 	const char *file = "t.yaml";
-	char *bad[2] = { "ok", "a(" };
+	char *bad[2] = {"ok", "a("};
 	struct config_decoder decs[3] = {
-		{ .name = "stirng", .at = { file, 3, 11 } },
-		{ .name = "regexp", .at = { file, 4, 11 }, .has_regexps = true, .n_regexps = 2,
-		  .regexps = bad },
-		{ .name = "regexp", .at = { file, 5, 11 } },
+		{.name = "stirng", .at = {file, 3, 11}},
+		{.name = "regexp",
+		 .at = {file, 4, 11},
+		 .has_regexps = true,
+		 .n_regexps = 2,
+		 .regexps = bad},
+		{.name = "regexp", .at = {file, 5, 11}},
 	};
-	struct config_label l = { .name = "comm", .at = { file, 2, 5 }, .size = 16,
-				  .n_decoders = 3, .decoders = decs };
-	struct diag d = { 0 };
+	struct config_label l = {
+		.name = "comm", .at = {file, 2, 5}, .size = 16, .n_decoders = 3, .decoders = decs};
+	struct diag d = {0};
 	int err;
 
 	err = decode_check_label(&l, &d);
