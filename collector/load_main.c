@@ -474,6 +474,10 @@ static int write_manifest(struct loader *l, struct loaded *ld, struct diag *d)
 	snprintf(path, sizeof(path), "%s/%s.json", l->o.state_dir, ld->cfg->name);
 	ld->manifest_path = strdup(path);
 	err = manifest_write(&m, path, l->acc.mode, d);
+	/* the group that may read pins may read manifests: the reader needs both */
+	if (!err && l->acc.gid != (gid_t)-1 && chown(path, (uid_t)-1, l->acc.gid))
+		err = diag_err(d, errno, NULL, "chown %s to group %u: %s", path,
+			       (unsigned)l->acc.gid, strerror(errno));
 out:
 	for (size_t i = 0; i < m.n_progs; i++)
 		free(m.progs[i].pin_path);

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -283,14 +284,36 @@ static int write_out(struct reader *r, const char *name, struct strbuf *text, st
 				  text->len, d);
 }
 
+/* What would let this user read @path: its group, or root. */
+static const char *access_hint(const char *path, char *buf, size_t len)
+{
+	struct stat st;
+	struct group *g;
+
+	if (stat(path, &st) == 0 && (st.st_mode & S_IRGRP) && st.st_gid != 0 &&
+	    (g = getgrgid(st.st_gid)))
+		snprintf(buf, len, "it is readable by group \"%s\": add this user to it, or run "
+			 "as root", g->gr_name);
+	else
+		snprintf(buf, len, "only root may read it: run as root, or start ebpfexp-load "
+			 "with --bpffs.group=GROUP and add this user to GROUP");
+	return buf;
+}
+
 /* Read one config into @fs. */
 static int read_config(struct reader *r, struct read_result *res, struct family_set *fs,
 		       struct diag *d)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], hint[256];
 	int err;
 
 	snprintf(path, sizeof(path), "%s/%s.json", r->o.state_dir, res->name);
+	if (access(path, R_OK) && (errno == EACCES || errno == EPERM)) {
+		int saved = errno;
+
+		access_hint(path, hint, sizeof(hint));
+		return diag_err(d, saved, NULL, "open %s: %s (%s)", path, strerror(saved), hint);
+	}
 	err = manifest_read(&res->m, path, d);
 	if (!err)
 		err = check_pins(r, res->m, d);

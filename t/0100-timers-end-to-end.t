@@ -47,7 +47,7 @@ tcase 'the loader is reported up' \
 	'grep -qx "ebpfexp_loader_up 1" "$T/scrape"'
 tcase 'SIGTERM: the loader exits 0' 'stop_loader'
 tcase 'after exit its programs are gone (no links, no program)' \
-	'for id in $(prog_ids); do ! bpftool prog show id "$id" >/dev/null 2>&1 || exit 1; done'
+	'for id in $(prog_ids); do ! bpftool prog show id "$id" >/dev/null 2>&1 || return 1; done'
 tcase 'map pins are kept (counters survive restarts), program pins are removed' \
 	'test -e "$MAP" && ! ls "$BPFFS_ROOT/timers" | grep -q "^prog_"'
 tcase 'the reader now reports the loader down and still serves the frozen counts' \

@@ -3,7 +3,9 @@
 #   . "${0%/*}/lib.sh"
 #   need ROOT BPF PROMTOOL NODE_EXPORTER     skip the script with a reason (a failure
 #                                            under EBPFEXP_REQUIRE_BPF=1)
-#   tcase 'title' 'shell body'               one test; the body's status decides
+#   tcase 'title' 'shell body'               one test; the body's status decides (the body
+#                                            runs as a function: leave it with `return 1`,
+#                                            never `exit`, which ends the whole script)
 #   tcleanup 'cmd'                           run cmd when the script ends
 #   wait_for 'condition' [seconds]           poll a condition instead of sleeping
 #   tdone                                    print the plan, exit with the result
@@ -80,7 +82,10 @@ need() {
 tcase() {
 	_tn=$((_tn + 1))
 	_log=$T/case.$_tn.log
-	if eval "$2" >"$_log" 2>&1; then
+	eval "_tbody() {
+$2
+}"
+	if _tbody >"$_log" 2>&1; then
 		echo "ok $_tn - $1"
 	else
 		_tfail=$((_tfail + 1))
@@ -107,8 +112,8 @@ wait_for() {
 	return 0
 }
 
-# start_loader NAME[,NAME...] [extra flags]: loader in the background, ready when every
-# manifest is written.
+# start_loader NAME[,NAME...] [extra flags]: loader in the background, ready when this
+# loader has written every manifest (an older one, of a previous loader, does not count).
 start_loader() {
 	_names=$1
 	shift
@@ -119,7 +124,7 @@ start_loader() {
 	tcleanup "stop_loader"
 	_cond="kill -0 $LOADER_PID"
 	for _n in $(echo "$_names" | tr , ' '); do
-		_cond="$_cond && test -s $STATE/$_n.json"
+		_cond="$_cond && jq -e '.loader_pid == $LOADER_PID' $STATE/$_n.json"
 	done
 	wait_for "$_cond" 30 || { cat "$T/loader.log"; return 1; }
 	kill -0 "$LOADER_PID"
