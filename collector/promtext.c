@@ -184,16 +184,14 @@ static int cand_roundtrips(const struct cand *full, size_t p, double a, struct c
 
 /*
  * Shortest digits that round-trip @a (finite, > 0), as Go's ryuFtoaShortest: the fewest
- * digits inside the rounding interval, the nearest of them when there are two. Taking
- * the nearest p-digit decimal for each p gives the same digits even for powers of two,
- * whose interval is narrower below: checked against a shortest-repr reference for every
- * power of two and its neighbours.
+ * digits inside the rounding interval, the nearest of them when there are two.
  */
 static void shortest(struct cand *best, double a)
 {
 	struct cand full, c, g16;
 	char tmp[40];
 	size_t lo = 1, hi = MAX_DIGITS, guess;
+	uint64_t bits;
 	snprintf(tmp, sizeof(tmp), "%.16e", a);
 	cand_parse(&full, tmp);
 	*best = full;
@@ -229,6 +227,22 @@ static void shortest(struct cand *best, double a)
 	}
 	if (hi == MAX_DIGITS)
 		cand_round(best, &full, MAX_DIGITS, a);
+
+	/*
+	 * A power of two has a rounding interval half as wide below as above: the nearest
+	 * decimal with one digit fewer may lie just too far below while the next one up
+	 * still rounds back. Go takes that shorter one (54 doubles, e.g. 2^-1017 prints
+	 * 7.120236347223045e-307, not 7.1202363472230444e-307).
+	 */
+	memcpy(&bits, &a, sizeof(bits));
+	if (hi > 1 && (bits & ((1ull << 52) - 1)) == 0 && (bits >> 52) > 1) {
+		cand_round(&c, &full, hi - 1, a);
+		if (cand_value(&c) < a) {
+			cand_up(&c);
+			if (cand_value(&c) == a)
+				*best = c;
+		}
+	}
 }
 
 size_t promtext_format_double(char *buf, double v)

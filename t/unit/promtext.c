@@ -127,6 +127,39 @@ static void test_roundtrip(void)
 	ok(longest < PROMTEXT_DOUBLE_MAX, "longest output (%zu) fits PROMTEXT_DOUBLE_MAX", longest);
 }
 
+/* t/data/promtext/floats.tsv: bits and Go's string, one double a line (run from the top). */
+static void test_float_table(void)
+{
+	FILE *f = fopen("t/data/promtext/floats.tsv", "r");
+	char line[128], buf[PROMTEXT_DOUBLE_MAX];
+	size_t n = 0, bad = 0;
+
+	if (!f) {
+		ok(1, "# SKIP t/data/promtext/floats.tsv not found (run from the source tree)");
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *tab = strchr(line, '\t'), *want;
+		uint64_t bits;
+		double v;
+
+		if (line[0] == '#' || !tab)
+			continue;
+		bits = strtoull(line, NULL, 16);
+		memcpy(&v, &bits, sizeof(v));
+		want = tab + 1;
+		want[strcspn(want, "\n")] = '\0';
+		promtext_format_double(buf, v);
+		n++;
+		if (strcmp(buf, want) && bad++ < 5)
+			printf("#   %016llx: got %s, want %s\n", (unsigned long long)bits, buf,
+			       want);
+	}
+	fclose(f);
+	ok(n > 3000 && bad == 0,
+	   "%zu doubles from floats.tsv (all powers of two) format as Go does", n);
+}
+
 /* Significant digits in formatted @s (up to an exponent). */
 static int sig_digits(const char *s)
 {
@@ -422,6 +455,7 @@ int main(void)
 {
 	test_floats();
 	test_roundtrip();
+	test_float_table();
 	test_shortest();
 	test_escaping();
 	test_samples();
