@@ -363,10 +363,15 @@ static int emit_histogram(struct pass *p, struct family_set *fs, const char *fna
 		while (last > 0 && key[last - 1])
 			last--;
 		if (histogram_parse_key(key + last, &bk)) {
-			/* [compat] any unparsable bucket label omits the whole histogram */
-			err = diag_err(d, EINVAL, NULL,
-				       "bucket label \"%s\" is \"%s\", not an unsigned integer",
-				       m->labels[m->n_labels - 1].name, key + last);
+			/*
+			 * [compat] any unparsable bucket label omits the whole histogram for
+			 * this read; it is logged, not counted as a decoder error, and the
+			 * config's other metrics are still written.
+			 */
+			diag_warn(d, NULL,
+				  "bucket label \"%s\" is \"%s\", not an unsigned integer: "
+				  "histogram omitted",
+				  m->labels[m->n_labels - 1].name, key + last);
 			goto out;
 		}
 		rows[n_rows++] = (struct hist_row){ .off = e->off, .prefix_len = last,
