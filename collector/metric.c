@@ -194,10 +194,17 @@ static int add_sample(struct pass *p, const uint8_t *raw, size_t len, double v)
 		strbuf_reset(&p->r->joined);
 		if (len != 4 || memcmp(raw, zero, 4)) {
 			p->n_decode_errors++;
-			if (!p->first_error.n_msgs)
+			if (!p->first_error.n_msgs) {
+				char hex[2 * 16 + 4];
+
+				for (size_t i = 0; i < len && i < 16; i++)
+					snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+				if (len > 16)
+					strcpy(hex + 32, "...");
 				diag_err(&p->first_error, EINVAL, NULL,
-					 "metric has no labels, so its map needs a 4-byte key 0; "
-					 "found a %zu-byte key", len);
+					 "metric has no labels, so its map may hold only a 4-byte "
+					 "key 0; found the %zu-byte key %s", len, hex);
+			}
 			return 0;
 		}
 	} else {

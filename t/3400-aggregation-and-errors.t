@@ -1,0 +1,26 @@
+#!/bin/sh
+# 3400: keys that decode to the same labels are summed; series are sorted by label values
+# in label-name order; label values are escaped; a bad key skips that sample only and is
+# counted as a decoder error
+. "${0%/*}/lib.sh"
+need ROOT BPF BUILD
+. "$TOP/t/helpers/maps.sh"
+
+tcase 'fill the maps' '
+	printf "%s\n" "01000000 5" "02000000 6" "03000000 1" "04000000 2" |
+		fill agg dup_total hash 4 8 8 &&
+	printf "%s\n" "01000000:02000000 1" "02000000:0a000000 2" "03000000:02000000 3" |
+		fill agg multi_total hash 8 8 8 &&
+	printf "%s\n" "ffffffffffffffff 1" "0000000000000000 2" | fill agg u64_total hash 8 8 8 &&
+	printf "%s\n" "6122625c63000000 1" "780a790000000000 2" | fill agg str_total hash 8 8 8 &&
+	printf "%s\n" "31320000 3" "32000000 4" "78000000 5" | fill agg errno_total hash 4 8 8 &&
+	printf "%s\n" "00000000 7" "01000000 9" | fill agg bad_total hash 4 8 8 &&
+	write_manifest agg'
+tcase 'the reader succeeds and names both bad keys' '
+	read_config agg 2>"$T/err"; rc=$?; cat "$T/err"; test $rc = 0 &&
+	grep -q "errno_total.*1 sample(s) skipped.*\"x\"" "$T/err" &&
+	grep -q "bad_total.*1 sample(s) skipped.*4-byte key 01000000" "$T/err"'
+tcase 'the output is exactly as expected' 'same_as_expected agg'
+tcase 'two decoder errors are counted' 'test "$(decoder_errors agg)" = 2'
+tcase 'the count persists across reads' 'read_config agg 2>/dev/null && test "$(decoder_errors agg)" = 4'
+tdone
