@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,8 +146,21 @@ static const char *map_type_str(unsigned t)
 	return s ? s : "unknown";
 }
 
-/* Describe how the pinned map at @fd differs from @map, or return 0 when compatible. */
-static int pin_differs(int fd, const struct bpf_map *map, char *why, size_t why_len)
+struct map_shape {
+	__u32 type, key_size, value_size, max_entries, flags;
+};
+
+static struct map_shape shape_of(const struct bpf_map *map)
+{
+	return (struct map_shape){
+		.type = bpf_map__type(map), .key_size = bpf_map__key_size(map),
+		.value_size = bpf_map__value_size(map), .max_entries = bpf_map__max_entries(map),
+		.flags = bpf_map__map_flags(map),
+	};
+}
+
+/* Describe how the pinned map at @fd differs from @want, or return 0 when compatible. */
+static int pin_differs(int fd, const struct map_shape *want, char *why, size_t why_len)
 {
 	struct bpf_map_info info = { 0 };
 	__u32 len = sizeof(info);
@@ -155,21 +169,21 @@ static int pin_differs(int fd, const struct bpf_map *map, char *why, size_t why_
 		snprintf(why, why_len, "it is not a map (%s)", strerror(errno));
 		return 1;
 	}
-	if (info.type != bpf_map__type(map))
+	if (info.type != want->type)
 		snprintf(why, why_len, "its type is %s, the object's %s", map_type_str(info.type),
-			 map_type_str(bpf_map__type(map)));
-	else if (info.key_size != bpf_map__key_size(map))
+			 map_type_str(want->type));
+	else if (info.key_size != want->key_size)
 		snprintf(why, why_len, "its key size is %u, the object's %u", info.key_size,
-			 bpf_map__key_size(map));
-	else if (info.value_size != bpf_map__value_size(map))
+			 want->key_size);
+	else if (info.value_size != want->value_size)
 		snprintf(why, why_len, "its value size is %u, the object's %u", info.value_size,
-			 bpf_map__value_size(map));
-	else if (info.max_entries != bpf_map__max_entries(map))
+			 want->value_size);
+	else if (info.max_entries != want->max_entries)
 		snprintf(why, why_len, "its max_entries is %u, the object's %u", info.max_entries,
-			 bpf_map__max_entries(map));
-	else if (info.map_flags != bpf_map__map_flags(map))
+			 want->max_entries);
+	else if (info.map_flags != want->flags)
 		snprintf(why, why_len, "its flags are 0x%x, the object's 0x%x", info.map_flags,
-			 bpf_map__map_flags(map));
+			 want->flags);
 	else
 		return 0;
 	return 1;
@@ -186,7 +200,8 @@ static int prepare_one(struct bpf_map *map, const char *config, const char *path
 		return diag_err(d, errno, NULL, "config \"%s\": map \"%s\": open pin %s: %s",
 				config, bpf_map__name(map), path, strerror(errno));
 	if (fd >= 0) {
-		int differs = pin_differs(fd, map, why, sizeof(why));
+		struct map_shape want = shape_of(map);
+		int differs = pin_differs(fd, &want, why, sizeof(why));
 
 		close(fd);
 		if (differs) {
@@ -299,5 +314,139 @@ int pins_remove_all(const char *dir, struct diag *d)
 
 	if (!err && rmdir(dir) && errno != ENOENT)
 		err = diag_err(d, errno, NULL, "remove %s: %s", dir, strerror(errno));
+	return err;
+}
+
+int pins_own_map(int *fd_out, const char *path, const struct pins_map_def *def,
+		 const struct pins_access *acc, struct diag *d)
+{
+	struct map_shape want = { def->type, def->key_size, def->value_size, def->max_entries,
+				  def->flags };
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = def->flags);
+	char why[160];
+	int fd, err;
+
+	*fd_out = -1;
+	fd = bpf_obj_get(path);
+	if (fd < 0 && errno != ENOENT)
+		return diag_err(d, errno, NULL, "%s: open pin %s: %s", def->what, path,
+				strerror(errno));
+	if (fd >= 0) {
+		if (!pin_differs(fd, &want, why, sizeof(why))) {
+			*fd_out = fd;
+			return 0;
+		}
+		close(fd);
+		diag_warn(d, NULL, "%s: pinned map %s no longer matches: %s; replacing it (its "
+			  "counts start again from zero)", def->what, path, why);
+		if (unlink(path))
+			return diag_err(d, errno, NULL, "%s: remove %s: %s", def->what, path,
+					strerror(errno));
+	}
+	fd = bpf_map_create(def->type, def->name, def->key_size, def->value_size,
+			    def->max_entries, &opts);
+	if (fd < 0)
+		return diag_err(d, errno, NULL, "%s: create map: %s", def->what, strerror(errno));
+	if (bpf_obj_pin(fd, path)) {
+		err = diag_err(d, errno, NULL, "%s: pin at %s: %s", def->what, path,
+			       strerror(errno));
+		close(fd);
+		return err;
+	}
+	err = apply_access(path, acc ? acc->mode : 0600, acc, d);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	*fd_out = fd;
+	return 0;
+}
+
+int pins_repin(int fd, const char *path, struct diag *d)
+{
+	struct bpf_map_info want = { 0 }, have = { 0 };
+	__u32 len = sizeof(want);
+	int pfd;
+
+	if (bpf_obj_get_info_by_fd(fd, &want, &len))
+		return diag_err(d, errno, NULL, "pin again at %s: %s", path, strerror(errno));
+	pfd = bpf_obj_get(path);
+	if (pfd >= 0) {
+		len = sizeof(have);
+		if (!bpf_obj_get_info_by_fd(pfd, &have, &len) && have.id == want.id) {
+			close(pfd);
+			return 0;
+		}
+		close(pfd);
+		unlink(path);
+	}
+	if (bpf_obj_pin(fd, path))
+		return diag_err(d, errno, NULL, "pin again at %s: %s", path, strerror(errno));
+	return 0;
+}
+
+int pins_restore_maps(struct bpf_object *obj, struct diag *d)
+{
+	struct bpf_map *map;
+	int err = 0;
+
+	bpf_object__for_each_map(map, obj) {
+		const char *p = bpf_map__pin_path(map);
+		int e;
+
+		if (!p || bpf_map__fd(map) < 0)
+			continue;
+		e = pins_repin(bpf_map__fd(map), p, d);
+		if (e && !err)
+			err = e;
+	}
+	return err;
+}
+
+int pins_remove_stale(const char *dir, const char *const *keep, size_t n_keep, struct diag *d)
+{
+	DIR *dp = opendir(dir);
+	struct dirent *de;
+	int err = 0;
+
+	if (!dp)
+		return errno == ENOENT ? 0 :
+		       diag_err(d, errno, NULL, "open %s: %s", dir, strerror(errno));
+	while ((de = readdir(dp))) {
+		bool kept = de->d_name[0] == '.' || !strncmp(de->d_name, "prog_", 5);
+
+		for (size_t i = 0; i < n_keep && !kept; i++)
+			kept = !strcmp(de->d_name, keep[i]);
+		if (kept)
+			continue;
+		if (unlinkat(dirfd(dp), de->d_name, 0) && errno != ENOENT && !err)
+			err = diag_err(d, errno, NULL, "remove %s/%s: %s", dir, de->d_name,
+				       strerror(errno));
+	}
+	closedir(dp);
+	return err;
+}
+
+int pins_read_perf_lost(const char *count_pin, uint64_t *lost)
+{
+	LIBBPF_OPTS(bpf_obj_get_opts, opts, .file_flags = BPF_F_RDONLY);
+	char path[PATH_MAX];
+	__u64 v[PINS_PERF_LOST_N] = { 0 };
+	int fd, err = 0;
+
+	*lost = 0;
+	if (snprintf(path, sizeof(path), "%s%s", count_pin, PINS_PERF_LOST_SUFFIX) >=
+	    (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = bpf_obj_get_opts(path, &opts);
+	if (fd < 0)
+		return -errno;
+	for (__u32 k = 0; k < PINS_PERF_LOST_N && !err; k++) {
+		if (bpf_map_lookup_elem(fd, &k, &v[k]))
+			err = -errno;
+		else
+			*lost += v[k];
+	}
+	close(fd);
 	return err;
 }

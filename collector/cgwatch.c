@@ -1,0 +1,331 @@
+/*
+ * cgwatch: a table of cgroup2 directories (inotify watch, path, id) kept current from inotify
+ * events. mkdir and rmdir on cgroupfs go through the VFS, so the parent directory's watch
+ * sees IN_CREATE and IN_DELETE for every cgroup, whoever makes it. What to do with a cgroup
+ * is the caller's business (the loader's cgroup_id_map).
+ */
+#include "cgwatch.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CGWATCH_MASK                                                                      \
+	(IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_ONLYDIR | IN_DONT_FOLLOW)
+
+struct cgwatch_entry {
+	int wd;
+	char *path;
+	uint64_t id;
+	bool seen;
+};
+
+struct cgwatch {
+	int fd;
+	char *root;
+	size_t n, cap;
+	struct cgwatch_entry *e;
+};
+
+/* Undo the octal escapes of mountinfo ("\040" for a space) in place. */
+static void unescape_octal(char *s)
+{
+	char *o = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*o++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
+			s += 3;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = '\0';
+}
+
+/* The mount point of the first cgroup2 mount in @path (mountinfo(5)), into a new string. */
+static int find_cgroup2(const char *path, char **out, struct diag *d)
+{
+	FILE *f = fopen(path, "re");
+	char *line = NULL;
+	size_t cap = 0;
+	int err = -ENOENT;
+
+	if (!f)
+		return diag_err(d, errno, NULL, "open %s: %s", path, strerror(errno));
+	while (err == -ENOENT && getline(&line, &cap, f) > 0) {
+		char *f5[5], *p = line, *sep;
+		int i;
+
+		for (i = 0; i < 5; i++) {
+			f5[i] = strsep(&p, " ");
+			if (!f5[i] || !p)
+				break;
+		}
+		sep = p ? strstr(p, " - ") : NULL;
+		if (i < 5 || !sep || strncmp(sep + 3, "cgroup2 ", 8))
+			continue;
+		unescape_octal(f5[4]);
+		*out = strdup(f5[4]);
+		err = *out ? 0 : -ENOMEM;
+	}
+	fclose(f);
+	free(line);
+	if (err == -ENOENT)
+		return diag_err(d, ENOENT, NULL, "no cgroup2 mount in %s", path);
+	return err;
+}
+
+static struct cgwatch_entry *find_path(struct cgwatch *w, const char *path)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (!strcmp(w->e[i].path, path))
+			return &w->e[i];
+	return NULL;
+}
+
+static struct cgwatch_entry *find_wd(struct cgwatch *w, int wd)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (w->e[i].wd == wd)
+			return &w->e[i];
+	return NULL;
+}
+
+/* Watch @path and record it; @fn hears about it when it is new. Gone already: not an error. */
+static int add_one(struct cgwatch *w, const char *path, cgwatch_fn *fn, void *ctx)
+{
+	struct cgwatch_entry *e = find_path(w, path);
+	struct stat st;
+	int wd;
+
+	if (lstat(path, &st) || !S_ISDIR(st.st_mode))
+		return 0;
+	wd = inotify_add_watch(w->fd, path, CGWATCH_MASK);
+	if (wd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (e && e->id == (uint64_t)st.st_ino) {
+		e->wd = wd;
+		e->seen = true;
+		return 0;
+	}
+	if (e) {	/* same path, another cgroup: the old one went away unnoticed */
+		if (fn)
+			fn(ctx, e->path, e->id, false);
+		e->id = (uint64_t)st.st_ino;
+		e->wd = wd;
+		e->seen = true;
+		if (fn)
+			fn(ctx, e->path, e->id, true);
+		return 0;
+	}
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? 2 * w->cap : 64;
+		struct cgwatch_entry *ne = realloc(w->e, cap * sizeof(*ne));
+
+		if (!ne)
+			return -ENOMEM;
+		w->e = ne;
+		w->cap = cap;
+	}
+	e = &w->e[w->n];
+	e->path = strdup(path);
+	if (!e->path)
+		return -ENOMEM;
+	e->wd = wd;
+	e->id = (uint64_t)st.st_ino;
+	e->seen = true;
+	w->n++;
+	if (fn)
+		fn(ctx, e->path, e->id, true);
+	return 0;
+}
+
+/* @path and every directory below it; directories that vanish meanwhile are skipped. */
+static int walk(struct cgwatch *w, const char *path, cgwatch_fn *fn, void *ctx)
+{
+	struct dirent *de;
+	DIR *dp;
+	int err = add_one(w, path, fn, ctx);
+
+	if (err)
+		return err;
+	dp = opendir(path);
+	if (!dp)
+		return 0;
+	while (!err && (de = readdir(dp))) {
+		char child[PATH_MAX];
+
+		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (snprintf(child, sizeof(child), "%s/%s", path, de->d_name) >= (int)sizeof(child))
+			continue;
+		err = walk(w, child, fn, ctx);
+	}
+	closedir(dp);
+	return err;
+}
+
+/* Forget @path and everything below it (a rmdir, or a rename away). */
+static void remove_tree(struct cgwatch *w, const char *path, cgwatch_fn *fn, void *ctx)
+{
+	size_t len = strlen(path);
+
+	for (size_t i = 0; i < w->n;) {
+		struct cgwatch_entry *e = &w->e[i];
+
+		if (strncmp(e->path, path, len) || (e->path[len] && e->path[len] != '/')) {
+			i++;
+			continue;
+		}
+		if (fn)
+			fn(ctx, e->path, e->id, false);
+		(void)inotify_rm_watch(w->fd, e->wd);	/* gone with the directory anyway */
+		free(e->path);
+		w->e[i] = w->e[--w->n];
+	}
+}
+
+/* After an overflow: walk again, report what appeared, then what was not seen. */
+static int rewalk(struct cgwatch *w, cgwatch_fn *fn, void *ctx)
+{
+	int err;
+
+	for (size_t i = 0; i < w->n; i++)
+		w->e[i].seen = false;
+	err = walk(w, w->root, fn, ctx);
+	if (err)
+		return err;
+	for (size_t i = 0; i < w->n;) {
+		if (w->e[i].seen) {
+			i++;
+			continue;
+		}
+		if (fn)
+			fn(ctx, w->e[i].path, w->e[i].id, false);
+		free(w->e[i].path);
+		w->e[i] = w->e[--w->n];
+	}
+	return 0;
+}
+
+int cgwatch_open(struct cgwatch **out, const char *mountinfo, const char *root, struct diag *d)
+{
+	struct cgwatch *w = calloc(1, sizeof(*w));
+	int err;
+
+	*out = NULL;
+	if (!w)
+		return -ENOMEM;
+	w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (w->fd < 0) {
+		err = diag_err(d, errno, NULL, "inotify: %s", strerror(errno));
+		goto fail;
+	}
+	if (root) {
+		w->root = strdup(root);
+		err = w->root ? 0 : -ENOMEM;
+	} else {
+		err = find_cgroup2(mountinfo ? mountinfo : "/proc/self/mountinfo", &w->root, d);
+	}
+	if (err)
+		goto fail;
+	while (strlen(w->root) > 1 && w->root[strlen(w->root) - 1] == '/')
+		w->root[strlen(w->root) - 1] = '\0';
+	err = walk(w, w->root, NULL, NULL);
+	if (err) {
+		err = diag_err(d, -err, NULL, "watch cgroups under %s: %s%s", w->root,
+			       strerror(-err),
+			       err == -ENOSPC ? " (raise fs.inotify.max_user_watches)" : "");
+		goto fail;
+	}
+	*out = w;
+	return 0;
+fail:
+	cgwatch_close(w);
+	return err;
+}
+
+int cgwatch_fd(const struct cgwatch *w)
+{
+	return w->fd;
+}
+
+const char *cgwatch_root(const struct cgwatch *w)
+{
+	return w->root;
+}
+
+int cgwatch_process(struct cgwatch *w, cgwatch_fn *fn, void *ctx, struct diag *d)
+{
+	char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool overflow = false;
+	int err = 0;
+
+	for (;;) {
+		ssize_t n = read(w->fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+			struct cgwatch_entry *parent;
+			char path[PATH_MAX];
+
+			p += sizeof(*ev) + ev->len;
+			if (ev->mask & IN_Q_OVERFLOW) {
+				overflow = true;
+				continue;
+			}
+			if (!(ev->mask & IN_ISDIR) || !ev->len)
+				continue;
+			parent = find_wd(w, ev->wd);
+			if (!parent || snprintf(path, sizeof(path), "%s/%s", parent->path,
+						ev->name) >= (int)sizeof(path))
+				continue;
+			if (ev->mask & (IN_DELETE | IN_MOVED_FROM))
+				remove_tree(w, path, fn, ctx);
+			else if (ev->mask & (IN_CREATE | IN_MOVED_TO))
+				err = walk(w, path, fn, ctx);
+			if (err)
+				break;
+		}
+		if (err)
+			break;
+	}
+	if (!err && overflow)
+		err = rewalk(w, fn, ctx);
+	if (err)
+		return diag_err(d, -err, NULL, "watch cgroups under %s: %s", w->root,
+				strerror(-err));
+	return 0;
+}
+
+void cgwatch_each(const struct cgwatch *w, cgwatch_fn *fn, void *ctx)
+{
+	for (size_t i = 0; i < w->n; i++)
+		fn(ctx, w->e[i].path, w->e[i].id, true);
+}
+
+void cgwatch_close(struct cgwatch *w)
+{
+	if (!w)
+		return;
+	for (size_t i = 0; i < w->n; i++)
+		free(w->e[i].path);
+	free(w->e);
+	free(w->root);
+	if (w->fd >= 0)
+		close(w->fd);
+	free(w);
+}

@@ -1,0 +1,1208 @@
+/*
+ * loader: configs up and running, and their lifecycle (load, replace, remove). Attaching by
+ * section is attach's, bpffs layout pins', the manifest format manifest's, watching cgroups
+ * cgwatch's; signals, flags and the main loop are load_main's.
+ *
+ * Replacing a changed config: the new version is loaded (maps pinned, so the pins it shares
+ * with the old one are reused and counting goes on), then the old links are destroyed and
+ * the new programs attached, so an event is never counted twice. If the new version fails
+ * at any step, the old one is attached again and its pins restored.
+ */
+#include "loader.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "attach.h"
+#include "btfcheck.h"
+#include "cgwatch.h"
+#include "config.h"
+#include "decode.h"
+#include "log.h"
+#include "manifest.h"
+#include "strbuf.h"
+
+#define LOADER_PERF_PAGES 256			/* per CPU: 1 MiB with 4 KiB pages */
+#define LOADER_PERF_MAX_ENTRIES 65536		/* distinct label sets per flush interval */
+#define LOADER_DEFAULT_FLUSH_NS (3600ull * 1000000000ull)	/* [compat] 1h */
+#define POST_ATTACH_SUFFIX ":post_attach_mark"
+
+enum source_kind { SRC_PERF, SRC_FLUSH, SRC_CGROUPS };
+
+/* What an epoll event stands for. */
+struct source {
+	enum source_kind kind;
+	void *owner;
+};
+
+/* One perf_event_array counter: events in, counts by label bytes out. */
+struct perf_counter {
+	const struct config *cfg;
+	const struct config_metric *cm;
+	size_t event_len;		/* Σ(size + padding): the part of an event that counts */
+	size_t key_len;			/* the count map's key size (4 without labels) */
+	uint8_t *key;
+	int count_fd, lost_fd, timer_fd;
+	char *count_pin;
+	struct perf_buffer *pb;
+	struct source pb_src, timer_src;
+	uint64_t lost[PINS_PERF_LOST_N];	/* as in the .lost map */
+	bool lost_dirty;
+	int update_err;			/* first failure since the last report */
+};
+
+/* A cgroup_id_map: which cgroups (by path) the program is told about. */
+struct cgmap {
+	int map_fd;			/* borrowed from the object */
+	enum cgroup_map_kind type;
+	struct config_decoder dec;	/* one regexp decoder over the path (patterns borrowed) */
+	struct config_label label;
+	int err;			/* first failure since the last report */
+};
+
+/* One config up and running. */
+struct loaded {
+	struct config *cfg;
+	char yaml_sha256[65];
+	char *obj_path;
+	char sha256[65];
+	struct bpf_object *obj;
+	size_t n_progs;
+	struct attach_prog *progs;
+	char *pin_dir;
+	char *manifest_path;
+	size_t n_perf;
+	struct perf_counter *perf;
+	struct cgmap *cg;
+};
+
+struct loader {
+	struct loader_opts o;
+	size_t n;
+	struct loaded **cfgs;
+	int epfd;
+	struct cgwatch *cgw;
+	struct source cgw_src;
+	struct decode_ctx *dctx;
+	struct strbuf scratch;
+};
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void free_names(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+static int push_name(char ***names, size_t *n, char *name)
+{
+	char **nn = realloc(*names, (*n + 1) * sizeof(*nn));
+
+	if (!nn || !name) {
+		free(name);
+		if (nn)
+			*names = nn;
+		return -ENOMEM;
+	}
+	*names = nn;
+	nn[(*n)++] = name;
+	return 0;
+}
+
+/* The config names: --config.names split on ',' [compat], or every *.yaml in the dir. */
+static int list_names(const struct loader_opts *o, char ***out, size_t *n_out, struct diag *d)
+{
+	char **names = NULL;
+	size_t n = 0;
+	int err = 0;
+
+	if (o->config_names) {
+		const char *p = o->config_names;
+
+		for (;;) {
+			const char *comma = strchr(p, ',');
+
+			err = push_name(&names, &n, comma ? strndup(p, (size_t)(comma - p))
+							  : strdup(p));
+			if (err || !comma)
+				break;
+			p = comma + 1;
+		}
+	} else {
+		DIR *dp = opendir(o->config_dir);
+		struct dirent *de;
+
+		if (!dp)
+			return diag_err(d, errno, NULL, "config dir %s: %s", o->config_dir,
+					strerror(errno));
+		while (!err && (de = readdir(dp))) {
+			size_t len = strlen(de->d_name);
+
+			if (len <= 5 || strcmp(de->d_name + len - 5, ".yaml") ||
+			    de->d_name[0] == '.')
+				continue;
+			err = push_name(&names, &n, strndup(de->d_name, len - 5));
+		}
+		closedir(dp);
+		if (n)
+			qsort(names, n, sizeof(*names), cmp_str);
+	}
+	if (err) {
+		free_names(names, n);
+		return err;
+	}
+	*out = names;
+	*n_out = n;
+	return 0;
+}
+
+/* Parse config @name, check its labels' decoders, and hash its YAML. */
+static int parse_one(struct loader *l, const char *name, struct config **out, char sha[65],
+		     struct diag *d)
+{
+	struct config *c = NULL;
+	char *path;
+	int err;
+
+	*out = NULL;
+	if (!name[0])
+		return diag_err(d, EINVAL, NULL, "--config.names: empty config name");
+	if (asprintf(&path, "%s/%s.yaml", l->o.config_dir, name) < 0)
+		return -ENOMEM;
+	err = manifest_sha256_file(path, sha, d);
+	if (!err)
+		err = config_parse_file(&c, path, name, d);
+	free(path);
+	for (size_t m = 0; !err && m < c->n_metrics; m++)
+		for (size_t k = 0; k < c->metrics[m].n_labels; k++)
+			if (decode_check_label(&c->metrics[m].labels[k], d))
+				err = -EINVAL;
+	if (err) {
+		config_free(c);
+		return err;
+	}
+	*out = c;
+	return 0;
+}
+
+static int find_object(struct loader *l, struct loaded *ld, struct diag *d)
+{
+	const char *dirs[] = { l->o.config_dir, l->o.bpf_dir };
+
+	for (size_t i = 0; i < 2; i++) {
+		char *p;
+
+		if (!dirs[i])
+			continue;
+		if (asprintf(&p, "%s/%s.bpf.o", dirs[i], ld->cfg->name) < 0)
+			return -ENOMEM;
+		if (access(p, R_OK) == 0) {
+			ld->obj_path = p;
+			return 0;
+		}
+		free(p);
+	}
+	return diag_err(d, ENOENT, NULL,
+			"config \"%s\": no %s.bpf.o in %s%s%s (build it, or set --bpf.dir)",
+			ld->cfg->name, ld->cfg->name, l->o.config_dir, l->o.bpf_dir ? " or " : "",
+			l->o.bpf_dir ? l->o.bpf_dir : "");
+}
+
+/*
+ * The most telling line of what libbpf said while loading: its verdict on a program
+ * ("prog 'x': BPF program load failed: ...") or else its last complaint.
+ */
+static void quote_libbpf(struct strbuf *captured, char *out, size_t out_len)
+{
+	const char *s = strbuf_str(captured), *best = NULL, *last = NULL, *p, *nl;
+
+	out[0] = '\0';
+	for (p = s; *p; p = nl ? nl + 1 : p + strlen(p)) {
+		nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+
+		if (!best && !strncmp(p, "prog '", 6) && memmem(p, len, "failed", 6))
+			best = p;
+		if (memmem(p, len, "failed", 6) || memmem(p, len, "error", 5))
+			last = p;
+	}
+	if (!best)
+		best = last;
+	if (!best)
+		return;
+	nl = strchr(best, '\n');
+	snprintf(out, out_len, "%.*s", (int)(nl ? nl - best : (long)strlen(best)), best);
+}
+
+/* Which program did libbpf fail on? The first one without an fd, else NULL. */
+static struct bpf_program *failed_prog(struct bpf_object *obj)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj)
+		if (bpf_program__autoload(prog) && bpf_program__fd(prog) < 0)
+			return prog;
+	return NULL;
+}
+
+/* What to tell a person about a program that failed to load, beyond the errno. */
+static const char *load_hint(const struct bpf_program *prog)
+{
+	const char *sec = prog ? bpf_program__section_name(prog) : "";
+
+	if (!strncmp(sec, "fentry", 6) || !strncmp(sec, "fexit", 5) || !strncmp(sec, "fmod_ret", 8))
+		return " (fentry/fexit programs need a kernel with ftrace, CONFIG_FUNCTION_TRACER; "
+		       "use a tracepoint, tp_btf or raw_tp program on this kernel)";
+	return "";
+}
+
+static int open_and_load(struct loader *l, struct loaded *ld, struct diag *d)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oopts, .btf_custom_path = l->o.btf_path);
+	struct config *c = ld->cfg;
+	struct strbuf captured = { 0 };
+	bool pin = !l->o.check;
+	char quote[512];
+	int err;
+
+	if (l->o.btf_path && access(l->o.btf_path, R_OK))
+		return diag_err(d, errno, NULL, "config \"%s\": --btf.path %s: %s", c->name,
+				l->o.btf_path, strerror(errno));
+	err = find_object(l, ld, d);
+	if (!err)
+		err = manifest_sha256_file(ld->obj_path, ld->sha256, d);
+	if (err)
+		return err;
+	log_capture_libbpf(&captured);
+	ld->obj = bpf_object__open_file(ld->obj_path, &oopts);
+	log_capture_libbpf(NULL);
+	if (!ld->obj) {
+		err = -errno;
+		quote_libbpf(&captured, quote, sizeof(quote));
+		strbuf_release(&captured);
+		return diag_err(d, err, NULL, "config \"%s\": open %s: %s%s%s", c->name,
+				ld->obj_path, strerror(-err), quote[0] ? ": libbpf: " : "", quote);
+	}
+	err = btfcheck_config(c, ld->obj, d);
+	if (!err)
+		err = attach_set_kaddrs(ld->obj, c, NULL, d);
+	if (!err && attach_needs_tracefs(ld->obj))
+		err = pins_ensure_tracefs(d);
+	if (!err && pin) {
+		err = pins_config_dir(&ld->pin_dir, l->o.bpffs_root, c->name);
+		if (!err)
+			err = pins_prepare_maps(ld->obj, c, ld->pin_dir, &l->o.acc, d);
+	}
+	if (err) {
+		strbuf_release(&captured);
+		return err;
+	}
+	strbuf_reset(&captured);
+	log_capture_libbpf(&captured);
+	err = bpf_object__load(ld->obj);
+	log_capture_libbpf(NULL);
+	if (err) {
+		struct bpf_program *prog = failed_prog(ld->obj);
+		const char *pname = prog ? bpf_program__name(prog) : "";
+
+		quote_libbpf(&captured, quote, sizeof(quote));
+		strbuf_release(&captured);
+		return diag_err(d, err, NULL,
+				"config \"%s\": load %s%s%s%s: %s%s%s%s", c->name, ld->obj_path,
+				prog ? ": program \"" : "", pname, prog ? "\"" : "",
+				strerror(-err), load_hint(prog), quote[0] ? "; libbpf: " : "", quote);
+	}
+	strbuf_release(&captured);
+	return 0;
+}
+
+static void detach_all(struct loaded *ld)
+{
+	for (size_t i = 0; i < ld->n_progs; i++)
+		attach_prog_release(&ld->progs[i]);
+	free(ld->progs);
+	ld->progs = NULL;
+	ld->n_progs = 0;
+}
+
+/* Attach every program; failures are warnings unless @strict. */
+static int attach_all(struct loaded *ld, bool strict, struct diag *d)
+{
+	struct bpf_program *prog;
+	size_t n = 0;
+	int failed = 0;
+
+	bpf_object__for_each_program(prog, ld->obj)
+		n++;
+	ld->progs = calloc(n ? n : 1, sizeof(*ld->progs));
+	if (!ld->progs)
+		return -ENOMEM;
+	bpf_object__for_each_program(prog, ld->obj) {
+		struct attach_prog *ap = &ld->progs[ld->n_progs++];
+		struct strbuf captured = { 0 };
+		size_t before = d->n_msgs;
+		int err;
+
+		/* libbpf's own lines add nothing to our message (shown with --debug) */
+		log_capture_libbpf(&captured);
+		err = attach_program(ap, prog, d);
+		log_capture_libbpf(NULL);
+		strbuf_release(&captured);
+		if (err) {
+			failed++;
+			diag_prefix(d, "config \"%s\"", ld->cfg->name);
+			if (!strict && d->n_msgs > before) {
+				/* not fatal: report it as a warning and keep the rest running */
+				struct diag_msg *m = &d->msgs[d->n_msgs - 1];
+
+				if (!m->is_warning) {
+					m->is_warning = 1;
+					d->n_errors--;
+				}
+			}
+		}
+	}
+	if (failed && strict)
+		return diag_err(d, EINVAL, NULL,
+				"config \"%s\": %d program(s) not attached (--config.strict)",
+				ld->cfg->name, failed);
+	return 0;
+}
+
+static bool has_post_attach(const struct loaded *ld)
+{
+	for (size_t i = 0; i < ld->n_progs; i++) {
+		const char *sec = bpf_program__section_name(ld->progs[i].prog);
+		size_t len = strlen(sec), sl = strlen(POST_ATTACH_SUFFIX);
+
+		if (ld->progs[i].n_links && len > sl && !strcmp(sec + len - sl, POST_ATTACH_SUFFIX))
+			return true;
+	}
+	return false;
+}
+
+/* ---- perf_event_array counters ---- */
+
+static void perf_flush_lost(struct perf_counter *pc)
+{
+	if (!pc->lost_dirty || pc->lost_fd < 0)
+		return;
+	for (__u32 k = 0; k < PINS_PERF_LOST_N; k++)
+		(void)bpf_map_update_elem(pc->lost_fd, &k, &pc->lost[k], BPF_ANY); /* array */
+	pc->lost_dirty = false;
+}
+
+/* [compat] reference §8.1: the event truncated to the labels' bytes counts 1 for that key. */
+static void perf_sample(void *ctx, int cpu, void *data, __u32 size)
+{
+	struct perf_counter *pc = ctx;
+	__u64 v = 0;
+
+	(void)cpu;
+	if (size < pc->event_len) {
+		pc->lost[1]++;
+		pc->lost_dirty = true;
+		return;
+	}
+	memset(pc->key, 0, pc->key_len);
+	memcpy(pc->key, data, pc->event_len);
+	if (bpf_map_lookup_elem(pc->count_fd, pc->key, &v))
+		v = 0;
+	v++;
+	if (bpf_map_update_elem(pc->count_fd, pc->key, &v, BPF_ANY)) {
+		if (!pc->update_err)
+			pc->update_err = -errno;
+		pc->lost[1]++;
+		pc->lost_dirty = true;
+	}
+}
+
+static void perf_lost(void *ctx, int cpu, __u64 cnt)
+{
+	struct perf_counter *pc = ctx;
+
+	(void)cpu;
+	pc->lost[0] += cnt;
+	pc->lost_dirty = true;
+}
+
+/* Every flush_interval the counts start again from zero [compat]. */
+static int perf_flush(struct perf_counter *pc)
+{
+	uint8_t *next = malloc(pc->key_len);
+	int err = 0;
+
+	if (!next)
+		return -ENOMEM;
+	while (!bpf_map_get_next_key(pc->count_fd, NULL, next))
+		if (bpf_map_delete_elem(pc->count_fd, next) && errno != ENOENT) {
+			err = -errno;
+			break;
+		}
+	free(next);
+	return err;
+}
+
+static void perf_counter_release(struct loader *l, struct perf_counter *pc)
+{
+	if (pc->pb) {
+		(void)perf_buffer__consume(pc->pb);	/* count what arrived before going */
+		epoll_ctl(l->epfd, EPOLL_CTL_DEL, perf_buffer__epoll_fd(pc->pb), NULL);
+		perf_buffer__free(pc->pb);
+	}
+	perf_flush_lost(pc);
+	if (pc->timer_fd >= 0) {
+		epoll_ctl(l->epfd, EPOLL_CTL_DEL, pc->timer_fd, NULL);
+		close(pc->timer_fd);
+	}
+	if (pc->count_fd >= 0)
+		close(pc->count_fd);
+	if (pc->lost_fd >= 0)
+		close(pc->lost_fd);
+	free(pc->key);
+	free(pc->count_pin);
+	*pc = (struct perf_counter){ .count_fd = -1, .lost_fd = -1, .timer_fd = -1 };
+}
+
+static int perf_counter_init(struct loader *l, struct loaded *ld, struct perf_counter *pc,
+			     const struct config_metric *cm, struct diag *d)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(ld->obj, cm->name);
+	uint64_t ns = cm->flush_interval_ns ? cm->flush_interval_ns : LOADER_DEFAULT_FLUSH_NS;
+	struct itimerspec its = { 0 };
+	struct epoll_event ev = { .events = EPOLLIN };
+	char what[300], lost_pin[PATH_MAX];
+	struct pins_map_def def;
+	int err;
+
+	*pc = (struct perf_counter){ .cfg = ld->cfg, .cm = cm, .count_fd = -1, .lost_fd = -1,
+				     .timer_fd = -1 };
+	pc->key_len = config_metric_key_size(cm);
+	pc->event_len = cm->n_labels ? pc->key_len : 0;
+	pc->key = calloc(1, pc->key_len);
+	if (!pc->key || asprintf(&pc->count_pin, "%s/%s", ld->pin_dir, cm->name) < 0) {
+		pc->count_pin = NULL;
+		return -ENOMEM;
+	}
+	snprintf(what, sizeof(what), "config \"%s\": metric \"%s\"", ld->cfg->name, cm->name);
+	def = (struct pins_map_def){ .what = what, .name = cm->name, .type = BPF_MAP_TYPE_HASH,
+				     .key_size = (__u32)pc->key_len, .value_size = 8,
+				     .max_entries = LOADER_PERF_MAX_ENTRIES,
+				     .flags = BPF_F_NO_PREALLOC };
+	err = pins_own_map(&pc->count_fd, pc->count_pin, &def, &l->o.acc, d);
+	if (err)
+		return err;
+	snprintf(lost_pin, sizeof(lost_pin), "%s%s", pc->count_pin, PINS_PERF_LOST_SUFFIX);
+	def = (struct pins_map_def){ .what = what, .name = "perf_lost", .type = BPF_MAP_TYPE_ARRAY,
+				     .key_size = 4, .value_size = 8,
+				     .max_entries = PINS_PERF_LOST_N };
+	err = pins_own_map(&pc->lost_fd, lost_pin, &def, &l->o.acc, d);
+	if (err)
+		return err;
+	for (__u32 k = 0; k < PINS_PERF_LOST_N; k++)	/* they go on across restarts */
+		if (bpf_map_lookup_elem(pc->lost_fd, &k, &pc->lost[k]))
+			pc->lost[k] = 0;
+	pc->pb = perf_buffer__new(bpf_map__fd(map), l->o.perf_pages ? l->o.perf_pages :
+				  LOADER_PERF_PAGES, perf_sample, perf_lost, pc, NULL);
+	if (!pc->pb) {
+		err = -errno;
+		return diag_err(d, err, NULL, "%s: open perf buffer: %s", what, strerror(-err));
+	}
+	pc->pb_src = (struct source){ SRC_PERF, pc };
+	ev.data.ptr = &pc->pb_src;
+	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, perf_buffer__epoll_fd(pc->pb), &ev))
+		return diag_err(d, errno, NULL, "%s: epoll: %s", what, strerror(errno));
+	pc->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (pc->timer_fd < 0)
+		return diag_err(d, errno, NULL, "%s: timerfd: %s", what, strerror(errno));
+	its.it_value.tv_sec = (time_t)(ns / 1000000000ull);
+	its.it_value.tv_nsec = (long)(ns % 1000000000ull);
+	its.it_interval = its.it_value;
+	if (timerfd_settime(pc->timer_fd, 0, &its, NULL))
+		return diag_err(d, errno, NULL, "%s: flush timer: %s", what, strerror(errno));
+	pc->timer_src = (struct source){ SRC_FLUSH, pc };
+	ev.data.ptr = &pc->timer_src;
+	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, pc->timer_fd, &ev))
+		return diag_err(d, errno, NULL, "%s: epoll: %s", what, strerror(errno));
+	return 0;
+}
+
+static int perf_setup(struct loader *l, struct loaded *ld, struct diag *d)
+{
+	size_t n = 0;
+	int err = 0;
+
+	for (size_t i = 0; i < ld->cfg->n_metrics; i++)
+		n += ld->cfg->metrics[i].perf_event_array;
+	if (!n || l->o.check)
+		return 0;
+	ld->perf = calloc(n, sizeof(*ld->perf));
+	if (!ld->perf)
+		return -ENOMEM;
+	for (size_t i = 0; i < ld->cfg->n_metrics && !err; i++) {
+		if (!ld->cfg->metrics[i].perf_event_array)
+			continue;
+		err = perf_counter_init(l, ld, &ld->perf[ld->n_perf++], &ld->cfg->metrics[i], d);
+	}
+	return err;
+}
+
+/* ---- cgroup_id_map ---- */
+
+static void cgmap_apply(struct loader *l, struct cgmap *cm, const char *path, uint64_t id,
+			bool added)
+{
+	__u64 one = 1;
+	int err = 0, rc;
+
+	if (!added) {
+		/* cgrp_storage: the kernel frees a cgroup's storage with the cgroup */
+		if (cm->type == CGROUP_MAP_HASH && bpf_map_delete_elem(cm->map_fd, &id) &&
+		    errno != ENOENT)
+			err = -errno;
+	} else {
+		rc = decode_label(l->dctx, &cm->label, (const uint8_t *)path, strlen(path),
+				  &l->scratch, NULL);
+		if (rc < 0)
+			err = rc;
+		else if (rc == DECODE_SKIP)
+			return;
+		else if (cm->type == CGROUP_MAP_HASH) {
+			if (bpf_map_update_elem(cm->map_fd, &id, &one, BPF_ANY))
+				err = -errno;
+		} else {
+			int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+			if (fd < 0)
+				err = errno == ENOENT ? 0 : -errno;	/* gone already */
+			else if (bpf_map_update_elem(cm->map_fd, &fd, &one, BPF_ANY))
+				err = -errno;
+			if (fd >= 0)
+				close(fd);
+		}
+	}
+	if (err && !cm->err)
+		cm->err = err;
+}
+
+/* A cgroup came or went: tell every cgroup_id_map. */
+static void cg_event(void *ctx, const char *path, uint64_t id, bool added)
+{
+	struct loader *l = ctx;
+
+	for (size_t i = 0; i < l->n; i++)
+		if (l->cfgs[i]->cg)
+			cgmap_apply(l, l->cfgs[i]->cg, path, id, added);
+}
+
+struct cg_fill {
+	struct loader *l;
+	struct cgmap *cm;
+};
+
+static void cg_fill_one(void *ctx, const char *path, uint64_t id, bool added)
+{
+	struct cg_fill *f = ctx;
+
+	cgmap_apply(f->l, f->cm, path, id, added);
+}
+
+static int cgmap_setup(struct loader *l, struct loaded *ld, struct diag *d)
+{
+	const struct config_cgroup_id_map *cc = &ld->cfg->cgroup_id_map;
+	struct bpf_map *map;
+	struct cgmap *cm;
+	struct cg_fill fill;
+	int err;
+
+	if (!cc->name || l->o.check)
+		return 0;
+	map = bpf_object__find_map_by_name(ld->obj, cc->name);
+	if (!map)	/* btfcheck reported it */
+		return -ENOENT;
+	if (!l->cgw) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &l->cgw_src };
+
+		err = cgwatch_open(&l->cgw, NULL, NULL, d);
+		if (err) {
+			diag_prefix(d, "config \"%s\": cgroup_id_map", ld->cfg->name);
+			return err;
+		}
+		l->cgw_src = (struct source){ SRC_CGROUPS, l };
+		if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, cgwatch_fd(l->cgw), &ev))
+			return diag_err(d, errno, NULL, "epoll: %s", strerror(errno));
+	}
+	cm = calloc(1, sizeof(*cm));
+	if (!cm)
+		return -ENOMEM;
+	cm->map_fd = bpf_map__fd(map);
+	cm->type = cc->type;
+	cm->dec = (struct config_decoder){ .name = "regexp", .at = cc->at, .has_regexps = true,
+					   .n_regexps = cc->n_regexps, .regexps = cc->regexps };
+	cm->label = (struct config_label){ .name = "cgroup_id_map", .at = cc->at,
+					   .n_decoders = 1, .decoders = &cm->dec };
+	ld->cg = cm;
+	fill = (struct cg_fill){ l, cm };
+	cgwatch_each(l->cgw, cg_fill_one, &fill);
+	if (cm->err)
+		return diag_err(d, -cm->err, &cc->at, "config \"%s\": cgroup_id_map \"%s\": %s",
+				ld->cfg->name, cc->name, strerror(-cm->err));
+	return 0;
+}
+
+/* ---- manifest ---- */
+
+static int prog_info(struct bpf_program *prog, uint32_t *id, char tag[17])
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info);
+	int fd = bpf_program__fd(prog);
+
+	tag[0] = '\0';
+	*id = 0;
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	*id = info.id;
+	for (int i = 0; i < 8; i++)
+		snprintf(tag + 2 * i, 3, "%02x", info.tag[i]);
+	return 0;
+}
+
+static void map_entry(struct manifest_map *mm, const char *metric, const char *pin, int fd)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	mm->metric = (char *)metric;
+	mm->pin_path = (char *)pin;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return;
+	mm->type = info.type;
+	mm->key_size = info.key_size;
+	mm->value_size = info.value_size;
+	mm->max_entries = info.max_entries;
+	mm->id = info.id;
+}
+
+static const struct perf_counter *find_perf(const struct loaded *ld, const char *metric)
+{
+	for (size_t i = 0; i < ld->n_perf; i++)
+		if (!strcmp(ld->perf[i].cm->name, metric))
+			return &ld->perf[i];
+	return NULL;
+}
+
+static int write_manifest(struct loader *l, struct loaded *ld, struct diag *d)
+{
+	struct manifest m = {
+		.schema = MANIFEST_SCHEMA, .config = ld->cfg, .object_path = ld->obj_path,
+		.loaded_at = (int64_t)time(NULL), .loader_pid = (uint32_t)getpid(),
+	};
+	char path[PATH_MAX];
+	int err = 0;
+
+	memcpy(m.sha256, ld->sha256, sizeof(m.sha256));
+	m.maps = calloc(ld->cfg->n_metrics ? ld->cfg->n_metrics : 1, sizeof(*m.maps));
+	m.progs = calloc(ld->n_progs ? ld->n_progs : 1, sizeof(*m.progs));
+	if (!m.maps || !m.progs) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < ld->cfg->n_metrics; i++) {
+		const struct config_metric *cm = &ld->cfg->metrics[i];
+		const struct perf_counter *pc = find_perf(ld, cm->name);
+		struct bpf_map *map = bpf_object__find_map_by_name(ld->obj, cm->name);
+
+		if (pc)		/* the loader's count map stands for the event array */
+			map_entry(&m.maps[m.n_maps++], cm->name, pc->count_pin, pc->count_fd);
+		else if (map && !cm->perf_event_array)
+			map_entry(&m.maps[m.n_maps++], cm->name, bpf_map__pin_path(map),
+				  bpf_map__fd(map));
+	}
+	for (size_t i = 0; i < ld->n_progs; i++) {
+		struct attach_prog *ap = &ld->progs[i];
+		struct manifest_prog *mp = &m.progs[m.n_progs++];
+		char *pp = NULL;
+
+		mp->name = (char *)bpf_program__name(ap->prog);
+		mp->section = (char *)bpf_program__section_name(ap->prog);
+		if (asprintf(&pp, "%s/prog_%s", ld->pin_dir, mp->name) < 0) {
+			err = -ENOMEM;
+			goto out;
+		}
+		mp->pin_path = pp;
+		prog_info(ap->prog, &mp->id, mp->tag);
+		mp->attached = ap->n_links > 0;
+		mp->attach_error = ap->error;
+	}
+	snprintf(path, sizeof(path), "%s/%s.json", l->o.state_dir, ld->cfg->name);
+	free(ld->manifest_path);
+	ld->manifest_path = strdup(path);
+	if (!ld->manifest_path) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = manifest_write(&m, path, l->o.acc.mode, d);
+	if (!err && l->o.acc.gid != (gid_t)-1 && chown(path, (uid_t)-1, l->o.acc.gid))
+		err = diag_err(d, errno, NULL, "chown %s to group %u: %s", path,
+			       (unsigned)l->o.acc.gid, strerror(errno));
+out:
+	for (size_t i = 0; i < m.n_progs; i++)
+		free(m.progs[i].pin_path);
+	free(m.maps);
+	free(m.progs);
+	if (err)
+		diag_prefix(d, "config \"%s\": manifest", ld->cfg->name);
+	return err;
+}
+
+/* Everything but metric maps (and their .lost companions) and programs is stale. */
+static int remove_stale_pins(struct loaded *ld, struct diag *d)
+{
+	const char **keep = calloc(2 * ld->cfg->n_metrics + 1, sizeof(*keep));
+	char **lost = calloc(ld->cfg->n_metrics + 1, sizeof(*lost));
+	size_t n = 0, n_lost = 0;
+	int err = -ENOMEM;
+
+	if (keep && lost) {
+		for (size_t i = 0; i < ld->cfg->n_metrics; i++) {
+			keep[n++] = ld->cfg->metrics[i].name;
+			if (ld->cfg->metrics[i].perf_event_array &&
+			    asprintf(&lost[n_lost], "%s%s", ld->cfg->metrics[i].name,
+				     PINS_PERF_LOST_SUFFIX) >= 0)
+				keep[n++] = lost[n_lost++];
+		}
+		err = pins_remove_stale(ld->pin_dir, keep, n, d);
+	}
+	for (size_t i = 0; i < n_lost; i++)
+		free(lost[i]);
+	free(lost);
+	free(keep);
+	return err;
+}
+
+/* ---- one config ---- */
+
+static void loaded_free(struct loader *l, struct loaded *ld)
+{
+	if (!ld)
+		return;
+	for (size_t i = 0; i < ld->n_perf; i++)
+		perf_counter_release(l, &ld->perf[i]);
+	free(ld->perf);
+	free(ld->cg);
+	detach_all(ld);
+	bpf_object__close(ld->obj);
+	free(ld->obj_path);
+	free(ld->pin_dir);
+	free(ld->manifest_path);
+	config_free(ld->cfg);
+	free(ld);
+}
+
+/* Take pins and manifest away; @maps_too: the map pins as well (unpin, removal). */
+static void loaded_unpin(struct loaded *ld, bool maps_too, struct diag *d)
+{
+	if (ld->pin_dir) {
+		if (maps_too)
+			pins_remove_all(ld->pin_dir, d);
+		else
+			pins_remove_progs(ld->pin_dir, d);
+	}
+	if (maps_too && ld->manifest_path && unlink(ld->manifest_path) && errno != ENOENT)
+		diag_warn(d, NULL, "remove %s: %s", ld->manifest_path, strerror(errno));
+}
+
+/*
+ * Load @cfg (taken over) and, when @old is given, put it in @old's place. On success *@out
+ * runs and @old is freed; on failure @old runs as before and @cfg is freed. A failure after
+ * the swap (pins, manifest) leaves the new version running: *@out set and an error.
+ */
+static int load_config(struct loader *l, struct config *cfg, const char *yaml_sha,
+		       struct loaded *old, struct loaded **out, struct diag *d)
+{
+	struct loaded *ld = calloc(1, sizeof(*ld));
+	bool old_detached = false, swapped = false;
+	int err;
+
+	*out = NULL;
+	if (!ld) {
+		config_free(cfg);
+		return -ENOMEM;
+	}
+	ld->cfg = cfg;
+	memcpy(ld->yaml_sha256, yaml_sha, sizeof(ld->yaml_sha256));
+	err = open_and_load(l, ld, d);
+	if (!err && old) {
+		detach_all(old);	/* no event counted twice by old and new */
+		old_detached = true;
+	}
+	if (!err)
+		err = attach_all(ld, l->o.strict, d);
+	if (!err)
+		err = perf_setup(l, ld, d);
+	if (!err)
+		err = cgmap_setup(l, ld, d);
+	if (!err && old) {
+		loaded_free(l, old);	/* its perf buffers drained into the shared counts */
+		old = NULL;
+		swapped = true;
+	}
+	if (!err && ld->pin_dir) {
+		err = pins_remove_progs(ld->pin_dir, d);
+		if (!err)
+			err = pins_finish(ld->obj, ld->pin_dir, &l->o.acc, d);
+		if (!err)
+			err = remove_stale_pins(ld, d);
+		if (!err)
+			err = write_manifest(l, ld, d);
+		if (err && swapped) {
+			/* the previous version is gone: keep this one running, reported */
+			*out = ld;
+			return err;
+		}
+	}
+	if (err && old) {
+		struct diag quiet = { 0 };
+
+		/* the previous version goes on: links, pins and manifest as they were */
+		if (old_detached && attach_all(old, false, &quiet))
+			diag_move(d, &quiet);
+		diag_release(&quiet);
+		pins_restore_maps(old->obj, d);
+		for (size_t i = 0; i < old->n_perf; i++)
+			pins_repin(old->perf[i].count_fd, old->perf[i].count_pin, d);
+		if (old->pin_dir)
+			pins_finish(old->obj, old->pin_dir, &l->o.acc, d);
+		diag_warn(d, NULL, "config \"%s\": keeps running its previous version",
+			  old->cfg->name);
+	}
+	if (err) {
+		loaded_free(l, ld);
+		return err;
+	}
+	*out = ld;
+	return 0;
+}
+
+static struct loaded **find_loaded(struct loader *l, const char *name)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->cfgs[i]->cfg->name, name))
+			return &l->cfgs[i];
+	return NULL;
+}
+
+static int add_loaded(struct loader *l, struct loaded *ld)
+{
+	struct loaded **n = realloc(l->cfgs, (l->n + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	l->cfgs = n;
+	l->cfgs[l->n++] = ld;
+	return 0;
+}
+
+/* ---- the loader ---- */
+
+int loader_new(struct loader **out, const struct loader_opts *o, struct diag *d)
+{
+	struct loader *l = calloc(1, sizeof(*l));
+	int err;
+
+	*out = NULL;
+	if (!l)
+		return -ENOMEM;
+	l->o = *o;
+	l->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (l->epfd < 0) {
+		err = diag_err(d, errno, NULL, "epoll: %s", strerror(errno));
+		free(l);
+		return err;
+	}
+	err = decode_ctx_new(&l->dctx, NULL);
+	if (err) {
+		close(l->epfd);
+		free(l);
+		return err;
+	}
+	*out = l;
+	return 0;
+}
+
+/* A parsed set of configs: what is on disk now. */
+struct parsed {
+	size_t n;
+	char **names;
+	struct config **cfgs;	/* NULL where parsing failed */
+	char (*sha)[65];
+};
+
+static void parsed_release(struct parsed *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		config_free(p->cfgs ? p->cfgs[i] : NULL);
+	free_names(p->names, p->n);
+	free(p->cfgs);
+	free(p->sha);
+	*p = (struct parsed){ 0 };
+}
+
+/*
+ * Parse every config on disk. A config that fails to parse is reported and left NULL;
+ * for the set check, the running version stands in for it.
+ */
+static int parse_all(struct loader *l, struct parsed *p, struct diag *d)
+{
+	struct config **set;
+	size_t n_set = 0;
+	int err;
+
+	err = list_names(&l->o, &p->names, &p->n, d);
+	if (err)
+		return err;
+	if (!p->n)
+		return diag_err(d, ENOENT, NULL, "no configs (*.yaml) in %s", l->o.config_dir);
+	p->cfgs = calloc(p->n, sizeof(*p->cfgs));
+	p->sha = calloc(p->n, sizeof(*p->sha));
+	set = calloc(p->n, sizeof(*set));
+	if (!p->cfgs || !p->sha || !set) {
+		free(set);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < p->n; i++) {
+		struct loaded **run = find_loaded(l, p->names[i]);
+
+		if (parse_one(l, p->names[i], &p->cfgs[i], p->sha[i], d) && run)
+			diag_warn(d, NULL, "config \"%s\": keeps running its previous version",
+				  p->names[i]);
+		if (p->cfgs[i])
+			set[n_set++] = p->cfgs[i];
+		else if (run)
+			set[n_set++] = (*run)->cfg;
+	}
+	err = config_check_set(set, n_set, d);
+	free(set);
+	return err;
+}
+
+static int remove_config(struct loader *l, size_t i, struct diag *d)
+{
+	struct loaded *ld = l->cfgs[i];
+
+	l->cfgs[i] = l->cfgs[--l->n];
+	loaded_unpin(ld, true, d);
+	loaded_free(l, ld);
+	return 0;
+}
+
+static int apply(struct loader *l, struct parsed *p, struct loader_stats *st, struct diag *d)
+{
+	*st = (struct loader_stats){ 0 };
+	/* configs gone from disk go first: their metric names may move to another config */
+	for (size_t i = 0; i < l->n;) {
+		bool listed = false;
+
+		for (size_t k = 0; k < p->n && !listed; k++)
+			listed = !strcmp(p->names[k], l->cfgs[i]->cfg->name);
+		if (listed) {
+			i++;
+			continue;
+		}
+		st->n_removed++;
+		remove_config(l, i, d);
+	}
+	for (size_t i = 0; i < p->n; i++) {
+		struct loaded **run = find_loaded(l, p->names[i]), *ld = NULL;
+		int err;
+
+		if (!p->cfgs[i]) {
+			st->n_failed++;
+			continue;
+		}
+		if (run && !strcmp((*run)->yaml_sha256, p->sha[i])) {
+			char sha[65];
+			struct diag quiet = { 0 };
+			char *obj = NULL;
+			bool same;
+
+			/* the same YAML: unchanged unless the object changed */
+			same = !manifest_sha256_file((*run)->obj_path, sha, &quiet) &&
+			       !strcmp(sha, (*run)->sha256);
+			if (same && l->o.config_dir &&
+			    asprintf(&obj, "%s/%s.bpf.o", l->o.config_dir, p->names[i]) >= 0) {
+				/* an object appearing in the config dir takes precedence */
+				same = !strcmp(obj, (*run)->obj_path) || access(obj, F_OK);
+				free(obj);
+			}
+			diag_release(&quiet);
+			if (same) {
+				st->n_unchanged++;
+				continue;
+			}
+		}
+		err = load_config(l, p->cfgs[i], p->sha[i], run ? *run : NULL, &ld, d);
+		p->cfgs[i] = NULL;	/* taken over */
+		if (err)
+			st->n_failed++;
+		if (!ld)
+			continue;
+		if (run) {
+			*run = ld;
+			st->n_replaced += !err;
+		} else if (add_loaded(l, ld)) {
+			loaded_unpin(ld, true, d);
+			loaded_free(l, ld);
+			return -ENOMEM;
+		} else {
+			st->n_loaded++;
+		}
+		if (has_post_attach(ld))
+			st->wants_post_attach = true;
+	}
+	st->n_up = l->n;
+	return 0;
+}
+
+int loader_start(struct loader *l, struct loader_stats *st, struct diag *d)
+{
+	struct parsed p = { 0 };
+	int err;
+
+	*st = (struct loader_stats){ 0 };
+	err = parse_all(l, &p, d);
+	if (!err)
+		err = apply(l, &p, st, d);
+	parsed_release(&p);
+	return err;
+}
+
+int loader_reload(struct loader *l, struct loader_stats *st, struct diag *d)
+{
+	struct parsed p = { 0 };
+	int err;
+
+	*st = (struct loader_stats){ .n_up = l->n };
+	err = parse_all(l, &p, d);
+	if (err)
+		diag_warn(d, NULL, "reload: nothing changed; every config keeps running as it was");
+	else
+		err = apply(l, &p, st, d);
+	parsed_release(&p);
+	return err;
+}
+
+int loader_fd(const struct loader *l)
+{
+	return l->epfd;
+}
+
+static void report_runtime(struct loader *l, struct diag *d)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		struct loaded *ld = l->cfgs[i];
+
+		for (size_t k = 0; k < ld->n_perf; k++) {
+			struct perf_counter *pc = &ld->perf[k];
+
+			perf_flush_lost(pc);
+			if (pc->update_err)
+				diag_warn(d, NULL, "config \"%s\": metric \"%s\": count an event: %s%s",
+					  ld->cfg->name, pc->cm->name, strerror(-pc->update_err),
+					  pc->update_err == -E2BIG ? " (too many label sets; "
+								     "counted as lost)" : "");
+			pc->update_err = 0;
+		}
+		if (ld->cg && ld->cg->err)
+			diag_warn(d, NULL, "config \"%s\": cgroup_id_map \"%s\": %s",
+				  ld->cfg->name, ld->cfg->cgroup_id_map.name,
+				  strerror(-ld->cg->err));
+		if (ld->cg)
+			ld->cg->err = 0;
+	}
+}
+
+int loader_process(struct loader *l, struct diag *d)
+{
+	struct epoll_event evs[16];
+	int n, err = 0;
+
+	n = epoll_wait(l->epfd, evs, 16, 0);
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	for (int i = 0; i < n; i++) {
+		struct source *src = evs[i].data.ptr;
+		struct perf_counter *pc = src->owner;
+		uint64_t ticks;
+
+		switch (src->kind) {
+		case SRC_PERF:
+			if (perf_buffer__consume(pc->pb) < 0 && !pc->update_err)
+				pc->update_err = -errno;
+			break;
+		case SRC_FLUSH:
+			if (read(pc->timer_fd, &ticks, sizeof(ticks)) != sizeof(ticks))
+				break;
+			(void)perf_buffer__consume(pc->pb);	/* what came before counts before */
+			err = perf_flush(pc);
+			if (err)
+				diag_warn(d, NULL, "config \"%s\": metric \"%s\": flush: %s",
+					  pc->cfg->name, pc->cm->name, strerror(-err));
+			break;
+		case SRC_CGROUPS:
+			err = cgwatch_process(l->cgw, cg_event, l, d);
+			break;
+		}
+	}
+	report_runtime(l, d);
+	return err;
+}
+
+char *loader_status(const struct loader *l)
+{
+	struct strbuf sb = { 0 };
+	char *s;
+
+	strbuf_addf(&sb, "%zu config(s)", l->n);
+	for (size_t i = 0; i < l->n; i++)
+		strbuf_addf(&sb, "%s%s", i ? ", " : ": ", l->cfgs[i]->cfg->name);
+	s = strdup(strbuf_str(&sb));
+	strbuf_release(&sb);
+	return s;
+}
+
+void loader_free(struct loader *l, struct diag *d)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n; i++) {
+		loaded_unpin(l->cfgs[i], l->o.unpin, d);
+		loaded_free(l, l->cfgs[i]);
+	}
+	if (l->o.unpin && l->n)
+		rmdir(l->o.bpffs_root);
+	free(l->cfgs);
+	cgwatch_close(l->cgw);
+	decode_ctx_free(l->dctx);
+	strbuf_release(&l->scratch);
+	close(l->epfd);
+	free(l);
+}
