@@ -26,12 +26,12 @@
 /* A byte range of a key struct: a member, or padding between or after members. */
 struct seg {
 	uint32_t off, end;
-	const char *name;	/* NULL: padding */
+	const char *name; /* NULL: padding */
 	char type[64];
 };
 
 struct layout {
-	const char *name;	/* the struct's name, or its typedef's */
+	const char *name; /* the struct's name, or its typedef's */
 	uint32_t size;
 	size_t n_segs;
 	struct seg segs[BTFCHECK_MAX_SEGS];
@@ -63,7 +63,7 @@ static const char *type_str(unsigned map_type)
 	const char *s = libbpf_bpf_map_type_str((enum bpf_map_type)map_type);
 
 	if (!s && map_type == BTFCHECK_MAP_TYPE_CGRP_STORAGE)
-		return "cgrp_storage";	/* an older libbpf may not know the name */
+		return "cgrp_storage"; /* an older libbpf may not know the name */
 	return s ? s : "map of unknown type";
 }
 
@@ -94,7 +94,9 @@ static void type_name(const struct btf *btf, __u32 id, char *buf, size_t len)
 		snprintf(buf, len, "%s[%u]", elem, btf_array(t)->nelems);
 	} else if (btf_is_struct(t) || btf_is_union(t) || btf_is_enum(t)) {
 		snprintf(buf, len, "%s%s%s",
-			 btf_is_struct(t) ? "struct" : btf_is_union(t) ? "union" : "enum",
+			 btf_is_struct(t)  ? "struct"
+			 : btf_is_union(t) ? "union"
+					   : "enum",
 			 name && *name ? " " : "", name ? name : "");
 	} else if (btf_is_ptr(t)) {
 		snprintf(buf, len, "pointer");
@@ -107,7 +109,7 @@ static void add_seg(struct layout *lo, uint32_t off, uint32_t end, const char *n
 {
 	struct seg *s = &lo->segs[lo->n_segs++];
 
-	*s = (struct seg){ .off = off, .end = end, .name = name };
+	*s = (struct seg){.off = off, .end = end, .name = name};
 }
 
 /*
@@ -134,14 +136,13 @@ static bool key_layout(const struct btf *btf, __u32 id, __u32 outer, struct layo
 		uint32_t off = btf_member_bit_offset(t, i) / 8;
 		__s64 size = btf__resolve_size(btf, mem->type);
 
-		if (btf_member_bitfield_size(t, i) || btf_member_bit_offset(t, i) % 8 ||
-		    size < 0 || off < at || off + (uint64_t)size > t->size)
+		if (btf_member_bitfield_size(t, i) || btf_member_bit_offset(t, i) % 8 || size < 0 ||
+		    off < at || off + (uint64_t)size > t->size)
 			return false;
 		if (off > at)
 			add_seg(lo, at, off, NULL);
 		add_seg(lo, off, off + (uint32_t)size, btf__name_by_offset(btf, mem->name_off));
-		type_name(btf, mem->type, lo->segs[lo->n_segs - 1].type,
-			  sizeof(lo->segs[0].type));
+		type_name(btf, mem->type, lo->segs[lo->n_segs - 1].type, sizeof(lo->segs[0].type));
 		at = off + (uint32_t)size;
 	}
 	if (at < t->size)
@@ -184,7 +185,7 @@ static void check_label_layout(const struct config_metric *m, const struct confi
 			       uint32_t a, uint32_t b, const struct layout *lo, struct diag *d)
 {
 	size_t n_members = 0, n_pad = 0;
-	struct strbuf sb = { 0 };
+	struct strbuf sb = {0};
 
 	for (size_t i = 0; i < lo->n_segs; i++) {
 		if (lo->segs[i].off >= b || lo->segs[i].end <= a)
@@ -222,7 +223,8 @@ static void no_map(struct bpf_object *obj, const char *name, struct strbuf *sb)
 	const char *best;
 	size_t n = 0;
 
-	bpf_object__for_each_map(map, obj) {
+	bpf_object__for_each_map(map, obj)
+	{
 		if (!bpf_map__is_internal(map) && n + 1 < sizeof(names) / sizeof(names[0]))
 			names[n++] = bpf_map__name(map);
 	}
@@ -246,7 +248,7 @@ static struct bpf_map *find_map(struct bpf_object *obj, const char *name, const 
 				const char *what, struct diag *d)
 {
 	struct bpf_map *map = bpf_object__find_map_by_name(obj, name);
-	struct strbuf sb = { 0 };
+	struct strbuf sb = {0};
 
 	if (map && !bpf_map__is_internal(map))
 		return map;
@@ -277,7 +279,7 @@ static void check_key(const struct config_metric *m, const struct bpf_object *ob
 	bool cpu = is_percpu(type) && n && !strcmp(m->labels[n - 1].name, "cpu");
 	const struct btf *btf = bpf_object__btf(obj);
 	struct layout *lo = NULL;
-	struct strbuf sb = { 0 }, struct_sb = { 0 };
+	struct strbuf sb = {0}, struct_sb = {0};
 	uint32_t off = 0;
 
 	if (cpu) {
@@ -318,18 +320,20 @@ static void check_key(const struct config_metric *m, const struct bpf_object *ob
 				 "metric \"%s\": map key is %u bytes, but %s reads a 4-byte key 0 "
 				 "(declare labels for the key)",
 				 m->name, key_size,
-				 cpu ? "a per-CPU metric with only the cpu label" :
-				       "a metric without labels");
+				 cpu ? "a per-CPU metric with only the cpu label"
+				     : "a metric without labels");
 		else if (lo)
 			diag_err(d, EINVAL, &m->at,
-				 "metric \"%s\": map key is %u bytes, but the labels cover %zu (%s); "
+				 "metric \"%s\": map key is %u bytes, but the labels cover %zu "
+				 "(%s); "
 				 "key struct %s: %s",
 				 m->name, key_size, want, strbuf_str(&sb), lo->name,
 				 strbuf_str(&struct_sb));
 		else
-			diag_err(d, EINVAL, &m->at,
-				 "metric \"%s\": map key is %u bytes, but the labels cover %zu (%s)",
-				 m->name, key_size, want, strbuf_str(&sb));
+			diag_err(
+				d, EINVAL, &m->at,
+				"metric \"%s\": map key is %u bytes, but the labels cover %zu (%s)",
+				m->name, key_size, want, strbuf_str(&sb));
 	}
 	for (size_t i = 0; lo && i < n; i++) {
 		const struct config_label *l = &m->labels[i];
@@ -394,8 +398,8 @@ static void check_cgroup_id_map(const struct config_cgroup_id_map *cg, struct bp
 	if (!map)
 		return;
 	type = bpf_map__type(map);
-	if (storage ? type != BTFCHECK_MAP_TYPE_CGRP_STORAGE :
-		      type != BPF_MAP_TYPE_HASH && type != BPF_MAP_TYPE_LRU_HASH)
+	if (storage ? type != BTFCHECK_MAP_TYPE_CGRP_STORAGE
+		    : type != BPF_MAP_TYPE_HASH && type != BPF_MAP_TYPE_LRU_HASH)
 		diag_err(d, EINVAL, &cg->at,
 			 "cgroup_id_map: map \"%s\" is a %s, but type %s needs %s", cg->name,
 			 type_str(type), storage ? "cgrp_storage" : "hash",

@@ -29,36 +29,36 @@
 #define CONFIG_BUCKETS_MAX 65536
 
 const char *const config_decoder_names[] = {
-	"cgroup",     "dname",	     "errno",	     "hex",	   "ifname",	 "inet_ip",
-	"kstack",     "ksym",	     "majorminor",   "pci_class",  "pci_device", "pci_subclass",
-	"pci_vendor", "regexp",	     "static_map",   "string",	   "syscall",	 "uint",
-	NULL,
+	"cgroup",     "dname",	      "errno",	    "hex",	  "ifname",
+	"inet_ip",    "kstack",	      "ksym",	    "majorminor", "pci_class",
+	"pci_device", "pci_subclass", "pci_vendor", "regexp",	  "static_map",
+	"string",     "syscall",      "uint",	    NULL,
 };
 
-static const char *const top_keys[] = { "metrics", "kaddrs", "cgroup_id_map", "tracing", "name",
-					NULL };
-static const char *const metrics_keys[] = { "counters", "histograms", NULL };
-static const char *const counter_keys[] = { "name",	"help",		  "labels",
-					    "perf_event_array", "flush_interval", NULL };
-static const char *const histogram_keys[] = { "name",	     "help",	   "labels",
-					      "bucket_type", "bucket_min", "bucket_max",
-					      "bucket_keys", "bucket_multiplier", NULL };
-static const char *const label_keys[] = { "name", "size", "padding", "decoders", NULL };
-static const char *const decoder_keys[] = { "name", "static_map", "allow_unknown", "regexps",
-					    NULL };
-static const char *const cgroup_keys[] = { "name", "type", "regexps", NULL };
-static const char *const bucket_types[] = { "exp2", "exp2zero", "linear", "fixed", NULL };
-static const char *const cgroup_types[] = { "hash", "cgrp_storage", NULL };
+static const char *const top_keys[] = {"metrics", "kaddrs", "cgroup_id_map",
+				       "tracing", "name",   NULL};
+static const char *const metrics_keys[] = {"counters", "histograms", NULL};
+static const char *const counter_keys[] = {"name",	     "help", "labels", "perf_event_array",
+					   "flush_interval", NULL};
+static const char *const histogram_keys[] = {
+	"name",	      "help",	    "labels",	   "bucket_type",
+	"bucket_min", "bucket_max", "bucket_keys", "bucket_multiplier",
+	NULL};
+static const char *const label_keys[] = {"name", "size", "padding", "decoders", NULL};
+static const char *const decoder_keys[] = {"name", "static_map", "allow_unknown", "regexps", NULL};
+static const char *const cgroup_keys[] = {"name", "type", "regexps", NULL};
+static const char *const bucket_types[] = {"exp2", "exp2zero", "linear", "fixed", NULL};
+static const char *const cgroup_types[] = {"hash", "cgrp_storage", NULL};
 
 /* Families ebpf_exporter itself exports: a config metric of the same name would clash. */
-static const char *const builtin_names[] = { "enabled_configs",
-					     "ebpf_program_info",
-					     "ebpf_program_attached",
-					     "ebpf_program_run_time_seconds",
-					     "ebpf_program_run_count_total",
-					     "decoder_errors_total",
-					     "build_info",
-					     NULL };
+static const char *const builtin_names[] = {"enabled_configs",
+					    "ebpf_program_info",
+					    "ebpf_program_attached",
+					    "ebpf_program_run_time_seconds",
+					    "ebpf_program_run_count_total",
+					    "decoder_errors_total",
+					    "build_info",
+					    NULL};
 
 enum {
 	C_NAME,
@@ -92,9 +92,9 @@ struct parser {
 	struct diag *d;
 	size_t budget;
 	bool oom;
-	struct parser_msg *msgs;	/* kept to be reported in file order */
+	struct parser_msg *msgs; /* kept to be reported in file order */
 	size_t n_msgs, cap_msgs;
-	char ctx[512];		/* "metric \"x\": label \"y\"": the subject of messages */
+	char ctx[512]; /* "metric \"x\": label \"y\"": the subject of messages */
 	size_t ctx_len;
 };
 
@@ -102,7 +102,7 @@ struct parser {
 
 static struct pos node_pos(const struct parser *p, const yaml_node_t *n)
 {
-	struct pos at = { .file = p->c->path, .line = 1, .col = 1 };
+	struct pos at = {.file = p->c->path, .line = 1, .col = 1};
 
 	if (n) {
 		at.line = (unsigned)n->start_mark.line + 1;
@@ -137,9 +137,8 @@ static void vreport(struct parser *p, bool warn, struct pos at, const char *fmt,
 		p->oom = true;
 		return;
 	}
-	p->msgs[p->n_msgs] = (struct parser_msg){ .line = at.line, .col = at.col,
-						  .seq = p->n_msgs, .is_warning = warn,
-						  .text = text };
+	p->msgs[p->n_msgs] = (struct parser_msg){
+		.line = at.line, .col = at.col, .seq = p->n_msgs, .is_warning = warn, .text = text};
 	p->n_msgs++;
 }
 
@@ -161,7 +160,7 @@ static void flush_msgs(struct parser *p)
 		qsort(p->msgs, p->n_msgs, sizeof(*p->msgs), msg_cmp);
 	for (size_t i = 0; i < p->n_msgs; i++) {
 		struct parser_msg *m = &p->msgs[i];
-		struct pos at = { .file = p->c->path, .line = m->line, .col = m->col };
+		struct pos at = {.file = p->c->path, .line = m->line, .col = m->col};
 
 		if (m->is_warning)
 			diag_warn(p->d, &at, "%s", m->text);
@@ -175,7 +174,7 @@ static void flush_msgs(struct parser *p)
 }
 
 __attribute__((format(printf, 3, 4))) static void perr(struct parser *p, const yaml_node_t *n,
-						     const char *fmt, ...)
+						       const char *fmt, ...)
 {
 	va_list ap;
 
@@ -185,7 +184,7 @@ __attribute__((format(printf, 3, 4))) static void perr(struct parser *p, const y
 }
 
 __attribute__((format(printf, 3, 4))) static void perr_at(struct parser *p, struct pos at,
-							const char *fmt, ...)
+							  const char *fmt, ...)
 {
 	va_list ap;
 
@@ -195,7 +194,7 @@ __attribute__((format(printf, 3, 4))) static void perr_at(struct parser *p, stru
 }
 
 __attribute__((format(printf, 3, 4))) static void pwarn(struct parser *p, const yaml_node_t *n,
-						      const char *fmt, ...)
+							const char *fmt, ...)
 {
 	va_list ap;
 
@@ -205,8 +204,7 @@ __attribute__((format(printf, 3, 4))) static void pwarn(struct parser *p, const 
 }
 
 /* Append "part" to the message subject; returns the length to restore with ctx_pop(). */
-__attribute__((format(printf, 2, 3))) static size_t ctx_push(struct parser *p, const char *fmt,
-							   ...)
+__attribute__((format(printf, 2, 3))) static size_t ctx_push(struct parser *p, const char *fmt, ...)
 {
 	size_t old = p->ctx_len;
 	va_list ap;
@@ -395,7 +393,7 @@ static void hint(struct strbuf *sb, const char *word, const char *const *words)
 static void bad_word(struct parser *p, const yaml_node_t *n, const char *what, const char *word,
 		     const char *const *words)
 {
-	struct strbuf sb = { 0 };
+	struct strbuf sb = {0};
 
 	hint(&sb, word, words);
 	perr(p, n, "unknown %s \"%s\" (%s)", what, word, strbuf_str(&sb));
@@ -432,9 +430,8 @@ static const char *peek_name(struct parser *p, const yaml_node_t *n, const char 
 		yaml_node_t *v = yaml_document_get_node(p->doc, pr->value);
 
 		if (k && v && k->type == YAML_SCALAR_NODE && !strcmp(scalar(k), key))
-			return v->type == YAML_SCALAR_NODE && !is_null(v) && *scalar(v) ?
-				       scalar(v) :
-				       NULL;
+			return v->type == YAML_SCALAR_NODE && !is_null(v) && *scalar(v) ? scalar(v)
+											: NULL;
 	}
 	return NULL;
 }
@@ -447,7 +444,7 @@ static const char *peek_name(struct parser *p, const yaml_node_t *n, const char 
 static void map_fields(struct parser *p, const yaml_node_t *n, const char *const *known,
 		       yaml_node_t **vals, const char *const *other, const char *other_what)
 {
-	yaml_node_t *keys[16] = { 0 };
+	yaml_node_t *keys[16] = {0};
 	size_t nk = 0;
 
 	while (known[nk])
@@ -504,10 +501,10 @@ static const char *get_string(struct parser *p, const yaml_node_t *n, const char
 
 static bool get_bool(struct parser *p, const yaml_node_t *n, const char *field, bool *out)
 {
-	static const char *const yes[] = { "true", "True", "TRUE", "yes", "Yes", "YES",
-					   "on",   "On",   "ON",   "y",	  "Y",	 NULL };
-	static const char *const no[] = { "false", "False", "FALSE", "no", "No", "NO",
-					  "off",   "Off",   "OFF",   "n",  "N",	 NULL };
+	static const char *const yes[] = {"true", "True", "TRUE", "yes", "Yes", "YES",
+					  "on",	  "On",	  "ON",	  "y",	 "Y",	NULL};
+	static const char *const no[] = {"false", "False", "FALSE", "no", "No", "NO",
+					 "off",	  "Off",   "OFF",   "n",  "N",	NULL};
 
 	if (n->type == YAML_SCALAR_NODE && !is_quoted(n)) {
 		if (word_index(scalar(n), yes) >= 0) {
@@ -549,8 +546,8 @@ static bool parse_int(const yaml_node_t *n, int64_t *out)
 	return true;
 }
 
-static bool get_uint32(struct parser *p, const yaml_node_t *n, const char *field,
-		       const char *what, uint32_t min, uint32_t *out)
+static bool get_uint32(struct parser *p, const yaml_node_t *n, const char *field, const char *what,
+		       uint32_t min, uint32_t *out)
 {
 	int64_t v;
 
@@ -596,10 +593,9 @@ static bool parse_go_duration(const char *s, uint64_t *out)
 		const char *unit;
 		uint64_t ns;
 	} units[] = {
-		{ "ns", 1ULL },			{ "us", 1000ULL },
-		{ "\xc2\xb5s", 1000ULL },	{ "\xce\xbcs", 1000ULL },
-		{ "ms", 1000000ULL },		{ "s", 1000000000ULL },
-		{ "m", 60000000000ULL },	{ "h", 3600000000000ULL },
+		{"ns", 1ULL},		{"us", 1000ULL},	 {"\xc2\xb5s", 1000ULL},
+		{"\xce\xbcs", 1000ULL}, {"ms", 1000000ULL},	 {"s", 1000000000ULL},
+		{"m", 60000000000ULL},	{"h", 3600000000000ULL},
 	};
 	uint64_t total = 0;
 
@@ -717,8 +713,8 @@ static void parse_static_map(struct parser *p, const yaml_node_t *n, struct conf
 			continue;
 		}
 		if (v->type != YAML_SCALAR_NODE) {
-			perr(p, v, "static_map: \"%s\": expected a label value, got %s",
-			     scalar(k), describe(v, buf, sizeof(buf)));
+			perr(p, v, "static_map: \"%s\": expected a label value, got %s", scalar(k),
+			     describe(v, buf, sizeof(buf)));
 			continue;
 		}
 		/* [compat] keys and values are the literal scalar text; a null value is "" */
@@ -834,8 +830,9 @@ static void parse_decoder(struct parser *p, const yaml_node_t *n, size_t idx,
 		dec->has_regexps = true;
 		parse_regexps(p, f[3], &dec->n_regexps, &dec->regexps);
 	} else if (is_regexp) {
-		perr(p, n, "missing \"regexps\" (a list of patterns; a value none matches drops "
-			   "the sample)");
+		perr(p, n,
+		     "missing \"regexps\" (a list of patterns; a value none matches drops "
+		     "the sample)");
 	}
 	ctx_pop(p, saved);
 }
@@ -864,12 +861,14 @@ static void parse_label(struct parser *p, const yaml_node_t *n, size_t idx, stru
 	} else {
 		name = get_string(p, f[0], "name", "a label name", true);
 		if (name && !is_ident(name)) {
-			perr(p, f[0], "name: not a valid label name (letters, digits and _, not "
-				      "starting with a digit)");
+			perr(p, f[0],
+			     "name: not a valid label name (letters, digits and _, not "
+			     "starting with a digit)");
 			name = NULL;
 		} else if (name && !strncmp(name, "__", 2)) {
-			perr(p, f[0], "name: label names starting with __ are reserved by "
-				      "Prometheus");
+			perr(p, f[0],
+			     "name: label names starting with __ are reserved by "
+			     "Prometheus");
 			name = NULL;
 		}
 		if (name)
@@ -933,8 +932,7 @@ static void parse_labels(struct parser *p, const yaml_node_t *n, struct config_m
 	}
 }
 
-static void parse_counter(struct parser *p, yaml_node_t **f, const yaml_node_t *n,
-			  struct config_metric *m)
+static void parse_counter(struct parser *p, yaml_node_t **f, struct config_metric *m)
 {
 	if (f[C_PERF])
 		get_bool(p, f[C_PERF], "perf_event_array", &m->perf_event_array);
@@ -961,7 +959,6 @@ static void parse_counter(struct parser *p, yaml_node_t **f, const yaml_node_t *
 	if (f[C_FLUSH]->type != YAML_SCALAR_NODE ||
 	    !parse_go_duration(scalar(f[C_FLUSH]), &m->flush_interval_ns))
 		expected(p, f[C_FLUSH], "flush_interval", "a duration such as 30s, 5m or 1h30m");
-	(void)n;
 }
 
 static void parse_bucket_keys(struct parser *p, const yaml_node_t *n, struct config_metric *m)
@@ -1013,8 +1010,8 @@ static void parse_histogram(struct parser *p, yaml_node_t **f, const yaml_node_t
 		else
 			m->bucket_type = (enum hist_kind)(HIST_EXP2 + i);
 	}
-	if (f[H_MULT] && (!parse_double(f[H_MULT], &m->bucket_multiplier) ||
-			  m->bucket_multiplier < 0))
+	if (f[H_MULT] &&
+	    (!parse_double(f[H_MULT], &m->bucket_multiplier) || m->bucket_multiplier < 0))
 		expected(p, f[H_MULT], "bucket_multiplier", "a number (0 or more; 0 means 1)");
 	if (f[H_MIN]) {
 		has_min = true;
@@ -1034,18 +1031,22 @@ static void parse_histogram(struct parser *p, yaml_node_t **f, const yaml_node_t
 	}
 	if (m->bucket_type == HIST_FIXED) {
 		if (has_min)
-			perr(p, f[H_MIN], "bucket_min: not used with bucket_type fixed (list "
-					  "bucket_keys instead)");
+			perr(p, f[H_MIN],
+			     "bucket_min: not used with bucket_type fixed (list "
+			     "bucket_keys instead)");
 		if (has_max)
-			perr(p, f[H_MAX], "bucket_max: not used with bucket_type fixed (list "
-					  "bucket_keys instead)");
+			perr(p, f[H_MAX],
+			     "bucket_max: not used with bucket_type fixed (list "
+			     "bucket_keys instead)");
 		if (!f[H_KEYS])
-			perr(p, n, "missing \"bucket_keys\" (bucket_type fixed needs a list of "
-				   "bucket keys)");
-		else if (is_null(f[H_KEYS]) || (f[H_KEYS]->type == YAML_SEQUENCE_NODE &&
-						!seq_len(f[H_KEYS])))
-			perr(p, f[H_KEYS], "bucket_keys: empty (bucket_type fixed needs at least "
-					   "one bucket key)");
+			perr(p, n,
+			     "missing \"bucket_keys\" (bucket_type fixed needs a list of "
+			     "bucket keys)");
+		else if (is_null(f[H_KEYS]) ||
+			 (f[H_KEYS]->type == YAML_SEQUENCE_NODE && !seq_len(f[H_KEYS])))
+			perr(p, f[H_KEYS],
+			     "bucket_keys: empty (bucket_type fixed needs at least "
+			     "one bucket key)");
 		else
 			parse_bucket_keys(p, f[H_KEYS], m);
 		return;
@@ -1071,7 +1072,7 @@ static void parse_metric(struct parser *p, const yaml_node_t *n, enum metric_kin
 {
 	const char *what = kind == METRIC_COUNTER ? "counters" : "histograms";
 	yaml_node_t *f[8];
-	const char *name = NULL;
+	const char *name = NULL, *help;
 	size_t saved;
 
 	m->kind = kind;
@@ -1098,29 +1099,32 @@ static void parse_metric(struct parser *p, const yaml_node_t *n, enum metric_kin
 		perr(p, n, "missing \"name\" (the metric and map name)");
 	} else if ((name = get_string(p, f[0], "name", "a metric name", true))) {
 		if (!is_ident(name))
-			perr(p, f[0], "name: not a valid metric name (letters, digits and _, not "
-				      "starting with a digit; it is also the map name)");
+			perr(p, f[0],
+			     "name: not a valid metric name (letters, digits and _, not "
+			     "starting with a digit; it is also the map name)");
 		else if (word_index(name, builtin_names) >= 0)
 			perr(p, f[0], "name: ebpf_exporter_%s is a built-in metric", name);
 		m->name = xstrdup(p, name);
 	}
 	if (!f[1])
 		perr(p, n, "missing \"help\" (the HELP text for Prometheus)");
-	else if ((name = get_string(p, f[1], "help", "a non-empty HELP text", true)))
-		m->help = xstrdup(p, name);
+	else if ((help = get_string(p, f[1], "help", "a non-empty HELP text", true)))
+		m->help = xstrdup(p, help);
 	if (f[2])
 		parse_labels(p, f[2], m);
 	if (kind == METRIC_COUNTER) {
-		parse_counter(p, f, n, m);
+		parse_counter(p, f, m);
 	} else {
 		parse_histogram(p, f, n, m);
 		if (!m->n_labels)
-			perr(p, f[2] ? f[2] : n, "labels: a histogram needs at least one label "
-						 "(the last one is the bucket key)");
+			perr(p, f[2] ? f[2] : n,
+			     "labels: a histogram needs at least one label "
+			     "(the last one is the bucket key)");
 		for (size_t i = 0; i + 1 < m->n_labels; i++)
 			if (m->labels[i].name && !strcmp(m->labels[i].name, "le"))
-				perr_at(p, m->labels[i].at, "label \"le\": reserved for the "
-							    "histogram bucket bounds");
+				perr_at(p, m->labels[i].at,
+					"label \"le\": reserved for the "
+					"histogram bucket bounds");
 	}
 	ctx_pop(p, saved);
 }
@@ -1140,8 +1144,8 @@ static void parse_metric_list(struct parser *p, const yaml_node_t *n, enum metri
 		char field[48];
 
 		snprintf(field, sizeof(field), "metrics: %s", what);
-		expected(p, n, field, kind == METRIC_COUNTER ? "a list of counters" :
-							       "a list of histograms");
+		expected(p, n, field,
+			 kind == METRIC_COUNTER ? "a list of counters" : "a list of histograms");
 		return;
 	}
 	for (size_t i = 0; i < seq_len(n); i++) {
@@ -1192,8 +1196,9 @@ static void parse_kaddrs(struct parser *p, const yaml_node_t *n)
 		if (!s)
 			continue;
 		if (!is_ident(s)) {
-			perr(p, e, "%s: \"%s\" is not a C identifier (the object needs a variable "
-				   "kaddr_%s)",
+			perr(p, e,
+			     "%s: \"%s\" is not a C identifier (the object needs a variable "
+			     "kaddr_%s)",
 			     field, s, s);
 			continue;
 		}
@@ -1249,7 +1254,7 @@ static void parse_cgroup_id_map(struct parser *p, const yaml_node_t *n)
 static void parse_top(struct parser *p, const yaml_node_t *root)
 {
 	struct config *c = p->c;
-	yaml_node_t *f[5], *mf[2] = { NULL, NULL };
+	yaml_node_t *f[5], *mf[2] = {NULL, NULL};
 	size_t n = 0;
 	char buf[96];
 
@@ -1288,8 +1293,9 @@ static void parse_top(struct parser *p, const yaml_node_t *root)
 		parse_cgroup_id_map(p, f[2]);
 	if (f[3]) {
 		c->has_tracing = true;
-		pwarn(p, f[3], "tracing: spans are not metrics and a textfile collector cannot "
-			       "export them; ignored");
+		pwarn(p, f[3],
+		      "tracing: spans are not metrics and a textfile collector cannot "
+		      "export them; ignored");
 	}
 	/* [compat] f[4], a top-level name, is ignored: the file name names the config */
 }
@@ -1297,7 +1303,7 @@ static void parse_top(struct parser *p, const yaml_node_t *root)
 /* libyaml's marks are 0-based; reader errors only carry a byte offset. */
 static void yaml_error(struct parser *p, const yaml_parser_t *yp, const char *buf, size_t len)
 {
-	struct pos at = { .file = p->c->path, .line = 1, .col = 1 };
+	struct pos at = {.file = p->c->path, .line = 1, .col = 1};
 	const char *problem = yp->problem ? yp->problem : "cannot parse";
 
 	if (yp->error == YAML_MEMORY_ERROR) {
@@ -1328,11 +1334,11 @@ static void yaml_error(struct parser *p, const yaml_parser_t *yp, const char *bu
 int config_parse_buf(struct config **out, const char *buf, size_t len, const char *path,
 		     const char *name, struct diag *d)
 {
-	struct parser p = { .d = d, .budget = CONFIG_NODE_BUDGET };
+	struct parser p = {.d = d, .budget = CONFIG_NODE_BUDGET};
 	yaml_parser_t yp;
 	yaml_document_t doc;
 	size_t errors_before = d ? d->n_errors : 0;
-	struct diag local = { 0 };
+	struct diag local = {0};
 	int err = 0;
 
 	*out = NULL;
@@ -1354,7 +1360,7 @@ int config_parse_buf(struct config **out, const char *buf, size_t len, const cha
 		p.doc = &doc;
 		parse_top(&p, yaml_document_get_root_node(&doc));
 		if (!p.budget)
-			diag_err(d, E2BIG, &(struct pos){ p.c->path, 1, 1 },
+			diag_err(d, E2BIG, &(struct pos){p.c->path, 1, 1},
 				 "too many nodes (aliases expanding to more than %d)",
 				 CONFIG_NODE_BUDGET);
 		yaml_document_delete(&doc);
@@ -1376,7 +1382,7 @@ int config_parse_buf(struct config **out, const char *buf, size_t len, const cha
 
 int config_parse_file(struct config **out, const char *path, const char *name, struct diag *d)
 {
-	struct strbuf sb = { 0 };
+	struct strbuf sb = {0};
 	char chunk[65536];
 	FILE *f;
 	int err = 0;
@@ -1502,7 +1508,7 @@ void config_metric_release(struct config_metric *m)
 	}
 	free(m->labels);
 	free(m->bucket_keys);
-	*m = (struct config_metric){ 0 };
+	*m = (struct config_metric){0};
 }
 
 void config_free(struct config *c)

@@ -21,858 +21,853 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
-	{ "an empty file",
-	  "",
-	  "t.yaml:1:1: empty config (expected a mapping with \"metrics\")" },
-	{ "a file with only a comment",
-	  "# nothing here\n",
-	  "t.yaml:1:1: empty config (expected a mapping with \"metrics\")" },
-	{ "a list at the top",
-	  "- metrics\n",
-	  "t.yaml:1:1: expected a mapping with \"metrics\", got a list" },
-	{ "a YAML syntax error",
-	  "metrics:\n"
-	  "  counters: [\n",
-	  "t.yaml:3:1: YAML: did not find expected node content (while parsing a flow node at "
-	  "3:1)" },
-	{ "a tab used for indentation",
-	  "metrics:\n"
-	  "\tcounters: []\n",
-	  "t.yaml:2:1: YAML: found character that cannot start any token (while scanning for "
-	  "the next token at 2:1)" },
-	{ "invalid UTF-8",
-	  "metrics:\n"
-	  "  counters: []\n"
-	  "# \xff""\n",
-	  "t.yaml:3:3: YAML: invalid leading UTF-8 octet" },
-	{ "no metrics at all",
-	  "kaddrs: [foo]\n",
-	  "t.yaml:1:1: no metrics (expected \"metrics\" with \"counters\" or \"histograms\")" },
-	{ "metrics without counters or histograms",
-	  "metrics: {}\n",
-	  "t.yaml:1:10: no metrics (expected \"metrics\" with \"counters\" or \"histograms\")" },
-	{ "a duplicate top-level key",
-	  "metrics:\n"
-	  "  counters: []\n"
-	  "metrics: {}\n",
-	  "t.yaml:3:1: duplicate key \"metrics\" (first at 1:1)" },
-	{ "an unknown top-level key",
-	  "metrics:\n"
-	  "  counters: []\n"
-	  "kaddr: [x]\n",
-	  "t.yaml:3:1: unknown key \"kaddr\" (did you mean \"kaddrs\"?)" },
-	{ "an unknown key under metrics",
-	  "metrics:\n"
-	  "  counters: []\n"
-	  "  gauges: []\n",
-	  "t.yaml:3:3: metrics: unknown key \"gauges\" (expected one of: counters, histograms)" },
-	{ "a non-scalar key",
-	  "metrics:\n"
-	  "  counters: []\n"
-	  "? [a]\n"
-	  ": b\n",
-	  "t.yaml:3:3: expected a key name, got a list" },
-	{ "counters as a mapping",
-	  "metrics:\n"
-	  "  counters: {}\n",
-	  "t.yaml:2:13: metrics: counters: expected a list of counters, got a mapping" },
-	{ "metrics as a list",
-	  "metrics: [counters]\n"
-	  "tracing: {}\n",
-	  "t.yaml:1:10: metrics: expected a mapping with counters and histograms, got a list" },
-	{ "a counter that is a scalar",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - foo\n",
-	  "t.yaml:3:7: counters[0]: expected a mapping with name, help and labels, got \"foo\"" },
-	{ "a counter without a name",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - help: h\n",
-	  "t.yaml:3:7: counters[0]: missing \"name\" (the metric and map name)" },
-	{ "a counter without help",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n",
-	  "t.yaml:3:7: metric \"c\": missing \"help\" (the HELP text for Prometheus)" },
-	{ "an empty help",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: \"\"\n",
-	  "t.yaml:4:13: metric \"c\": help: expected a non-empty HELP text, got an empty string" },
-	{ "help as a list",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: [a]\n",
-	  "t.yaml:4:13: metric \"c\": help: expected a non-empty HELP text, got a list" },
-	{ "a name that is no metric name",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: bad-name\n"
-	  "      help: h\n",
-	  "t.yaml:3:13: metric \"bad-name\": name: not a valid metric name (letters, digits and "
-	  "_, not starting with a digit; it is also the map name)" },
-	{ "a name starting with a digit",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: 1x\n"
-	  "      help: h\n",
-	  "t.yaml:3:13: metric \"1x\": name: not a valid metric name (letters, digits and _, "
-	  "not starting with a digit; it is also the map name)" },
-	{ "a built-in metric name",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: decoder_errors_total\n"
-	  "      help: h\n",
-	  "t.yaml:3:13: metric \"decoder_errors_total\": name: "
-	  "ebpf_exporter_decoder_errors_total is a built-in metric" },
-	{ "a metric name used twice",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "  histograms:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "      bucket_type: exp2\n"
-	  "      bucket_max: 3\n"
-	  "      labels:\n"
-	  "        - name: bucket\n"
-	  "          size: 8\n"
-	  "          decoders:\n"
-	  "            - name: uint\n",
-	  "t.yaml:6:7: metric \"c\": defined twice (first at 3:7)" },
-	{ "a misspelt key",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "      hlep: x\n",
-	  "t.yaml:5:7: metric \"c\": unknown key \"hlep\" (did you mean \"help\"?)" },
-	{ "an unknown key with nothing near",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "      colour: red\n",
-	  "t.yaml:5:7: metric \"c\": unknown key \"colour\" (expected one of: name, help, "
-	  "labels, perf_event_array, flush_interval)" },
-	{ "a histogram key in a counter",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "      bucket_type: exp2\n",
-	  "t.yaml:5:7: metric \"c\": bucket_type: a histogram setting, not valid for a counter" },
-	{ "a counter key in a histogram",
-	  "metrics:\n"
-	  "  histograms:\n"
-	  "    - name: h\n"
-	  "      help: h\n"
-	  "      bucket_type: exp2\n"
-	  "      bucket_max: 3\n"
-	  "      perf_event_array: true\n"
-	  "      labels:\n"
-	  "        - name: bucket\n"
-	  "          size: 8\n"
-	  "          decoders:\n"
-	  "            - name: uint\n",
-	  "t.yaml:7:7: metric \"h\": perf_event_array: a counter setting, not valid for a "
-	  "histogram" },
-	{ "a duplicate key in a metric",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "      help: again\n",
-	  "t.yaml:5:7: metric \"c\": duplicate key \"help\" (first at 4:7)" },
-	{ "labels as a mapping",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "      labels: {}\n",
-	  "t.yaml:5:15: metric \"c\": labels: expected a list of labels, got a mapping" },
-	{ "a label that is a scalar",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "      labels:\n"
-	  "        - cpu\n",
-	  "t.yaml:6:11: metric \"c\": labels[0]: expected a mapping with name, size and "
-	  "decoders, got \"cpu\"" },
-	{ "a label without a name",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "      labels:\n"
-	  "        - size: 4\n"
-	  "          decoders:\n"
-	  "            - name: uint\n",
-	  "t.yaml:6:11: metric \"c\": labels[0]: missing \"name\" (the Prometheus label name)" },
-	{ "a label name with a dash",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "      labels:\n"
-	  "        - name: op-code\n"
-	  "          size: 4\n"
-	  "          decoders:\n"
-	  "          - name: uint\n",
-	  "t.yaml:6:17: metric \"c\": label \"op-code\": name: not a valid label name (letters, "
-	  "digits and _, not starting with a digit)" },
-	{ "a label name reserved by Prometheus",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "      labels:\n"
-	  "        - name: __x\n"
-	  "          size: 4\n"
-	  "          decoders:\n"
-	  "          - name: uint\n",
-	  "t.yaml:6:17: metric \"c\": label \"__x\": name: label names starting with __ are "
-	  "reserved by Prometheus" },
-	{ "a label without size",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "      labels:\n"
-	  "        - name: a\n"
-	  "          decoders:\n"
-	  "          - name: uint\n",
-	  "t.yaml:6:11: metric \"c\": label \"a\": missing \"size\" (bytes of the map key this "
-	  "label decodes)" },
-	{ "a zero size",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "      labels:\n"
-	  "        - name: a\n"
-	  "          size: 0\n"
-	  "          decoders:\n"
-	  "          - name: uint\n",
-	  "t.yaml:7:17: metric \"c\": label \"a\": size: expected a positive number of bytes, "
-	  "got \"0\"" },
-	{ "a negative size",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "      labels:\n"
-	  "        - name: a\n"
-	  "          size: -4\n"
-	  "          decoders:\n"
-	  "          - name: uint\n",
-	  "t.yaml:7:17: metric \"c\": label \"a\": size: expected a positive number of bytes, "
-	  "got \"-4\"" },
-	{ "a quoted size",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "      labels:\n"
-	  "        - name: a\n"
-	  "          size: \"4\"\n"
-	  "          decoders:\n"
-	  "          - name: uint\n",
-	  "t.yaml:7:17: metric \"c\": label \"a\": size: expected a positive number of bytes, "
-	  "got the quoted string \"4\"" },
-	{ "a fractional size",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "      labels:\n"
-	  "        - name: a\n"
-	  "          size: 4.5\n"
-	  "          decoders:\n"
-	  "          - name: uint\n",
-	  "t.yaml:7:17: metric \"c\": label \"a\": size: expected a positive number of bytes, "
-	  "got \"4.5\"" },
-	{ "a size with a leading zero",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "      labels:\n"
-	  "        - name: a\n"
-	  "          size: 010\n"
-	  "          decoders:\n"
-	  "          - name: uint\n",
-	  "t.yaml:7:17: metric \"c\": label \"a\": size: expected a positive number of bytes, "
-	  "got \"010\"" },
-	{ "a size beyond any key",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "      labels:\n"
-	  "        - name: a\n"
-	  "          size: 100000\n"
-	  "          decoders:\n"
-	  "          - name: uint\n",
-	  "t.yaml:7:17: metric \"c\": label \"a\": size: 100000 is more than 65536 bytes" },
-	{ "a negative padding",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "      labels:\n"
-	  "        - name: a\n"
-	  "          size: 4\n"
-	  "          padding: -1\n"
-	  "          decoders:\n"
-	  "          - name: uint\n",
-	  "t.yaml:8:20: metric \"c\": label \"a\": padding: expected a number of bytes (0 or "
-	  "more), got \"-1\"" },
-	{ "a label without decoders",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "      labels:\n"
-	  "        - name: a\n"
-	  "          size: 4\n",
-	  "t.yaml:6:11: metric \"c\": label \"a\": no decoders (list at least one, e.g. - name: "
-	  "uint)" },
-	{ "an empty decoder list",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "      labels:\n"
-	  "        - name: a\n"
-	  "          size: 4\n"
-	  "          decoders: []\n",
-	  "t.yaml:8:21: metric \"c\": label \"a\": no decoders (list at least one, e.g. - name: "
-	  "uint)" },
-	{ "decoders as a mapping",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "      labels:\n"
-	  "        - name: a\n"
-	  "          size: 4\n"
-	  "          decoders:\n"
-	  "            name: uint\n",
-	  "t.yaml:9:13: metric \"c\": label \"a\": decoders: expected a list of decoders, got a "
-	  "mapping" },
-	{ "a misspelt decoder",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "      labels:\n"
-	  "        - name: a\n"
-	  "          size: 4\n"
-	  "          decoders:\n"
-	  "          - name: stirng\n",
-	  "t.yaml:9:19: metric \"c\": label \"a\": unknown decoder \"stirng\" (did you mean "
-	  "\"string\"?)" },
-	{ "an unknown decoder",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "      labels:\n"
-	  "        - name: a\n"
-	  "          size: 4\n"
-	  "          decoders:\n"
-	  "          - name: foobar\n",
-	  "t.yaml:9:19: metric \"c\": label \"a\": unknown decoder \"foobar\" (expected one of: "
-	  "cgroup, dname, errno, hex, ifname, inet_ip, kstack, ksym, majorminor, pci_class, "
-	  "pci_device, pci_subclass, pci_vendor, regexp, static_map, string, syscall, uint)" },
-	{ "a decoder without a name",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "      labels:\n"
-	  "        - name: a\n"
-	  "          size: 4\n"
-	  "          decoders:\n"
-	  "          - static_map: {}\n",
-	  "t.yaml:9:13: metric \"c\": label \"a\": decoders[0]: missing \"name\" (the decoder, "
-	  "e.g. uint)" },
-	{ "an unknown key in a decoder",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "      labels:\n"
-	  "        - name: a\n"
-	  "          size: 4\n"
-	  "          decoders:\n"
-	  "          - name: static_map\n"
-	  "            allow_unkown: true\n"
-	  "            static_map: {}\n",
-	  "t.yaml:10:13: metric \"c\": label \"a\": decoder \"static_map\": unknown key "
-	  "\"allow_unkown\" (did you mean \"allow_unknown\"?)" },
-	{ "static_map on a uint decoder",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "      labels:\n"
-	  "        - name: a\n"
-	  "          size: 4\n"
-	  "          decoders:\n"
-	  "          - name: uint\n"
-	  "            static_map:\n"
-	  "              1: a\n",
-	  "t.yaml:11:15: metric \"c\": label \"a\": decoder \"uint\": static_map: only the "
-	  "static_map decoder takes a static_map" },
-	{ "allow_unknown on a uint decoder",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "      labels:\n"
-	  "        - name: a\n"
-	  "          size: 4\n"
-	  "          decoders:\n"
-	  "          - name: uint\n"
-	  "            allow_unknown: true\n",
-	  "t.yaml:10:28: metric \"c\": label \"a\": decoder \"uint\": allow_unknown: only the "
-	  "static_map decoder takes allow_unknown" },
-	{ "regexps on a string decoder",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "      labels:\n"
-	  "        - name: a\n"
-	  "          size: 4\n"
-	  "          decoders:\n"
-	  "          - name: string\n"
-	  "            regexps: [a]\n",
-	  "t.yaml:10:22: metric \"c\": label \"a\": decoder \"string\": regexps: only the "
-	  "regexp decoder takes regexps" },
-	{ "a regexp decoder without regexps",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "      labels:\n"
-	  "        - name: a\n"
-	  "          size: 4\n"
-	  "          decoders:\n"
-	  "          - name: regexp\n",
-	  "t.yaml:9:13: metric \"c\": label \"a\": decoder \"regexp\": missing \"regexps\" (a "
-	  "list of patterns; a value none matches drops the sample)" },
-	{ "regexps as a string",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "      labels:\n"
-	  "        - name: a\n"
-	  "          size: 4\n"
-	  "          decoders:\n"
-	  "          - name: regexp\n"
-	  "            regexps: ^a\n",
-	  "t.yaml:10:22: metric \"c\": label \"a\": decoder \"regexp\": regexps: expected a "
-	  "list of regular expressions, got \"^a\"" },
-	{ "allow_unknown that is not a bool",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "      labels:\n"
-	  "        - name: a\n"
-	  "          size: 4\n"
-	  "          decoders:\n"
-	  "          - name: uint\n"
-	  "          - name: static_map\n"
-	  "            allow_unknown: maybe\n"
-	  "            static_map: {}\n",
-	  "t.yaml:11:28: metric \"c\": label \"a\": decoder \"static_map\": allow_unknown: "
-	  "expected true or false, got \"maybe\"" },
-	{ "static_map as a list",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "      labels:\n"
-	  "        - name: a\n"
-	  "          size: 4\n"
-	  "          decoders:\n"
-	  "          - name: static_map\n"
-	  "            static_map: [a, b]\n",
-	  "t.yaml:10:25: metric \"c\": label \"a\": decoder \"static_map\": static_map: "
-	  "expected a mapping of key text to label value, got a list" },
-	{ "a duplicate static_map key",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "      labels:\n"
-	  "        - name: a\n"
-	  "          size: 4\n"
-	  "          decoders:\n"
-	  "          - name: static_map\n"
-	  "            static_map:\n"
-	  "              1: a\n"
-	  "              1: b\n",
-	  "t.yaml:12:15: metric \"c\": label \"a\": decoder \"static_map\": static_map: "
-	  "duplicate key \"1\" (first at 11:15)" },
-	{ "a static_map value that is a list",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "      labels:\n"
-	  "        - name: a\n"
-	  "          size: 4\n"
-	  "          decoders:\n"
-	  "          - name: static_map\n"
-	  "            static_map:\n"
-	  "              1: [a]\n",
-	  "t.yaml:11:18: metric \"c\": label \"a\": decoder \"static_map\": static_map: \"1\": "
-	  "expected a label value, got a list" },
-	{ "a label name used twice",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "      labels:\n"
-	  "        - name: a\n"
-	  "          size: 4\n"
-	  "          decoders:\n"
-	  "          - name: uint\n"
-	  "        - name: a\n"
-	  "          size: 4\n"
-	  "          decoders:\n"
-	  "            - name: uint\n",
-	  "t.yaml:10:11: metric \"c\": label \"a\": defined twice (first at 6:11)" },
-	{ "perf_event_array that is not a bool",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "      perf_event_array: 1\n",
-	  "t.yaml:5:25: metric \"c\": perf_event_array: expected true or false, got \"1\"" },
-	{ "flush_interval without perf_event_array",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "      flush_interval: 30s\n",
-	  "t.yaml:5:23: metric \"c\": flush_interval: only used with perf_event_array: true" },
-	{ "a flush_interval that is no duration",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "      perf_event_array: true\n"
-	  "      flush_interval: 5 min\n",
-	  "t.yaml:6:23: metric \"c\": flush_interval: expected a duration such as 30s, 5m or "
-	  "1h30m, got \"5 min\"" },
-	{ "a negative flush_interval",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "      perf_event_array: true\n"
-	  "      flush_interval: -1s\n",
-	  "t.yaml:6:23: metric \"c\": flush_interval: expected a duration such as 30s, 5m or "
-	  "1h30m, got \"-1s\"" },
-	{ "a histogram without bucket_type",
-	  "metrics:\n"
-	  "  histograms:\n"
-	  "    - name: h\n"
-	  "      help: h\n"
-	  "      bucket_max: 3\n"
-	  "      labels:\n"
-	  "        - name: bucket\n"
-	  "          size: 8\n"
-	  "          decoders:\n"
-	  "            - name: uint\n",
-	  "t.yaml:3:7: metric \"h\": missing \"bucket_type\" (one of: exp2, exp2zero, linear, "
-	  "fixed)" },
-	{ "a misspelt bucket_type",
-	  "metrics:\n"
-	  "  histograms:\n"
-	  "    - name: h\n"
-	  "      help: h\n"
-	  "      bucket_type: exp3\n"
-	  "      bucket_max: 3\n"
-	  "      labels:\n"
-	  "        - name: bucket\n"
-	  "          size: 8\n"
-	  "          decoders:\n"
-	  "            - name: uint\n",
-	  "t.yaml:5:20: metric \"h\": unknown bucket_type \"exp3\" (did you mean \"exp2\"?)" },
-	{ "an unknown bucket_type",
-	  "metrics:\n"
-	  "  histograms:\n"
-	  "    - name: h\n"
-	  "      help: h\n"
-	  "      bucket_type: log10\n"
-	  "      bucket_max: 3\n"
-	  "      labels:\n"
-	  "        - name: bucket\n"
-	  "          size: 8\n"
-	  "          decoders:\n"
-	  "            - name: uint\n",
-	  "t.yaml:5:20: metric \"h\": unknown bucket_type \"log10\" (expected one of: exp2, "
-	  "exp2zero, linear, fixed)" },
-	{ "bucket_max not above bucket_min",
-	  "metrics:\n"
-	  "  histograms:\n"
-	  "    - name: h\n"
-	  "      help: h\n"
-	  "      bucket_type: exp2\n"
-	  "      bucket_min: 5\n"
-	  "      bucket_max: 5\n"
-	  "      labels:\n"
-	  "        - name: bucket\n"
-	  "          size: 8\n"
-	  "          decoders:\n"
-	  "            - name: uint\n",
-	  "t.yaml:7:19: metric \"h\": bucket_max (5) must be greater than bucket_min (5)" },
-	{ "a dynamic histogram without bucket_max",
-	  "metrics:\n"
-	  "  histograms:\n"
-	  "    - name: h\n"
-	  "      help: h\n"
-	  "      bucket_type: linear\n"
-	  "      labels:\n"
-	  "        - name: bucket\n"
-	  "          size: 8\n"
-	  "          decoders:\n"
-	  "            - name: uint\n",
-	  "t.yaml:3:7: metric \"h\": missing \"bucket_max\" (the last bucket key, e.g. 26)" },
-	{ "a bucket_max that is not an integer",
-	  "metrics:\n"
-	  "  histograms:\n"
-	  "    - name: h\n"
-	  "      help: h\n"
-	  "      bucket_type: exp2\n"
-	  "      bucket_max: 2.5\n"
-	  "      labels:\n"
-	  "        - name: bucket\n"
-	  "          size: 8\n"
-	  "          decoders:\n"
-	  "            - name: uint\n",
-	  "t.yaml:6:19: metric \"h\": bucket_max: expected an integer bucket key, got \"2.5\"" },
-	{ "too many buckets",
-	  "metrics:\n"
-	  "  histograms:\n"
-	  "    - name: h\n"
-	  "      help: h\n"
-	  "      bucket_type: linear\n"
-	  "      bucket_min: 0\n"
-	  "      bucket_max: 100000\n"
-	  "      labels:\n"
-	  "        - name: bucket\n"
-	  "          size: 8\n"
-	  "          decoders:\n"
-	  "            - name: uint\n",
-	  "t.yaml:7:19: metric \"h\": bucket_max: 0..100000 is more than 65536 buckets" },
-	{ "fixed without bucket_keys",
-	  "metrics:\n"
-	  "  histograms:\n"
-	  "    - name: h\n"
-	  "      help: h\n"
-	  "      bucket_type: fixed\n"
-	  "      labels:\n"
-	  "        - name: bucket\n"
-	  "          size: 8\n"
-	  "          decoders:\n"
-	  "            - name: uint\n",
-	  "t.yaml:3:7: metric \"h\": missing \"bucket_keys\" (bucket_type fixed needs a list of "
-	  "bucket keys)" },
-	{ "fixed with empty bucket_keys",
-	  "metrics:\n"
-	  "  histograms:\n"
-	  "    - name: h\n"
-	  "      help: h\n"
-	  "      bucket_type: fixed\n"
-	  "      bucket_keys: []\n"
-	  "      labels:\n"
-	  "        - name: bucket\n"
-	  "          size: 8\n"
-	  "          decoders:\n"
-	  "            - name: uint\n",
-	  "t.yaml:6:20: metric \"h\": bucket_keys: empty (bucket_type fixed needs at least one "
-	  "bucket key)" },
-	{ "fixed with bucket_min",
-	  "metrics:\n"
-	  "  histograms:\n"
-	  "    - name: h\n"
-	  "      help: h\n"
-	  "      bucket_type: fixed\n"
-	  "      bucket_min: 0\n"
-	  "      bucket_keys: [1, 2]\n"
-	  "      labels:\n"
-	  "        - name: bucket\n"
-	  "          size: 8\n"
-	  "          decoders:\n"
-	  "            - name: uint\n",
-	  "t.yaml:6:19: metric \"h\": bucket_min: not used with bucket_type fixed (list "
-	  "bucket_keys instead)" },
-	{ "bucket_keys that do not increase",
-	  "metrics:\n"
-	  "  histograms:\n"
-	  "    - name: h\n"
-	  "      help: h\n"
-	  "      bucket_type: fixed\n"
-	  "      bucket_keys: [1, 5, 5]\n"
-	  "      labels:\n"
-	  "        - name: bucket\n"
-	  "          size: 8\n"
-	  "          decoders:\n"
-	  "            - name: uint\n",
-	  "t.yaml:6:27: metric \"h\": bucket_keys[2]: 5 does not follow 5 (keys must increase)" },
-	{ "a bucket key that is not a number",
-	  "metrics:\n"
-	  "  histograms:\n"
-	  "    - name: h\n"
-	  "      help: h\n"
-	  "      bucket_type: fixed\n"
-	  "      bucket_keys: [1, x]\n"
-	  "      labels:\n"
-	  "        - name: bucket\n"
-	  "          size: 8\n"
-	  "          decoders:\n"
-	  "            - name: uint\n",
-	  "t.yaml:6:24: metric \"h\": bucket_keys[1]: expected a number, got \"x\"" },
-	{ "bucket_keys with exp2",
-	  "metrics:\n"
-	  "  histograms:\n"
-	  "    - name: h\n"
-	  "      help: h\n"
-	  "      bucket_type: exp2\n"
-	  "      bucket_max: 3\n"
-	  "      bucket_keys: [1]\n"
-	  "      labels:\n"
-	  "        - name: bucket\n"
-	  "          size: 8\n"
-	  "          decoders:\n"
-	  "            - name: uint\n",
-	  "t.yaml:7:20: metric \"h\": bucket_keys: only used with bucket_type fixed" },
-	{ "a negative bucket_multiplier",
-	  "metrics:\n"
-	  "  histograms:\n"
-	  "    - name: h\n"
-	  "      help: h\n"
-	  "      bucket_type: exp2\n"
-	  "      bucket_max: 3\n"
-	  "      bucket_multiplier: -1\n"
-	  "      labels:\n"
-	  "        - name: bucket\n"
-	  "          size: 8\n"
-	  "          decoders:\n"
-	  "            - name: uint\n",
-	  "t.yaml:7:26: metric \"h\": bucket_multiplier: expected a number (0 or more; 0 means "
-	  "1), got \"-1\"" },
-	{ "a histogram without labels",
-	  "metrics:\n"
-	  "  histograms:\n"
-	  "    - name: h\n"
-	  "      help: h\n"
-	  "      bucket_type: exp2\n"
-	  "      bucket_max: 3\n",
-	  "t.yaml:3:7: metric \"h\": labels: a histogram needs at least one label (the last one "
-	  "is the bucket key)" },
-	{ "a histogram with an empty label list",
-	  "metrics:\n"
-	  "  histograms:\n"
-	  "    - name: h\n"
-	  "      help: h\n"
-	  "      bucket_type: exp2\n"
-	  "      bucket_max: 3\n"
-	  "      labels: []\n",
-	  "t.yaml:7:15: metric \"h\": labels: a histogram needs at least one label (the last "
-	  "one is the bucket key)" },
-	{ "a histogram label named le",
-	  "metrics:\n"
-	  "  histograms:\n"
-	  "    - name: h\n"
-	  "      help: h\n"
-	  "      bucket_type: exp2\n"
-	  "      bucket_max: 3\n"
-	  "      labels:\n"
-	  "        - name: le\n"
-	  "          size: 4\n"
-	  "          decoders:\n"
-	  "          - name: uint\n"
-	  "        - name: bucket\n"
-	  "          size: 8\n"
-	  "          decoders:\n"
-	  "            - name: uint\n",
-	  "t.yaml:8:11: metric \"h\": label \"le\": reserved for the histogram bucket bounds" },
-	{ "kaddrs as a string",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "kaddrs: bpf_jit_current\n",
-	  "t.yaml:5:9: kaddrs: expected a list of kernel symbol names, got \"bpf_jit_current\"" },
-	{ "a kaddr listed twice",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "kaddrs:\n"
-	  "  - a\n"
-	  "  - a\n",
-	  "t.yaml:7:5: kaddrs[1]: \"a\" is listed twice" },
-	{ "a kaddr that is no identifier",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "kaddrs:\n"
-	  "  - foo.isra.0\n",
-	  "t.yaml:6:5: kaddrs[0]: \"foo.isra.0\" is not a C identifier (the object needs a "
-	  "variable kaddr_foo.isra.0)" },
-	{ "cgroup_id_map as a list",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "cgroup_id_map: [a]\n",
-	  "t.yaml:5:16: cgroup_id_map: expected a mapping with name, type and regexps, got a "
-	  "list" },
-	{ "cgroup_id_map without name",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "cgroup_id_map:\n"
-	  "  type: hash\n"
-	  "  regexps: [a]\n",
-	  "t.yaml:6:3: cgroup_id_map: missing \"name\" (the map of interesting cgroup ids)" },
-	{ "cgroup_id_map with a misspelt type",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "cgroup_id_map:\n"
-	  "  name: m\n"
-	  "  type: hashh\n"
-	  "  regexps: [a]\n",
-	  "t.yaml:7:9: cgroup_id_map: unknown type \"hashh\" (did you mean \"hash\"?)" },
-	{ "cgroup_id_map without regexps",
-	  "metrics:\n"
-	  "  counters:\n"
-	  "    - name: c\n"
-	  "      help: h\n"
-	  "cgroup_id_map:\n"
-	  "  name: m\n",
-	  "t.yaml:6:3: cgroup_id_map: missing \"regexps\" (patterns for the cgroup paths to put "
-	  "in the map)" },
+	{"an empty file", "", "t.yaml:1:1: empty config (expected a mapping with \"metrics\")"},
+	{"a file with only a comment", "# nothing here\n",
+	 "t.yaml:1:1: empty config (expected a mapping with \"metrics\")"},
+	{"a list at the top", "- metrics\n",
+	 "t.yaml:1:1: expected a mapping with \"metrics\", got a list"},
+	{"a YAML syntax error",
+	 "metrics:\n"
+	 "  counters: [\n",
+	 "t.yaml:3:1: YAML: did not find expected node content (while parsing a flow node at "
+	 "3:1)"},
+	{"a tab used for indentation",
+	 "metrics:\n"
+	 "\tcounters: []\n",
+	 "t.yaml:2:1: YAML: found character that cannot start any token (while scanning for "
+	 "the next token at 2:1)"},
+	{"invalid UTF-8",
+	 "metrics:\n"
+	 "  counters: []\n"
+	 "# \xff"
+	 "\n",
+	 "t.yaml:3:3: YAML: invalid leading UTF-8 octet"},
+	{"no metrics at all", "kaddrs: [foo]\n",
+	 "t.yaml:1:1: no metrics (expected \"metrics\" with \"counters\" or \"histograms\")"},
+	{"metrics without counters or histograms", "metrics: {}\n",
+	 "t.yaml:1:10: no metrics (expected \"metrics\" with \"counters\" or \"histograms\")"},
+	{"a duplicate top-level key",
+	 "metrics:\n"
+	 "  counters: []\n"
+	 "metrics: {}\n",
+	 "t.yaml:3:1: duplicate key \"metrics\" (first at 1:1)"},
+	{"an unknown top-level key",
+	 "metrics:\n"
+	 "  counters: []\n"
+	 "kaddr: [x]\n",
+	 "t.yaml:3:1: unknown key \"kaddr\" (did you mean \"kaddrs\"?)"},
+	{"an unknown key under metrics",
+	 "metrics:\n"
+	 "  counters: []\n"
+	 "  gauges: []\n",
+	 "t.yaml:3:3: metrics: unknown key \"gauges\" (expected one of: counters, histograms)"},
+	{"a non-scalar key",
+	 "metrics:\n"
+	 "  counters: []\n"
+	 "? [a]\n"
+	 ": b\n",
+	 "t.yaml:3:3: expected a key name, got a list"},
+	{"counters as a mapping",
+	 "metrics:\n"
+	 "  counters: {}\n",
+	 "t.yaml:2:13: metrics: counters: expected a list of counters, got a mapping"},
+	{"metrics as a list",
+	 "metrics: [counters]\n"
+	 "tracing: {}\n",
+	 "t.yaml:1:10: metrics: expected a mapping with counters and histograms, got a list"},
+	{"a counter that is a scalar",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - foo\n",
+	 "t.yaml:3:7: counters[0]: expected a mapping with name, help and labels, got \"foo\""},
+	{"a counter without a name",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - help: h\n",
+	 "t.yaml:3:7: counters[0]: missing \"name\" (the metric and map name)"},
+	{"a counter without help",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n",
+	 "t.yaml:3:7: metric \"c\": missing \"help\" (the HELP text for Prometheus)"},
+	{"an empty help",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: \"\"\n",
+	 "t.yaml:4:13: metric \"c\": help: expected a non-empty HELP text, got an empty string"},
+	{"help as a list",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: [a]\n",
+	 "t.yaml:4:13: metric \"c\": help: expected a non-empty HELP text, got a list"},
+	{"a name that is no metric name",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: bad-name\n"
+	 "      help: h\n",
+	 "t.yaml:3:13: metric \"bad-name\": name: not a valid metric name (letters, digits and "
+	 "_, not starting with a digit; it is also the map name)"},
+	{"a name starting with a digit",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: 1x\n"
+	 "      help: h\n",
+	 "t.yaml:3:13: metric \"1x\": name: not a valid metric name (letters, digits and _, "
+	 "not starting with a digit; it is also the map name)"},
+	{"a built-in metric name",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: decoder_errors_total\n"
+	 "      help: h\n",
+	 "t.yaml:3:13: metric \"decoder_errors_total\": name: "
+	 "ebpf_exporter_decoder_errors_total is a built-in metric"},
+	{"a metric name used twice",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "  histograms:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "      bucket_type: exp2\n"
+	 "      bucket_max: 3\n"
+	 "      labels:\n"
+	 "        - name: bucket\n"
+	 "          size: 8\n"
+	 "          decoders:\n"
+	 "            - name: uint\n",
+	 "t.yaml:6:7: metric \"c\": defined twice (first at 3:7)"},
+	{"a misspelt key",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "      hlep: x\n",
+	 "t.yaml:5:7: metric \"c\": unknown key \"hlep\" (did you mean \"help\"?)"},
+	{"an unknown key with nothing near",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "      colour: red\n",
+	 "t.yaml:5:7: metric \"c\": unknown key \"colour\" (expected one of: name, help, "
+	 "labels, perf_event_array, flush_interval)"},
+	{"a histogram key in a counter",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "      bucket_type: exp2\n",
+	 "t.yaml:5:7: metric \"c\": bucket_type: a histogram setting, not valid for a counter"},
+	{"a counter key in a histogram",
+	 "metrics:\n"
+	 "  histograms:\n"
+	 "    - name: h\n"
+	 "      help: h\n"
+	 "      bucket_type: exp2\n"
+	 "      bucket_max: 3\n"
+	 "      perf_event_array: true\n"
+	 "      labels:\n"
+	 "        - name: bucket\n"
+	 "          size: 8\n"
+	 "          decoders:\n"
+	 "            - name: uint\n",
+	 "t.yaml:7:7: metric \"h\": perf_event_array: a counter setting, not valid for a "
+	 "histogram"},
+	{"a duplicate key in a metric",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "      help: again\n",
+	 "t.yaml:5:7: metric \"c\": duplicate key \"help\" (first at 4:7)"},
+	{"labels as a mapping",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "      labels: {}\n",
+	 "t.yaml:5:15: metric \"c\": labels: expected a list of labels, got a mapping"},
+	{"a label that is a scalar",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "      labels:\n"
+	 "        - cpu\n",
+	 "t.yaml:6:11: metric \"c\": labels[0]: expected a mapping with name, size and "
+	 "decoders, got \"cpu\""},
+	{"a label without a name",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "      labels:\n"
+	 "        - size: 4\n"
+	 "          decoders:\n"
+	 "            - name: uint\n",
+	 "t.yaml:6:11: metric \"c\": labels[0]: missing \"name\" (the Prometheus label name)"},
+	{"a label name with a dash",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "      labels:\n"
+	 "        - name: op-code\n"
+	 "          size: 4\n"
+	 "          decoders:\n"
+	 "          - name: uint\n",
+	 "t.yaml:6:17: metric \"c\": label \"op-code\": name: not a valid label name (letters, "
+	 "digits and _, not starting with a digit)"},
+	{"a label name reserved by Prometheus",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "      labels:\n"
+	 "        - name: __x\n"
+	 "          size: 4\n"
+	 "          decoders:\n"
+	 "          - name: uint\n",
+	 "t.yaml:6:17: metric \"c\": label \"__x\": name: label names starting with __ are "
+	 "reserved by Prometheus"},
+	{"a label without size",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "      labels:\n"
+	 "        - name: a\n"
+	 "          decoders:\n"
+	 "          - name: uint\n",
+	 "t.yaml:6:11: metric \"c\": label \"a\": missing \"size\" (bytes of the map key this "
+	 "label decodes)"},
+	{"a zero size",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "      labels:\n"
+	 "        - name: a\n"
+	 "          size: 0\n"
+	 "          decoders:\n"
+	 "          - name: uint\n",
+	 "t.yaml:7:17: metric \"c\": label \"a\": size: expected a positive number of bytes, "
+	 "got \"0\""},
+	{"a negative size",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "      labels:\n"
+	 "        - name: a\n"
+	 "          size: -4\n"
+	 "          decoders:\n"
+	 "          - name: uint\n",
+	 "t.yaml:7:17: metric \"c\": label \"a\": size: expected a positive number of bytes, "
+	 "got \"-4\""},
+	{"a quoted size",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "      labels:\n"
+	 "        - name: a\n"
+	 "          size: \"4\"\n"
+	 "          decoders:\n"
+	 "          - name: uint\n",
+	 "t.yaml:7:17: metric \"c\": label \"a\": size: expected a positive number of bytes, "
+	 "got the quoted string \"4\""},
+	{"a fractional size",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "      labels:\n"
+	 "        - name: a\n"
+	 "          size: 4.5\n"
+	 "          decoders:\n"
+	 "          - name: uint\n",
+	 "t.yaml:7:17: metric \"c\": label \"a\": size: expected a positive number of bytes, "
+	 "got \"4.5\""},
+	{"a size with a leading zero",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "      labels:\n"
+	 "        - name: a\n"
+	 "          size: 010\n"
+	 "          decoders:\n"
+	 "          - name: uint\n",
+	 "t.yaml:7:17: metric \"c\": label \"a\": size: expected a positive number of bytes, "
+	 "got \"010\""},
+	{"a size beyond any key",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "      labels:\n"
+	 "        - name: a\n"
+	 "          size: 100000\n"
+	 "          decoders:\n"
+	 "          - name: uint\n",
+	 "t.yaml:7:17: metric \"c\": label \"a\": size: 100000 is more than 65536 bytes"},
+	{"a negative padding",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "      labels:\n"
+	 "        - name: a\n"
+	 "          size: 4\n"
+	 "          padding: -1\n"
+	 "          decoders:\n"
+	 "          - name: uint\n",
+	 "t.yaml:8:20: metric \"c\": label \"a\": padding: expected a number of bytes (0 or "
+	 "more), got \"-1\""},
+	{"a label without decoders",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "      labels:\n"
+	 "        - name: a\n"
+	 "          size: 4\n",
+	 "t.yaml:6:11: metric \"c\": label \"a\": no decoders (list at least one, e.g. - name: "
+	 "uint)"},
+	{"an empty decoder list",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "      labels:\n"
+	 "        - name: a\n"
+	 "          size: 4\n"
+	 "          decoders: []\n",
+	 "t.yaml:8:21: metric \"c\": label \"a\": no decoders (list at least one, e.g. - name: "
+	 "uint)"},
+	{"decoders as a mapping",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "      labels:\n"
+	 "        - name: a\n"
+	 "          size: 4\n"
+	 "          decoders:\n"
+	 "            name: uint\n",
+	 "t.yaml:9:13: metric \"c\": label \"a\": decoders: expected a list of decoders, got a "
+	 "mapping"},
+	{"a misspelt decoder",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "      labels:\n"
+	 "        - name: a\n"
+	 "          size: 4\n"
+	 "          decoders:\n"
+	 "          - name: stirng\n",
+	 "t.yaml:9:19: metric \"c\": label \"a\": unknown decoder \"stirng\" (did you mean "
+	 "\"string\"?)"},
+	{"an unknown decoder",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "      labels:\n"
+	 "        - name: a\n"
+	 "          size: 4\n"
+	 "          decoders:\n"
+	 "          - name: foobar\n",
+	 "t.yaml:9:19: metric \"c\": label \"a\": unknown decoder \"foobar\" (expected one of: "
+	 "cgroup, dname, errno, hex, ifname, inet_ip, kstack, ksym, majorminor, pci_class, "
+	 "pci_device, pci_subclass, pci_vendor, regexp, static_map, string, syscall, uint)"},
+	{"a decoder without a name",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "      labels:\n"
+	 "        - name: a\n"
+	 "          size: 4\n"
+	 "          decoders:\n"
+	 "          - static_map: {}\n",
+	 "t.yaml:9:13: metric \"c\": label \"a\": decoders[0]: missing \"name\" (the decoder, "
+	 "e.g. uint)"},
+	{"an unknown key in a decoder",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "      labels:\n"
+	 "        - name: a\n"
+	 "          size: 4\n"
+	 "          decoders:\n"
+	 "          - name: static_map\n"
+	 "            allow_unkown: true\n"
+	 "            static_map: {}\n",
+	 "t.yaml:10:13: metric \"c\": label \"a\": decoder \"static_map\": unknown key "
+	 "\"allow_unkown\" (did you mean \"allow_unknown\"?)"},
+	{"static_map on a uint decoder",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "      labels:\n"
+	 "        - name: a\n"
+	 "          size: 4\n"
+	 "          decoders:\n"
+	 "          - name: uint\n"
+	 "            static_map:\n"
+	 "              1: a\n",
+	 "t.yaml:11:15: metric \"c\": label \"a\": decoder \"uint\": static_map: only the "
+	 "static_map decoder takes a static_map"},
+	{"allow_unknown on a uint decoder",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "      labels:\n"
+	 "        - name: a\n"
+	 "          size: 4\n"
+	 "          decoders:\n"
+	 "          - name: uint\n"
+	 "            allow_unknown: true\n",
+	 "t.yaml:10:28: metric \"c\": label \"a\": decoder \"uint\": allow_unknown: only the "
+	 "static_map decoder takes allow_unknown"},
+	{"regexps on a string decoder",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "      labels:\n"
+	 "        - name: a\n"
+	 "          size: 4\n"
+	 "          decoders:\n"
+	 "          - name: string\n"
+	 "            regexps: [a]\n",
+	 "t.yaml:10:22: metric \"c\": label \"a\": decoder \"string\": regexps: only the "
+	 "regexp decoder takes regexps"},
+	{"a regexp decoder without regexps",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "      labels:\n"
+	 "        - name: a\n"
+	 "          size: 4\n"
+	 "          decoders:\n"
+	 "          - name: regexp\n",
+	 "t.yaml:9:13: metric \"c\": label \"a\": decoder \"regexp\": missing \"regexps\" (a "
+	 "list of patterns; a value none matches drops the sample)"},
+	{"regexps as a string",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "      labels:\n"
+	 "        - name: a\n"
+	 "          size: 4\n"
+	 "          decoders:\n"
+	 "          - name: regexp\n"
+	 "            regexps: ^a\n",
+	 "t.yaml:10:22: metric \"c\": label \"a\": decoder \"regexp\": regexps: expected a "
+	 "list of regular expressions, got \"^a\""},
+	{"allow_unknown that is not a bool",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "      labels:\n"
+	 "        - name: a\n"
+	 "          size: 4\n"
+	 "          decoders:\n"
+	 "          - name: uint\n"
+	 "          - name: static_map\n"
+	 "            allow_unknown: maybe\n"
+	 "            static_map: {}\n",
+	 "t.yaml:11:28: metric \"c\": label \"a\": decoder \"static_map\": allow_unknown: "
+	 "expected true or false, got \"maybe\""},
+	{"static_map as a list",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "      labels:\n"
+	 "        - name: a\n"
+	 "          size: 4\n"
+	 "          decoders:\n"
+	 "          - name: static_map\n"
+	 "            static_map: [a, b]\n",
+	 "t.yaml:10:25: metric \"c\": label \"a\": decoder \"static_map\": static_map: "
+	 "expected a mapping of key text to label value, got a list"},
+	{"a duplicate static_map key",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "      labels:\n"
+	 "        - name: a\n"
+	 "          size: 4\n"
+	 "          decoders:\n"
+	 "          - name: static_map\n"
+	 "            static_map:\n"
+	 "              1: a\n"
+	 "              1: b\n",
+	 "t.yaml:12:15: metric \"c\": label \"a\": decoder \"static_map\": static_map: "
+	 "duplicate key \"1\" (first at 11:15)"},
+	{"a static_map value that is a list",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "      labels:\n"
+	 "        - name: a\n"
+	 "          size: 4\n"
+	 "          decoders:\n"
+	 "          - name: static_map\n"
+	 "            static_map:\n"
+	 "              1: [a]\n",
+	 "t.yaml:11:18: metric \"c\": label \"a\": decoder \"static_map\": static_map: \"1\": "
+	 "expected a label value, got a list"},
+	{"a label name used twice",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "      labels:\n"
+	 "        - name: a\n"
+	 "          size: 4\n"
+	 "          decoders:\n"
+	 "          - name: uint\n"
+	 "        - name: a\n"
+	 "          size: 4\n"
+	 "          decoders:\n"
+	 "            - name: uint\n",
+	 "t.yaml:10:11: metric \"c\": label \"a\": defined twice (first at 6:11)"},
+	{"perf_event_array that is not a bool",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "      perf_event_array: 1\n",
+	 "t.yaml:5:25: metric \"c\": perf_event_array: expected true or false, got \"1\""},
+	{"flush_interval without perf_event_array",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "      flush_interval: 30s\n",
+	 "t.yaml:5:23: metric \"c\": flush_interval: only used with perf_event_array: true"},
+	{"a flush_interval that is no duration",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "      perf_event_array: true\n"
+	 "      flush_interval: 5 min\n",
+	 "t.yaml:6:23: metric \"c\": flush_interval: expected a duration such as 30s, 5m or "
+	 "1h30m, got \"5 min\""},
+	{"a negative flush_interval",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "      perf_event_array: true\n"
+	 "      flush_interval: -1s\n",
+	 "t.yaml:6:23: metric \"c\": flush_interval: expected a duration such as 30s, 5m or "
+	 "1h30m, got \"-1s\""},
+	{"a histogram without bucket_type",
+	 "metrics:\n"
+	 "  histograms:\n"
+	 "    - name: h\n"
+	 "      help: h\n"
+	 "      bucket_max: 3\n"
+	 "      labels:\n"
+	 "        - name: bucket\n"
+	 "          size: 8\n"
+	 "          decoders:\n"
+	 "            - name: uint\n",
+	 "t.yaml:3:7: metric \"h\": missing \"bucket_type\" (one of: exp2, exp2zero, linear, "
+	 "fixed)"},
+	{"a misspelt bucket_type",
+	 "metrics:\n"
+	 "  histograms:\n"
+	 "    - name: h\n"
+	 "      help: h\n"
+	 "      bucket_type: exp3\n"
+	 "      bucket_max: 3\n"
+	 "      labels:\n"
+	 "        - name: bucket\n"
+	 "          size: 8\n"
+	 "          decoders:\n"
+	 "            - name: uint\n",
+	 "t.yaml:5:20: metric \"h\": unknown bucket_type \"exp3\" (did you mean \"exp2\"?)"},
+	{"an unknown bucket_type",
+	 "metrics:\n"
+	 "  histograms:\n"
+	 "    - name: h\n"
+	 "      help: h\n"
+	 "      bucket_type: log10\n"
+	 "      bucket_max: 3\n"
+	 "      labels:\n"
+	 "        - name: bucket\n"
+	 "          size: 8\n"
+	 "          decoders:\n"
+	 "            - name: uint\n",
+	 "t.yaml:5:20: metric \"h\": unknown bucket_type \"log10\" (expected one of: exp2, "
+	 "exp2zero, linear, fixed)"},
+	{"bucket_max not above bucket_min",
+	 "metrics:\n"
+	 "  histograms:\n"
+	 "    - name: h\n"
+	 "      help: h\n"
+	 "      bucket_type: exp2\n"
+	 "      bucket_min: 5\n"
+	 "      bucket_max: 5\n"
+	 "      labels:\n"
+	 "        - name: bucket\n"
+	 "          size: 8\n"
+	 "          decoders:\n"
+	 "            - name: uint\n",
+	 "t.yaml:7:19: metric \"h\": bucket_max (5) must be greater than bucket_min (5)"},
+	{"a dynamic histogram without bucket_max",
+	 "metrics:\n"
+	 "  histograms:\n"
+	 "    - name: h\n"
+	 "      help: h\n"
+	 "      bucket_type: linear\n"
+	 "      labels:\n"
+	 "        - name: bucket\n"
+	 "          size: 8\n"
+	 "          decoders:\n"
+	 "            - name: uint\n",
+	 "t.yaml:3:7: metric \"h\": missing \"bucket_max\" (the last bucket key, e.g. 26)"},
+	{"a bucket_max that is not an integer",
+	 "metrics:\n"
+	 "  histograms:\n"
+	 "    - name: h\n"
+	 "      help: h\n"
+	 "      bucket_type: exp2\n"
+	 "      bucket_max: 2.5\n"
+	 "      labels:\n"
+	 "        - name: bucket\n"
+	 "          size: 8\n"
+	 "          decoders:\n"
+	 "            - name: uint\n",
+	 "t.yaml:6:19: metric \"h\": bucket_max: expected an integer bucket key, got \"2.5\""},
+	{"too many buckets",
+	 "metrics:\n"
+	 "  histograms:\n"
+	 "    - name: h\n"
+	 "      help: h\n"
+	 "      bucket_type: linear\n"
+	 "      bucket_min: 0\n"
+	 "      bucket_max: 100000\n"
+	 "      labels:\n"
+	 "        - name: bucket\n"
+	 "          size: 8\n"
+	 "          decoders:\n"
+	 "            - name: uint\n",
+	 "t.yaml:7:19: metric \"h\": bucket_max: 0..100000 is more than 65536 buckets"},
+	{"fixed without bucket_keys",
+	 "metrics:\n"
+	 "  histograms:\n"
+	 "    - name: h\n"
+	 "      help: h\n"
+	 "      bucket_type: fixed\n"
+	 "      labels:\n"
+	 "        - name: bucket\n"
+	 "          size: 8\n"
+	 "          decoders:\n"
+	 "            - name: uint\n",
+	 "t.yaml:3:7: metric \"h\": missing \"bucket_keys\" (bucket_type fixed needs a list of "
+	 "bucket keys)"},
+	{"fixed with empty bucket_keys",
+	 "metrics:\n"
+	 "  histograms:\n"
+	 "    - name: h\n"
+	 "      help: h\n"
+	 "      bucket_type: fixed\n"
+	 "      bucket_keys: []\n"
+	 "      labels:\n"
+	 "        - name: bucket\n"
+	 "          size: 8\n"
+	 "          decoders:\n"
+	 "            - name: uint\n",
+	 "t.yaml:6:20: metric \"h\": bucket_keys: empty (bucket_type fixed needs at least one "
+	 "bucket key)"},
+	{"fixed with bucket_min",
+	 "metrics:\n"
+	 "  histograms:\n"
+	 "    - name: h\n"
+	 "      help: h\n"
+	 "      bucket_type: fixed\n"
+	 "      bucket_min: 0\n"
+	 "      bucket_keys: [1, 2]\n"
+	 "      labels:\n"
+	 "        - name: bucket\n"
+	 "          size: 8\n"
+	 "          decoders:\n"
+	 "            - name: uint\n",
+	 "t.yaml:6:19: metric \"h\": bucket_min: not used with bucket_type fixed (list "
+	 "bucket_keys instead)"},
+	{"bucket_keys that do not increase",
+	 "metrics:\n"
+	 "  histograms:\n"
+	 "    - name: h\n"
+	 "      help: h\n"
+	 "      bucket_type: fixed\n"
+	 "      bucket_keys: [1, 5, 5]\n"
+	 "      labels:\n"
+	 "        - name: bucket\n"
+	 "          size: 8\n"
+	 "          decoders:\n"
+	 "            - name: uint\n",
+	 "t.yaml:6:27: metric \"h\": bucket_keys[2]: 5 does not follow 5 (keys must increase)"},
+	{"a bucket key that is not a number",
+	 "metrics:\n"
+	 "  histograms:\n"
+	 "    - name: h\n"
+	 "      help: h\n"
+	 "      bucket_type: fixed\n"
+	 "      bucket_keys: [1, x]\n"
+	 "      labels:\n"
+	 "        - name: bucket\n"
+	 "          size: 8\n"
+	 "          decoders:\n"
+	 "            - name: uint\n",
+	 "t.yaml:6:24: metric \"h\": bucket_keys[1]: expected a number, got \"x\""},
+	{"bucket_keys with exp2",
+	 "metrics:\n"
+	 "  histograms:\n"
+	 "    - name: h\n"
+	 "      help: h\n"
+	 "      bucket_type: exp2\n"
+	 "      bucket_max: 3\n"
+	 "      bucket_keys: [1]\n"
+	 "      labels:\n"
+	 "        - name: bucket\n"
+	 "          size: 8\n"
+	 "          decoders:\n"
+	 "            - name: uint\n",
+	 "t.yaml:7:20: metric \"h\": bucket_keys: only used with bucket_type fixed"},
+	{"a negative bucket_multiplier",
+	 "metrics:\n"
+	 "  histograms:\n"
+	 "    - name: h\n"
+	 "      help: h\n"
+	 "      bucket_type: exp2\n"
+	 "      bucket_max: 3\n"
+	 "      bucket_multiplier: -1\n"
+	 "      labels:\n"
+	 "        - name: bucket\n"
+	 "          size: 8\n"
+	 "          decoders:\n"
+	 "            - name: uint\n",
+	 "t.yaml:7:26: metric \"h\": bucket_multiplier: expected a number (0 or more; 0 means "
+	 "1), got \"-1\""},
+	{"a histogram without labels",
+	 "metrics:\n"
+	 "  histograms:\n"
+	 "    - name: h\n"
+	 "      help: h\n"
+	 "      bucket_type: exp2\n"
+	 "      bucket_max: 3\n",
+	 "t.yaml:3:7: metric \"h\": labels: a histogram needs at least one label (the last one "
+	 "is the bucket key)"},
+	{"a histogram with an empty label list",
+	 "metrics:\n"
+	 "  histograms:\n"
+	 "    - name: h\n"
+	 "      help: h\n"
+	 "      bucket_type: exp2\n"
+	 "      bucket_max: 3\n"
+	 "      labels: []\n",
+	 "t.yaml:7:15: metric \"h\": labels: a histogram needs at least one label (the last "
+	 "one is the bucket key)"},
+	{"a histogram label named le",
+	 "metrics:\n"
+	 "  histograms:\n"
+	 "    - name: h\n"
+	 "      help: h\n"
+	 "      bucket_type: exp2\n"
+	 "      bucket_max: 3\n"
+	 "      labels:\n"
+	 "        - name: le\n"
+	 "          size: 4\n"
+	 "          decoders:\n"
+	 "          - name: uint\n"
+	 "        - name: bucket\n"
+	 "          size: 8\n"
+	 "          decoders:\n"
+	 "            - name: uint\n",
+	 "t.yaml:8:11: metric \"h\": label \"le\": reserved for the histogram bucket bounds"},
+	{"kaddrs as a string",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "kaddrs: bpf_jit_current\n",
+	 "t.yaml:5:9: kaddrs: expected a list of kernel symbol names, got \"bpf_jit_current\""},
+	{"a kaddr listed twice",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "kaddrs:\n"
+	 "  - a\n"
+	 "  - a\n",
+	 "t.yaml:7:5: kaddrs[1]: \"a\" is listed twice"},
+	{"a kaddr that is no identifier",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "kaddrs:\n"
+	 "  - foo.isra.0\n",
+	 "t.yaml:6:5: kaddrs[0]: \"foo.isra.0\" is not a C identifier (the object needs a "
+	 "variable kaddr_foo.isra.0)"},
+	{"cgroup_id_map as a list",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "cgroup_id_map: [a]\n",
+	 "t.yaml:5:16: cgroup_id_map: expected a mapping with name, type and regexps, got a "
+	 "list"},
+	{"cgroup_id_map without name",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "cgroup_id_map:\n"
+	 "  type: hash\n"
+	 "  regexps: [a]\n",
+	 "t.yaml:6:3: cgroup_id_map: missing \"name\" (the map of interesting cgroup ids)"},
+	{"cgroup_id_map with a misspelt type",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "cgroup_id_map:\n"
+	 "  name: m\n"
+	 "  type: hashh\n"
+	 "  regexps: [a]\n",
+	 "t.yaml:7:9: cgroup_id_map: unknown type \"hashh\" (did you mean \"hash\"?)"},
+	{"cgroup_id_map without regexps",
+	 "metrics:\n"
+	 "  counters:\n"
+	 "    - name: c\n"
+	 "      help: h\n"
+	 "cgroup_id_map:\n"
+	 "  name: m\n",
+	 "t.yaml:6:3: cgroup_id_map: missing \"regexps\" (patterns for the cgroup paths to put "
+	 "in the map)"},
 };
 
 static struct config *parse(const char *yaml, struct diag *d)
@@ -887,7 +882,7 @@ static struct config *parse(const char *yaml, struct diag *d)
 
 static void test_bad_configs(void)
 {
-	struct diag d = { 0 };
+	struct diag d = {0};
 
 	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
 		const struct bad_case *bc = &bad_cases[i];
@@ -913,48 +908,47 @@ static void test_bad_configs(void)
 	diag_release(&d);
 }
 
-static const char biolatency[] =
-	"name: ignored\n"
-	"metrics:\n"
-	"  histograms:\n"
-	"    - name: bio_latency_seconds\n"
-	"      help: Block IO latency histogram\n"
-	"      bucket_type: exp2\n"
-	"      bucket_min: 0\n"
-	"      bucket_max: 27\n"
-	"      bucket_multiplier: 0.000001 # microseconds to seconds\n"
-	"      labels:\n"
-	"        - name: device\n"
-	"          size: 4\n"
-	"          decoders:\n"
-	"            - name: majorminor\n"
-	"        - name: operation\n"
-	"          size: 1\n"
-	"          padding: 3\n"
-	"          decoders:\n"
-	"            - name: uint\n"
-	"            - name: static_map\n"
-	"              allow_unknown: yes\n"
-	"              static_map:\n"
-	"                1: read\n"
-	"                0x10: \"quoted\"\n"
-	"                01: x\n"
-	"                false: f\n"
-	"                3:\n"
-	"                4: ~\n"
-	"        - name: bucket\n"
-	"          size: 8\n"
-	"          decoders:\n"
-	"            - name: uint\n"
-	"  counters:\n"
-	"    - name: bio_ops_total\n"
-	"      help: Block IO operations\n";
+static const char biolatency[] = "name: ignored\n"
+				 "metrics:\n"
+				 "  histograms:\n"
+				 "    - name: bio_latency_seconds\n"
+				 "      help: Block IO latency histogram\n"
+				 "      bucket_type: exp2\n"
+				 "      bucket_min: 0\n"
+				 "      bucket_max: 27\n"
+				 "      bucket_multiplier: 0.000001 # microseconds to seconds\n"
+				 "      labels:\n"
+				 "        - name: device\n"
+				 "          size: 4\n"
+				 "          decoders:\n"
+				 "            - name: majorminor\n"
+				 "        - name: operation\n"
+				 "          size: 1\n"
+				 "          padding: 3\n"
+				 "          decoders:\n"
+				 "            - name: uint\n"
+				 "            - name: static_map\n"
+				 "              allow_unknown: yes\n"
+				 "              static_map:\n"
+				 "                1: read\n"
+				 "                0x10: \"quoted\"\n"
+				 "                01: x\n"
+				 "                false: f\n"
+				 "                3:\n"
+				 "                4: ~\n"
+				 "        - name: bucket\n"
+				 "          size: 8\n"
+				 "          decoders:\n"
+				 "            - name: uint\n"
+				 "  counters:\n"
+				 "    - name: bio_ops_total\n"
+				 "      help: Block IO operations\n";
 
 static void test_biolatency(void)
 {
-	static const char *const keys[] = { "1", "0x10", "01", "false", "3", "4" };
-	static const char *const values[] = { "read", "quoted", "x", "f", "", "" };
-	struct diag d = { 0 };
+	static const char *const keys[] = {"1", "0x10", "01", "false", "3", "4"};
+	static const char *const values[] = {"read", "quoted", "x", "f", "", ""};
+	struct diag d = {0};
 	struct config *c = parse(biolatency, &d);
 	const struct config_metric *m;
 	const struct config_decoder *sm;
@@ -1001,8 +995,7 @@ static void test_biolatency(void)
 	ok(!sm->has_regexps, "no regexps");
 	is_int(sm->n_static, 6, "six static_map entries");
 	for (size_t i = 0; i < 6 && i < sm->n_static; i++) {
-		is_str(sm->static_map[i].key, keys[i], "static_map key %zu is the literal text",
-		       i);
+		is_str(sm->static_map[i].key, keys[i], "static_map key %zu is the literal text", i);
 		is_str(sm->static_map[i].value, values[i], "static_map value %zu", i);
 	}
 	is_int(sm->at.line, 20, "decoder position: line");
@@ -1016,12 +1009,16 @@ static void test_counter_settings(void)
 		const char *text;
 		uint64_t ns;
 	} durations[] = {
-		{ "30s", 30000000000ULL },   { "1h30m", 5400000000000ULL },
-		{ "500ms", 500000000ULL },   { "1.5s", 1500000000ULL },
-		{ "2m0.5s", 120500000000ULL }, { "10us", 10000ULL },
-		{ "0", 0 },		     { "3h", 10800000000000ULL },
+		{"30s", 30000000000ULL},
+		{"1h30m", 5400000000000ULL},
+		{"500ms", 500000000ULL},
+		{"1.5s", 1500000000ULL},
+		{"2m0.5s", 120500000000ULL},
+		{"10us", 10000ULL},
+		{"0", 0},
+		{"3h", 10800000000000ULL},
 	};
-	struct diag d = { 0 };
+	struct diag d = {0};
 	struct config *c;
 	char yaml[512];
 
@@ -1054,7 +1051,7 @@ static void test_counter_settings(void)
 
 static void test_other_sections(void)
 {
-	struct diag d = { 0 };
+	struct diag d = {0};
 	struct config *c;
 
 	c = parse("tracing:\n  spans: []\n", &d);
@@ -1096,7 +1093,7 @@ static void test_other_sections(void)
 
 static void test_histogram_kinds(void)
 {
-	struct diag d = { 0 };
+	struct diag d = {0};
 	struct config *c;
 
 	c = parse("metrics:\n  histograms:\n    - name: sizes\n      help: sizes\n"
@@ -1130,7 +1127,7 @@ static void test_histogram_kinds(void)
 
 static void test_aliases_and_warnings(void)
 {
-	struct diag d = { 0 };
+	struct diag d = {0};
 	struct config *c;
 
 	c = parse("metrics:\n  counters:\n"
@@ -1157,7 +1154,7 @@ static void test_aliases_and_warnings(void)
 	config_free(c);
 
 	{
-		struct strbuf y = { 0 };
+		struct strbuf y = {0};
 
 		strbuf_addstr(&y, "metrics:\n  counters:\n    - name: c\n      help: h\n"
 				  "      labels:\n        - name: x\n          size: 1\n"
@@ -1186,20 +1183,23 @@ static void test_every_problem_reported(void)
 		"t.yaml:3:13: metric \"bad-name\": name: not a valid metric name (letters, digits "
 		"and _, not starting with a digit; it is also the map name)",
 		"t.yaml:4:7: metric \"bad-name\": unknown key \"hlep\" (did you mean \"help\"?)",
-		"t.yaml:7:17: metric \"bad-name\": label \"a\": size: expected a positive number of "
+		"t.yaml:7:17: metric \"bad-name\": label \"a\": size: expected a positive number "
+		"of "
 		"bytes, got \"0\"",
-		"t.yaml:9:21: metric \"bad-name\": label \"a\": unknown decoder \"stirng\" (did you "
+		"t.yaml:9:21: metric \"bad-name\": label \"a\": unknown decoder \"stirng\" (did "
+		"you "
 		"mean \"string\"?)",
 		"t.yaml:11:39: metric \"h\": unknown bucket_type \"exp3\" (did you mean \"exp2\"?)",
 		"t.yaml:13:1: unknown key \"kaddr\" (did you mean \"kaddrs\"?)",
 	};
-	const char *yaml = "metrics:\n  counters:\n    - name: bad-name\n      hlep: x\n"
-			   "      labels:\n        - name: a\n          size: 0\n"
-			   "          decoders:\n            - name: stirng\n"
-			   "  histograms:\n    - {name: h, help: h, bucket_type: exp3, bucket_max: 1,\n"
-			   "       labels: [{name: b, size: 8, decoders: [{name: uint}]}]}\n"
-			   "kaddr: [x]\n";
-	struct diag d = { 0 };
+	const char *yaml =
+		"metrics:\n  counters:\n    - name: bad-name\n      hlep: x\n"
+		"      labels:\n        - name: a\n          size: 0\n"
+		"          decoders:\n            - name: stirng\n"
+		"  histograms:\n    - {name: h, help: h, bucket_type: exp3, bucket_max: 1,\n"
+		"       labels: [{name: b, size: 8, decoders: [{name: uint}]}]}\n"
+		"kaddr: [x]\n";
+	struct diag d = {0};
 	struct config *c = parse(yaml, &d);
 	size_t n = sizeof(want) / sizeof(want[0]);
 
@@ -1212,7 +1212,7 @@ static void test_every_problem_reported(void)
 
 static void test_check_set(void)
 {
-	struct diag d = { 0 };
+	struct diag d = {0};
 	struct config *a = NULL, *b = NULL, *cc = NULL;
 	const char *ya = "metrics:\n  counters:\n    - name: x_total\n      help: x\n";
 	const char *yb = "metrics:\n  counters:\n    - name: y_total\n      help: y\n"
@@ -1225,11 +1225,12 @@ static void test_check_set(void)
 	if (!ok(a && b && cc, "three configs parse"))
 		goto out;
 	{
-		struct config *const set[] = { a, cc };
-		struct config *const set2[] = { a, b };
+		struct config *const set[] = {a, cc};
+		struct config *const set2[] = {a, b};
 
 		is_int(config_check_set(set, 2, &d), 0, "distinct metric names pass");
-		is_int(config_check_set(set2, 2, &d), -EEXIST, "one metric name in two configs fails");
+		is_int(config_check_set(set2, 2, &d), -EEXIST,
+		       "one metric name in two configs fails");
 		is_str(diag_last(&d),
 		       "configs/b.yaml:5:7: metric \"x_total\": also defined by config \"a\" at "
 		       "configs/a.yaml:3:7 (a metric name must come from one config)",
@@ -1245,7 +1246,7 @@ out:
 static void test_files(void)
 {
 	char path[] = "/tmp/ebpfexp-config-XXXXXX";
-	struct diag d = { 0 };
+	struct diag d = {0};
 	struct config *c = NULL;
 	int fd = mkstemp(path);
 	const char *y = "metrics:\n  counters:\n    - name: f_total\n      help: f\n";
@@ -1269,7 +1270,7 @@ static void test_words(void)
 {
 	size_t n = 0;
 	bool sorted = true;
-	static const char *const words[] = { "help", "name", "labels", NULL };
+	static const char *const words[] = {"help", "name", "labels", NULL};
 
 	while (config_decoder_names[n]) {
 		if (n && strcmp(config_decoder_names[n - 1], config_decoder_names[n]) >= 0)
@@ -1290,10 +1291,10 @@ static void test_words(void)
 static void test_model_helpers(void)
 {
 	struct config_label labels[2] = {
-		{ .name = strdup("pid"), .size = 4, .padding = 4 },
-		{ .name = strdup("cpu"), .size = 2 },
+		{.name = strdup("pid"), .size = 4, .padding = 4},
+		{.name = strdup("cpu"), .size = 2},
 	};
-	struct config_metric m = { .kind = METRIC_COUNTER, .name = strdup("m") };
+	struct config_metric m = {.kind = METRIC_COUNTER, .name = strdup("m")};
 
 	m.labels = malloc(sizeof(labels));
 	memcpy(m.labels, labels, sizeof(labels));
