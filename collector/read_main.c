@@ -24,6 +24,7 @@
 #include "decode.h"
 #include "diag.h"
 #include "family.h"
+#include "ksymsnap.h"
 #include "log.h"
 #include "manifest.h"
 #include "metric.h"
@@ -489,6 +490,8 @@ int main(int argc, char **argv)
 {
 	struct reader r = { .textfile_fd = -1 };
 	struct metric_opts mopts = { 0 };
+	struct decode_opts dopts = { 0 };
+	char ksyms[PATH_MAX];
 	struct family_set all = { 0 };
 	struct strbuf text = { 0 };
 	struct diag d = { 0 };
@@ -501,7 +504,9 @@ int main(int argc, char **argv)
 		return 2;
 	log_setup("ebpfexp-read", r.o.debug ? LOG_DEBUG : LOG_INFO, false);
 	mopts.max_series = r.o.max_series;
-	err = decode_ctx_new(&r.dctx, NULL);
+	/* without CAP_SYSLOG kallsyms is all zeros: decode with the loader's snapshot then */
+	dopts.kallsyms_path = ksymsnap_path_for_reader(r.o.state_dir, ksyms, sizeof(ksyms));
+	err = decode_ctx_new(&r.dctx, &dopts);
 	if (!err)
 		err = metric_reader_new(&r.mr, r.dctx, &mopts);
 	if (!err && r.o.textfile_dir)
