@@ -106,20 +106,57 @@ bench: all
 fuzz:
 	$(MAKE) -f t/fuzz/Makefile
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/ebpfexp \
-		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8
-	install -m 0755 build/ebpfexp-load $(DESTDIR)$(PREFIX)/sbin/ebpfexp-load
-	install -m 0755 build/ebpfexp-read $(DESTDIR)$(PREFIX)/bin/ebpfexp-read
-	install -m 0644 configs/*.yaml $(BPF_OBJS) $(DESTDIR)/etc/ebpfexp/
-	install -m 0644 man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
-	install -m 0644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+# Installed layout (PREFIX=/usr/local by default; DESTDIR for staging and packages):
+#   $(SBINDIR)/ebpfexp-load  $(BINDIR)/ebpfexp-read  $(MANDIR)/man5, man8
+#   $(CONFDIR)/NAME.yaml + NAME.bpf.o for each of $(CONFIGS)  (always under /etc)
+#   $(UNITDIR)/ebpfexp-load.service, ebpfexp-read.service, ebpfexp-read.timer
+#   $(DOCDIR)/README.md, $(DOCDIR)/examples/cron.d/ebpfexp-read
+# The units and the cron example name /usr/sbin and /usr/bin; they are installed with
+# the real $(SBINDIR) and $(BINDIR). systemd reads units from /usr/local/lib/systemd/system
+# too, so UNITDIR follows PREFIX. uninstall removes exactly these files, then the
+# directories of ours that are left empty.
+BINDIR     ?= $(PREFIX)/bin
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/ebpfexp
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+CONFDIR    ?= /etc/ebpfexp
+CONFIGS    ?= $(patsubst configs/%.yaml,%,$(wildcard configs/*.yaml))
+UNITS      := ebpfexp-load.service ebpfexp-read.service ebpfexp-read.timer
+MAN5       := ebpfexp.yaml.5
+MAN8       := ebpfexp-load.8 ebpfexp-read.8
+SED_PATHS  := sed -e 's|/usr/sbin/ebpfexp-load|$(SBINDIR)/ebpfexp-load|g' \
+                  -e 's|/usr/bin/ebpfexp-read|$(BINDIR)/ebpfexp-read|g'
+
+install: $(BINS) $(patsubst %,build/bpf/%.bpf.o,$(CONFIGS))
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(CONFDIR) \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(DOCDIR)/examples/cron.d
+	install -m 0755 build/ebpfexp-load $(DESTDIR)$(SBINDIR)/ebpfexp-load
+	install -m 0755 build/ebpfexp-read $(DESTDIR)$(BINDIR)/ebpfexp-read
+	$(if $(strip $(CONFIGS)),install -m 0644 $(patsubst %,configs/%.yaml,$(CONFIGS)) \
+		$(patsubst %,build/bpf/%.bpf.o,$(CONFIGS)) $(DESTDIR)$(CONFDIR)/)
+	install -m 0644 $(addprefix man/,$(MAN5)) $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 $(addprefix man/,$(MAN8)) $(DESTDIR)$(MANDIR)/man8/
+	for u in $(UNITS); do \
+		$(SED_PATHS) scripts/systemd/$$u > $(DESTDIR)$(UNITDIR)/$$u.tmp && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u.tmp && \
+		mv -f $(DESTDIR)$(UNITDIR)/$$u.tmp $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
+	$(SED_PATHS) scripts/cron/ebpfexp-read > $(DESTDIR)$(DOCDIR)/examples/cron.d/ebpfexp-read
+	chmod 0644 $(DESTDIR)$(DOCDIR)/examples/cron.d/ebpfexp-read
+	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/sbin/ebpfexp-load $(DESTDIR)$(PREFIX)/bin/ebpfexp-read
-	rm -f $(DESTDIR)$(PREFIX)/share/man/man5/ebpfexp.yaml.5 \
-		$(DESTDIR)$(PREFIX)/share/man/man8/ebpfexp-load.8 \
-		$(DESTDIR)$(PREFIX)/share/man/man8/ebpfexp-read.8
+	rm -f $(DESTDIR)$(SBINDIR)/ebpfexp-load $(DESTDIR)$(BINDIR)/ebpfexp-read
+	rm -f $(patsubst %,$(DESTDIR)$(CONFDIR)/%.yaml,$(CONFIGS)) \
+		$(patsubst %,$(DESTDIR)$(CONFDIR)/%.bpf.o,$(CONFIGS))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(MAN5)) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(MAN8))
+	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS))
+	rm -f $(DESTDIR)$(DOCDIR)/examples/cron.d/ebpfexp-read $(DESTDIR)$(DOCDIR)/README.md
+	-rmdir $(DESTDIR)$(DOCDIR)/examples/cron.d $(DESTDIR)$(DOCDIR)/examples \
+		$(DESTDIR)$(DOCDIR) $(DESTDIR)$(CONFDIR) 2>/dev/null
 
 clean:
 	rm -rf build
