@@ -1,8 +1,10 @@
 /*
  * metric: the reader's hot path. One pass over each map; per entry the raw key is split and
- * decoded into reused buffers and the label values are summed into an open-addressing table
- * whose keys live in one growing arena. Families are built only from the distinct label
- * sets. Map access is mapread's, decoding decode's, bucketing histogram's.
+ * decoded, and the label set is appended to an arena as one record (label values in the
+ * exported order, NUL-separated) with its value: no hashing, no allocation per entry. The
+ * records are then radix-sorted by their first 8 bytes (ties by the rest), which puts
+ * duplicate label sets side by side to be summed and leaves the series in the order the Go
+ * client prints them. Map access is mapread's, decoding decode's, bucketing histogram's.
  */
 #include "metric.h"
 
@@ -18,24 +20,30 @@
 
 #define METRIC_PREFIX "ebpf_exporter_"
 #define MAX_LABELS 64
-#define MAX_RAW_KEY 65536
+/*
+ * Sort and merge the records once they reach this many, then again at twice the survivors
+ * (four times when merging saved little): maps whose keys decode to few label sets stay
+ * small, and maps of distinct label sets are not sorted over and over.
+ */
+#define COMPACT_MIN (1u << 18)
 
-struct agg_entry {
-	uint64_t hash;		/* 0: empty slot */
-	size_t off, len;	/* label values, '\0'-separated, in the arena */
+/* One sample: its label set in the arena and its value. */
+struct rec {
+	uint64_t prefix;	/* first 8 key bytes, big-endian, zero-padded: the sort key */
+	uint32_t off, len;	/* label values in the arena, each followed by a NUL */
 	double value;
 };
 
 struct metric_reader {
 	struct decode_ctx *dctx;
 	struct metric_opts opts;
-	struct strbuf label;	/* one decoded label */
-	struct strbuf joined;	/* the label set being built */
-	struct strbuf arena;	/* keys of the aggregation table */
+	struct strbuf labs[MAX_LABELS];	/* one decoded label each */
+	struct strbuf arena;		/* label sets of the records */
+	struct rec *recs, *tmp;
+	size_t n_recs, cap_recs, cap_tmp;
+	size_t compact_at;
 	uint8_t *raw;		/* raw key with a cpu suffix */
 	size_t raw_cap;
-	struct agg_entry *tab;
-	size_t tab_cap, tab_n;
 	struct histogram_raw hraw;
 };
 
@@ -46,6 +54,8 @@ struct pass {
 	const struct mapread_info *info;
 	bool cpu_label;		/* per-CPU map whose last label is "cpu" */
 	size_t key_total;	/* Σ size + padding */
+	size_t order[MAX_LABELS];	/* the k-th value of a label set is config label order[k] */
+	bool plain_uint[MAX_LABELS];	/* the label's only decoder is uint: format inline */
 	size_t n_decode_errors, n_skipped, n_dropped;
 	struct diag first_error;	/* the first decode problem, for the message */
 };
@@ -69,121 +79,271 @@ void metric_reader_free(struct metric_reader *r)
 {
 	if (!r)
 		return;
-	strbuf_release(&r->label);
-	strbuf_release(&r->joined);
+	for (size_t i = 0; i < MAX_LABELS; i++)
+		strbuf_release(&r->labs[i]);
 	strbuf_release(&r->arena);
 	histogram_raw_release(&r->hraw);
 	free(r->raw);
-	free(r->tab);
+	free(r->recs);
+	free(r->tmp);
 	free(r);
 }
 
-static uint64_t hash_bytes(const char *s, size_t len)
+static void recs_reset(struct metric_reader *r)
 {
-	uint64_t h = 1469598103934665603ull;	/* FNV-1a */
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ull;
-	}
-	return h ? h : 1;
-}
-
-static void tab_reset(struct metric_reader *r)
-{
-	if (r->tab)
-		memset(r->tab, 0, r->tab_cap * sizeof(*r->tab));
-	r->tab_n = 0;
+	r->n_recs = 0;
+	r->compact_at = COMPACT_MIN;
 	strbuf_reset(&r->arena);
 }
 
-static int tab_grow(struct metric_reader *r)
+static uint64_t key_prefix(const char *key, size_t len)
 {
-	size_t cap = r->tab_cap ? r->tab_cap * 2 : 1024;
-	struct agg_entry *tab = calloc(cap, sizeof(*tab));
+	uint64_t v = 0;
+	size_t i;
 
-	if (!tab)
-		return -ENOMEM;
-	for (size_t i = 0; i < r->tab_cap; i++) {
-		struct agg_entry *e = &r->tab[i];
-		size_t j;
+	for (i = 0; i < len && i < 8; i++)
+		v = v << 8 | (unsigned char)key[i];
+	return i < 8 ? v << (8 * (8 - i)) : v;
+}
 
-		if (!e->hash)
-			continue;
-		for (j = e->hash & (cap - 1); tab[j].hash; j = (j + 1) & (cap - 1))
-			;
-		tab[j] = *e;
+static const char *rec_key(const struct metric_reader *r, const struct rec *x)
+{
+	return r->arena.buf + x->off;
+}
+
+/* Byte order of the label sets: label values compared pairwise, as the Go client does. */
+static int rec_cmp(const void *a, const void *b, void *arg)
+{
+	const struct metric_reader *r = arg;
+	const struct rec *x = a, *y = b;
+	int c;
+
+	if (x->prefix != y->prefix)
+		return x->prefix < y->prefix ? -1 : 1;
+	c = memcmp(rec_key(r, x), rec_key(r, y), x->len < y->len ? x->len : y->len);
+	if (c)
+		return c;
+	return x->len < y->len ? -1 : x->len > y->len;
+}
+
+static bool rec_same(const struct metric_reader *r, const struct rec *x, const struct rec *y)
+{
+	/* equal prefixes of keys up to 8 bytes long hold all their bytes */
+	return x->prefix == y->prefix && x->len == y->len &&
+	       (x->len <= 8 || !memcmp(rec_key(r, x), rec_key(r, y), x->len));
+}
+
+/* LSD radix sort on the prefix (one counting pass, a scatter per byte that varies). */
+static int recs_sort(struct metric_reader *r)
+{
+	size_t n = r->n_recs, (*count)[256];
+	struct rec *a = r->recs, *b;
+
+	if (n < 2)
+		return 0;
+	if (r->cap_tmp < n) {
+		free(r->tmp);
+		r->tmp = malloc(r->cap_recs * sizeof(*r->tmp));
+		r->cap_tmp = r->tmp ? r->cap_recs : 0;
+		if (!r->tmp)
+			return -ENOMEM;
 	}
-	free(r->tab);
-	r->tab = tab;
-	r->tab_cap = cap;
+	count = calloc(8, sizeof(*count));
+	if (!count)
+		return -ENOMEM;
+	b = r->tmp;
+	for (size_t i = 0; i < n; i++)
+		for (unsigned k = 0; k < 8; k++)
+			count[k][(a[i].prefix >> (8 * k)) & 0xff]++;
+	for (unsigned k = 0; k < 8; k++) {
+		size_t pos = 0, *c = count[k];
+		struct rec *t;
+
+		if (c[(a[0].prefix >> (8 * k)) & 0xff] == n)
+			continue;	/* every record has the same byte here */
+		for (unsigned v = 0; v < 256; v++) {
+			size_t cv = c[v];
+
+			c[v] = pos;
+			pos += cv;
+		}
+		for (size_t i = 0; i < n; i++)
+			b[c[(a[i].prefix >> (8 * k)) & 0xff]++] = a[i];
+		t = a;
+		a = b;
+		b = t;
+	}
+	free(count);
+	if (a != r->recs) {
+		size_t cap = r->cap_recs;
+
+		r->tmp = r->recs;
+		r->recs = a;
+		r->cap_recs = r->cap_tmp;
+		r->cap_tmp = cap;
+	}
+	/* equal prefixes: order by the whole key */
+	for (size_t i = 0, j; i < n; i = j) {
+		for (j = i + 1; j < n && r->recs[j].prefix == r->recs[i].prefix; j++)
+			;
+		if (j - i > 1)
+			qsort_r(r->recs + i, j - i, sizeof(*r->recs), rec_cmp, r);
+	}
 	return 0;
 }
 
-/* Sum @v into the label set in r->joined. 1: dropped by max_series. */
-static int tab_add(struct metric_reader *r, double v)
+/* Sort, then sum records with the same label set into one. */
+static int recs_merge(struct metric_reader *r)
 {
-	const char *key = strbuf_str(&r->joined);
-	size_t len = r->joined.len, i;
-	uint64_t h = hash_bytes(key, len);
+	size_t w = 0;
+	int err = recs_sort(r);
+
+	if (err)
+		return err;
+	for (size_t i = 0; i < r->n_recs; i++) {
+		if (w && rec_same(r, &r->recs[w - 1], &r->recs[i]))
+			r->recs[w - 1].value += r->recs[i].value;
+		else
+			r->recs[w++] = r->recs[i];
+	}
+	r->n_recs = w;
+	return 0;
+}
+
+/* Merge now and copy the surviving label sets into a fresh arena. */
+static int recs_compact(struct metric_reader *r)
+{
+	struct strbuf fresh = { 0 };
+	size_t before = r->n_recs;
+	int err = recs_merge(r);
+
+	if (!err)
+		err = strbuf_grow(&fresh, r->arena.len / 2);
+	for (size_t i = 0; i < r->n_recs && !err; i++) {
+		struct rec *x = &r->recs[i];
+		uint32_t off = (uint32_t)fresh.len;
+
+		err = strbuf_add(&fresh, rec_key(r, x), x->len);
+		x->off = off;
+	}
+	if (err) {
+		strbuf_release(&fresh);
+		return err;
+	}
+	strbuf_release(&r->arena);
+	r->arena = fresh;
+	r->compact_at = (r->n_recs > before - before / 8 ? 4 : 2) * r->n_recs;
+	if (r->compact_at < COMPACT_MIN)
+		r->compact_at = COMPACT_MIN;
+	return 0;
+}
+
+/* Record the label set at arena[@off..] with value @v. */
+static int recs_add(struct metric_reader *r, size_t off, double v)
+{
+	size_t len = r->arena.len - off;
 	int err;
 
-	if ((r->tab_n + 1) * 4 > r->tab_cap * 3) {
-		err = tab_grow(r);
+	if (r->arena.len > UINT32_MAX)
+		return -E2BIG;
+	if (r->n_recs == r->cap_recs) {
+		size_t cap = r->cap_recs ? 2 * r->cap_recs : 4096;
+		struct rec *recs;
+
+		if (cap > SIZE_MAX / sizeof(*recs))
+			return -ENOMEM;
+		recs = realloc(r->recs, cap * sizeof(*recs));
+		if (!recs)
+			return -ENOMEM;
+		r->recs = recs;
+		r->cap_recs = cap;
+	}
+	r->recs[r->n_recs++] = (struct rec){
+		.prefix = key_prefix(r->arena.buf + off, len),
+		.off = (uint32_t)off, .len = (uint32_t)len, .value = v,
+	};
+	if (r->n_recs >= r->compact_at) {
+		err = recs_compact(r);
 		if (err)
 			return err;
 	}
-	for (i = h & (r->tab_cap - 1); r->tab[i].hash; i = (i + 1) & (r->tab_cap - 1)) {
-		struct agg_entry *e = &r->tab[i];
-
-		if (e->hash == h && e->len == len && !memcmp(r->arena.buf + e->off, key, len)) {
-			e->value += v;
-			return 0;
-		}
-	}
-	if (r->opts.max_series && r->tab_n >= r->opts.max_series)
-		return 1;
-	r->tab[i] = (struct agg_entry){ .hash = h, .off = r->arena.len, .len = len, .value = v };
-	err = strbuf_add(&r->arena, key, len);
-	if (err)
-		return err;
-	r->tab_n++;
 	return 0;
 }
 
-/* Decode @raw into r->joined ("v1\0v2\0...\0"). 0, DECODE_SKIP or -errno (with @d). */
+/* Decimal digits of a host-order unsigned integer of 1, 2, 4 or 8 bytes, NUL after. */
+static int add_uint(struct strbuf *sb, const uint8_t *in, size_t len)
+{
+	char tmp[21], *p = tmp + sizeof(tmp);
+	uint64_t v = 0;
+	uint32_t v32;
+	uint16_t v16;
+
+	switch (len) {
+	case 1: v = in[0]; break;
+	case 2: memcpy(&v16, in, 2); v = v16; break;
+	case 4: memcpy(&v32, in, 4); v = v32; break;
+	default: memcpy(&v, in, 8); break;
+	}
+	*--p = '\0';
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return strbuf_add(sb, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+/*
+ * Decode @raw and append its label set to the arena: values in the exported order, each
+ * followed by a NUL. Nothing is appended unless every label decodes. 0, DECODE_SKIP or
+ * -errno (with @d).
+ */
 static int decode_key(struct pass *p, const uint8_t *raw, size_t len, struct diag *d)
 {
 	struct metric_reader *r = p->r;
 	const struct config_metric *m = p->m;
-	size_t off = 0;
+	size_t off = 0, n = m->n_labels;
+	int err = 0;
 
-	strbuf_reset(&r->joined);
 	if (len != p->key_total)
 		return diag_err(d, EINVAL, NULL,
 				"key is %zu bytes but the labels cover %zu (check sizes and "
 				"paddings)", len, p->key_total);
-	for (size_t i = 0; i < m->n_labels; i++) {
+	if (n == 1 && p->plain_uint[0])
+		return add_uint(&r->arena, raw, m->labels[0].size);
+	for (size_t i = 0; i < n; i++) {
 		const struct config_label *l = &m->labels[i];
-		int err = decode_label(r->dctx, l, raw + off, l->size, &r->label, d);
 
+		if (p->plain_uint[i]) {
+			strbuf_reset(&r->labs[i]);
+			err = add_uint(&r->labs[i], raw + off, l->size);
+			r->labs[i].len--;	/* the NUL is added below */
+		} else {
+			err = decode_label(r->dctx, l, raw + off, l->size, &r->labs[i], d);
+		}
 		if (err) {
 			if (err < 0)
 				diag_prefix(d, "label \"%s\"", l->name);
 			return err;
 		}
 		off += (size_t)l->size + l->padding;
-		err = strbuf_add(&r->joined, r->label.buf ? r->label.buf : "", r->label.len);
-		if (!err)
-			err = strbuf_addch(&r->joined, '\0');
-		if (err)
-			return err;
 	}
-	return 0;
+	for (size_t k = 0; k < n && !err; k++) {
+		const struct strbuf *v = &r->labs[p->order[k]];
+
+		err = strbuf_grow(&r->arena, v->len + 1);
+		if (!err) {
+			memcpy(r->arena.buf + r->arena.len, v->buf ? v->buf : "", v->len);
+			r->arena.len += v->len;
+			r->arena.buf[r->arena.len++] = '\0';
+		}
+	}
+	return err;
 }
 
 static int add_sample(struct pass *p, const uint8_t *raw, size_t len, double v)
 {
+	struct metric_reader *r = p->r;
+	size_t off = r->arena.len;
 	struct diag d = { 0 };
 	int err;
 
@@ -191,7 +351,6 @@ static int add_sample(struct pass *p, const uint8_t *raw, size_t len, double v)
 		/* [compat] a label-less metric: only a u32 key 0 gives the empty label set */
 		static const uint8_t zero[4];
 
-		strbuf_reset(&p->r->joined);
 		if (len != 4 || memcmp(raw, zero, 4)) {
 			p->n_decode_errors++;
 			if (!p->first_error.n_msgs) {
@@ -215,6 +374,7 @@ static int add_sample(struct pass *p, const uint8_t *raw, size_t len, double v)
 			return 0;
 		}
 		if (err) {
+			r->arena.len = off;
 			p->n_decode_errors++;
 			if (!p->first_error.n_msgs)
 				diag_move(&p->first_error, &d);
@@ -222,12 +382,7 @@ static int add_sample(struct pass *p, const uint8_t *raw, size_t len, double v)
 			return err == -ENOMEM ? err : 0;
 		}
 	}
-	err = tab_add(p->r, v);
-	if (err == 1) {
-		p->n_dropped++;
-		err = 0;
-	}
-	return err;
+	return recs_add(r, off, v);
 }
 
 static int on_entry(void *arg, const uint8_t *key, const uint64_t *values)
@@ -267,24 +422,37 @@ static int on_entry(void *arg, const uint8_t *key, const uint64_t *values)
 	return 0;
 }
 
-/* Label names of @m in exported order, and the permutation into sorted order. */
-static void label_order(const struct config_metric *m, size_t n, const char **names,
-			size_t *pos)
+/*
+ * The exported order of @m's labels: sorted by name as the Go client prints them, and for
+ * a histogram the bucket label last (it is not exported; it groups). p->order[k] is the
+ * config index of the k-th.
+ */
+static void label_order(struct pass *p)
 {
-	for (size_t i = 0; i < n; i++)
-		names[i] = m->labels[i].name;
-	/* pos[i]: where config label i lands among the sorted names */
-	for (size_t i = 0; i < n; i++) {
+	const struct config_metric *m = p->m;
+	size_t n = m->n_labels, n_sorted = n;
+
+	if (m->kind == METRIC_HISTOGRAM && n) {
+		n_sorted = n - 1;
+		p->order[n - 1] = n - 1;
+	}
+	for (size_t i = 0; i < n_sorted; i++) {
 		size_t rank = 0;
 
-		for (size_t j = 0; j < n; j++)
-			if (strcmp(names[j], names[i]) < 0)
+		for (size_t j = 0; j < n_sorted; j++)
+			if (strcmp(m->labels[j].name, m->labels[i].name) < 0)
 				rank++;
-		pos[i] = rank;
+		p->order[rank] = i;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct config_label *l = &m->labels[i];
+
+		p->plain_uint[i] = l->n_decoders == 1 && !strcmp(l->decoders[0].name, "uint") &&
+				   (l->size == 1 || l->size == 2 || l->size == 4 || l->size == 8);
 	}
 }
 
-/* Split an arena key into @vals (pointers into a scratch copy @buf). */
+/* Split a label set into @vals (pointers into @key, which is NUL-separated). */
 static size_t split_key(const char *key, size_t len, const char **vals, size_t max)
 {
 	size_t n = 0, start = 0;
@@ -298,48 +466,40 @@ static size_t split_key(const char *key, size_t len, const char **vals, size_t m
 	return n;
 }
 
-static int emit_counter(struct pass *p, struct family_set *fs, const char *fname,
-			enum family_type type)
+static int emit_counter(struct pass *p, struct family_set *fs, const char *fname)
 {
 	struct metric_reader *r = p->r;
 	const struct config_metric *m = p->m;
-	size_t n = m->n_labels, pos[MAX_LABELS];
-	const char *names[MAX_LABELS], *vals[MAX_LABELS], *sorted[MAX_LABELS];
+	size_t n = m->n_labels, n_keep = r->n_recs;
+	const char *names[MAX_LABELS], *vals[MAX_LABELS];
 	struct family *f;
 	int err;
 
-	label_order(m, n, names, pos);
-	err = family_set_add(fs, fname, m->help, type, names, n, &f);
-	for (size_t i = 0; i < r->tab_cap && !err; i++) {
-		struct agg_entry *e = &r->tab[i];
-		struct series *s;
+	for (size_t i = 0; i < n; i++)
+		names[i] = m->labels[i].name;
+	if (r->opts.max_series && n_keep > r->opts.max_series) {
+		p->n_dropped = n_keep - r->opts.max_series;
+		n_keep = r->opts.max_series;
+	}
+	err = family_set_add(fs, fname, m->help, FAMILY_COUNTER, names, n, &f);
+	/* the records are in the family's series order: values in its label order */
+	for (size_t i = 0; i < n_keep && !err; i++) {
+		const struct rec *x = &r->recs[i];
 
-		if (!e->hash)
-			continue;
-		split_key(r->arena.buf + e->off, e->len, vals, n);
-		for (size_t k = 0; k < n; k++)
-			sorted[pos[k]] = vals[k];
-		err = family_add_series(f, sorted, e->value, &s);
+		split_key(rec_key(r, x), x->len, vals, n);
+		err = family_add_series(f, vals, x->value, NULL);
 	}
 	return err;
 }
 
-struct hist_row {
-	size_t off, prefix_len;	/* label set without the bucket label */
-	int64_t key;
-	uint64_t count;
-};
-
-static int cmp_hist_row(const void *a, const void *b, void *arena)
+/* Where the bucket label starts in a histogram's label set: after the second-to-last NUL. */
+static size_t bucket_off(const char *key, size_t len)
 {
-	const struct hist_row *x = a, *y = b;
-	const char *base = arena;
-	size_t n = x->prefix_len < y->prefix_len ? x->prefix_len : y->prefix_len;
-	int c = memcmp(base + x->off, base + y->off, n);
+	size_t last = len - 1;
 
-	if (c)
-		return c;
-	return x->prefix_len < y->prefix_len ? -1 : x->prefix_len > y->prefix_len;
+	while (last > 0 && key[last - 1])
+		last--;
+	return last;
 }
 
 static int emit_histogram(struct pass *p, struct family_set *fs, const char *fname,
@@ -347,28 +507,17 @@ static int emit_histogram(struct pass *p, struct family_set *fs, const char *fna
 {
 	struct metric_reader *r = p->r;
 	const struct config_metric *m = p->m;
-	size_t n = m->n_labels - 1, pos[MAX_LABELS], n_rows = 0;
-	const char *names[MAX_LABELS], *vals[MAX_LABELS], *sorted[MAX_LABELS];
-	struct hist_row *rows = calloc(r->tab_n ? r->tab_n : 1, sizeof(*rows));
+	size_t n = m->n_labels - 1, n_series = 0;
+	const char *names[MAX_LABELS], *vals[MAX_LABELS];
 	struct family_hist out = { 0 };
 	struct family *f = NULL;
+	uint64_t bk;
 	int err = 0;
 
-	if (!rows)
-		return -ENOMEM;
-	for (size_t i = 0; i < r->tab_cap; i++) {
-		struct agg_entry *e = &r->tab[i];
-		const char *key;
-		size_t last;
-		uint64_t bk;
+	for (size_t i = 0; i < r->n_recs; i++) {
+		const char *key = rec_key(r, &r->recs[i]);
+		size_t last = bucket_off(key, r->recs[i].len);
 
-		if (!e->hash)
-			continue;
-		key = r->arena.buf + e->off;
-		/* the bucket label is the last value: after the second-to-last NUL */
-		last = e->len - 1;
-		while (last > 0 && key[last - 1])
-			last--;
 		if (histogram_parse_key(key + last, &bk)) {
 			/*
 			 * [compat] any unparsable bucket label omits the whole histogram for
@@ -379,42 +528,49 @@ static int emit_histogram(struct pass *p, struct family_set *fs, const char *fna
 				  "bucket label \"%s\" is \"%s\", not an unsigned integer: "
 				  "histogram omitted",
 				  m->labels[m->n_labels - 1].name, key + last);
-			goto out;
+			return 0;
 		}
-		rows[n_rows++] = (struct hist_row){ .off = e->off, .prefix_len = last,
-						    .key = (int64_t)bk,
-						    .count = (uint64_t)e->value };
 	}
-	qsort_r(rows, n_rows, sizeof(*rows), cmp_hist_row, r->arena.buf);
-	label_order(m, n, names, pos);
+	for (size_t i = 0; i < n; i++)
+		names[i] = m->labels[p->order[i]].name;
 	err = family_set_add(fs, fname, m->help, FAMILY_HISTOGRAM, names, n, &f);
-	for (size_t i = 0; i < n_rows && !err;) {
-		size_t j = i;
+	/*
+	 * The records are sorted by label set with the bucket label last, so each group of
+	 * equal other labels is one run, and the runs come in the family's series order.
+	 */
+	for (size_t i = 0, j; i < r->n_recs && !err; i = j) {
+		const char *key = rec_key(r, &r->recs[i]);
+		size_t plen = bucket_off(key, r->recs[i].len);
 		struct series *s;
 
 		histogram_raw_reset(&r->hraw);
-		for (; j < n_rows && !cmp_hist_row(&rows[i], &rows[j], r->arena.buf); j++)
-			err = err ? err : histogram_raw_add(&r->hraw, rows[j].key, rows[j].count);
+		for (j = i; j < r->n_recs && !err; j++) {
+			const char *kj = rec_key(r, &r->recs[j]);
+			size_t lj = bucket_off(kj, r->recs[j].len);
+
+			if (lj != plen || memcmp(kj, key, plen))
+				break;
+			histogram_parse_key(kj + lj, &bk);
+			err = histogram_raw_add(&r->hraw, (int64_t)bk,
+						(uint64_t)r->recs[j].value);
+		}
 		if (err)
 			break;
-		if (histogram_compute(m, &r->hraw, &out, d)) {
-			/* [compat] this label set is omitted; the others go on */
-			i = j;
+		if (r->opts.max_series && n_series == r->opts.max_series) {
+			p->n_dropped++;
 			continue;
 		}
-		split_key(r->arena.buf + rows[i].off, rows[i].prefix_len, vals, n);
-		for (size_t k = 0; k < n; k++)
-			sorted[pos[k]] = vals[k];
-		err = family_add_series(f, sorted, out.count, &s);
+		if (histogram_compute(m, &r->hraw, &out, d))
+			continue;	/* [compat] this label set is omitted; the others go on */
+		split_key(key, plen, vals, n);
+		err = family_add_series(f, vals, out.count, &s);
 		if (!err) {
 			s->hist = out;	/* the series takes the arrays */
 			out = (struct family_hist){ 0 };
+			n_series++;
 		}
-		i = j;
 	}
-out:
 	histogram_out_release(&out);
-	free(rows);
 	return err;
 }
 
@@ -459,8 +615,13 @@ static int read_metric(struct metric_reader *r, const struct manifest *man,
 			goto out;
 		}
 	}
-	tab_reset(r);
+	label_order(&p);
+	recs_reset(r);
 	err = mapread_foreach(mr, r->opts.batch, on_entry, &p, d);
+	if (!err)
+		err = recs_merge(r);
+	if (err == -E2BIG)
+		err = diag_err(d, E2BIG, NULL, "its label sets take more than 4 GiB");
 	if (err)
 		goto out;
 	if (asprintf(&fname, METRIC_PREFIX "%s", m->name) < 0) {
@@ -472,7 +633,7 @@ static int read_metric(struct metric_reader *r, const struct manifest *man,
 	if (m->kind == METRIC_HISTOGRAM)
 		err = emit_histogram(&p, fs, fname, d);
 	else
-		err = emit_counter(&p, fs, fname, FAMILY_COUNTER);
+		err = emit_counter(&p, fs, fname);
 	if (!err && fs->n > n_before)
 		st->n_series += fs->fams[fs->n - 1].n_series;
 out:
