@@ -23,4 +23,19 @@ tcase 'the reader succeeds and names both bad keys' '
 tcase 'the output is exactly as expected' 'same_as_expected agg'
 tcase 'two decoder errors are counted' 'test "$(decoder_errors agg)" = 2'
 tcase 'the count persists across reads' 'read_config agg 2>/dev/null && test "$(decoder_errors agg)" = 4'
+tcase '--metrics.max-series=2 keeps the first two series of each metric and counts the rest' '
+	"$READ" --state.dir="$STATE" --bpffs.root="$BPFFS_ROOT" --textfile.dir="$TEXTFILE" \
+		--config.names=agg --metrics.max-series=2 2>"$T/err"; rc=$?; cat "$T/err"; test $rc = 0 &&
+	grep -qx "ebpfexp_series_dropped{config=\"agg\"} 2" "$TEXTFILE/ebpfexp.prom" &&
+	grep "^ebpf_exporter_dup_total" "$TEXTFILE/ebpfexp_agg.prom" > "$T/dup" &&
+	printf "%s\n" "ebpf_exporter_dup_total{kind=\"a\"} 11" "ebpf_exporter_dup_total{kind=\"b\"} 1" |
+		diff -u - "$T/dup"'
+tcase '300000 keys that decode to one label set are summed into one series' '
+	mkdir -p "$BPFFS_ROOT/bulk" &&
+	"$MAPFILL" bulk --type=hash --entries=1 "$BPFFS_ROOT/bulk/bulk_total" &&
+	"$MAPFILL" bulk --type=hash --entries=300000 --shift=16 --or=0x61 \
+		"$BPFFS_ROOT/bulk/collapse_total" &&
+	write_manifest bulk && read_config bulk &&
+	grep "^ebpf_exporter_collapse_total" "$TEXTFILE/ebpfexp_bulk.prom" > "$T/collapse" &&
+	echo "ebpf_exporter_collapse_total{name=\"a\"} 4.500015e+10" | diff -u - "$T/collapse"'
 tdone

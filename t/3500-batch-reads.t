@@ -45,6 +45,7 @@ done
 tcase 'the reader reads a 10000-entry hash (3 batches) completely' '
 	mkdir -p "$BPFFS_ROOT/bulk" &&
 	"$MAPFILL" bulk --type=hash --entries=10000 "$BPFFS_ROOT/bulk/bulk_total" &&
+	: | fill bulk collapse_total hash 8 8 1 &&
 	write_manifest bulk && read_config bulk &&
 	test "$(grep -c "^ebpf_exporter_bulk_total{" "$TEXTFILE/ebpfexp_bulk.prom")" = 10000 &&
 	grep -qx "ebpf_exporter_bulk_total{id=\"9999\"} 10000" "$TEXTFILE/ebpfexp_bulk.prom" &&

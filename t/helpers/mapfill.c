@@ -6,9 +6,9 @@
  *       key's bytes as stored (host order; '_' and ':' may separate bytes); values are
  *       u64 (decimal or 0x hex) put in the first 8 bytes of the value (of each CPU's slot
  *       for per-CPU maps; CPUs not given are 0).
- *   mapfill bulk --type=T --entries=N [--key-size=8] PIN
- *       keys 0..N-1 as host-order integers, value i + 1 (per CPU: (i + 1) * (cpu + 1)),
- *       written with BPF_MAP_UPDATE_BATCH.
+ *   mapfill bulk --type=T --entries=N [--key-size=8] [--shift=S] [--or=X] PIN
+ *       keys (i << S) | X for i in 0..N-1 as host-order integers, value i + 1 (per CPU:
+ *       (i + 1) * (cpu + 1)), written with BPF_MAP_UPDATE_BATCH.
  *   mapfill manifest CONFIG.yaml NAME STATE_DIR PIN_DIR
  *       STATE_DIR/NAME.json for CONFIG.yaml, each metric's map at PIN_DIR/METRIC.
  *   mapfill read [--batch=N] [--per-key] PIN
@@ -50,6 +50,8 @@ struct opts {
 	enum bpf_map_type type;
 	unsigned key_size, value_size, max_entries;
 	size_t entries, batch;
+	unsigned shift;
+	uint64_t or;
 	int per_key;
 };
 
@@ -94,6 +96,8 @@ static int parse_opts(struct opts *o, int argc, char **argv)
 		{ "entries", required_argument, NULL, 'n' },
 		{ "batch", required_argument, NULL, 'b' },
 		{ "per-key", no_argument, NULL, 'p' },
+		{ "shift", required_argument, NULL, 's' },
+		{ "or", required_argument, NULL, 'o' },
 		{ 0 },
 	};
 	int c;
@@ -118,6 +122,8 @@ static int parse_opts(struct opts *o, int argc, char **argv)
 		case 'n': o->entries = (size_t)num(optarg, "--entries"); break;
 		case 'b': o->batch = (size_t)num(optarg, "--batch"); break;
 		case 'p': o->per_key = 1; break;
+		case 's': o->shift = (unsigned)num(optarg, "--shift"); break;
+		case 'o': o->or = num(optarg, "--or"); break;
 		default: exit(2);
 		}
 	}
@@ -238,7 +244,8 @@ static int cmd_bulk(int argc, char **argv)
 	uint8_t *keys, *vals;
 
 	if (i != argc - 1 || !o.entries)
-		die("usage: mapfill bulk --type=T --entries=N [--key-size=8] PIN");
+		die("usage: mapfill bulk --type=T --entries=N [--key-size=8] [--shift=S] "
+		    "[--or=X] PIN");
 	if (o.key_size != 4 && o.key_size != 8)
 		die("bulk keys are 4 or 8 bytes");
 	o.value_size = 8;
@@ -259,7 +266,7 @@ static int cmd_bulk(int argc, char **argv)
 		__u32 n = (__u32)(o.entries - base < chunk ? o.entries - base : chunk);
 
 		for (size_t j = 0; j < n; j++) {
-			uint64_t k = base + j;
+			uint64_t n_th = base + j, k = (n_th << o.shift) | o.or;
 			uint32_t k32 = (uint32_t)k;
 
 			if (o.key_size == 8)
@@ -267,7 +274,7 @@ static int cmd_bulk(int argc, char **argv)
 			else
 				memcpy(keys + j * 4, &k32, 4);
 			for (int c = 0; c < ncpu; c++) {
-				uint64_t v = (k + 1) * (uint64_t)(c + 1);
+				uint64_t v = (n_th + 1) * (uint64_t)(c + 1);
 
 				memcpy(vals + j * val_len + (size_t)c * slot, &v, 8);
 			}
