@@ -104,7 +104,7 @@ bench: all
 	./t/bench/run
 
 fuzz:
-	$(MAKE) -f t/fuzz/Makefile
+	$(MAKE) -f t/fuzz/Makefile $(FUZZ_TARGET)
 
 # Installed layout (PREFIX=/usr/local by default; DESTDIR for staging and packages):
 #   $(SBINDIR)/ebpfexp-load  $(BINDIR)/ebpfexp-read  $(MANDIR)/man5, man8
