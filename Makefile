@@ -155,8 +155,8 @@ uninstall:
 		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(MAN8))
 	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS))
 	rm -f $(DESTDIR)$(DOCDIR)/examples/cron.d/ebpfexp-read $(DESTDIR)$(DOCDIR)/README.md
-	-rmdir $(DESTDIR)$(DOCDIR)/examples/cron.d $(DESTDIR)$(DOCDIR)/examples \
-		$(DESTDIR)$(DOCDIR) $(DESTDIR)$(CONFDIR) 2>/dev/null
+	rmdir $(DESTDIR)$(DOCDIR)/examples/cron.d $(DESTDIR)$(DOCDIR)/examples \
+		$(DESTDIR)$(DOCDIR) $(DESTDIR)$(CONFDIR) 2>/dev/null || true
 
 clean:
 	rm -rf build
