@@ -26,6 +26,8 @@
  * small, and maps of distinct label sets are not sorted over and over.
  */
 #define COMPACT_MIN (1u << 18)
+/* Records and arena kept between metrics up to this many records (and 16 bytes each). */
+#define KEEP_RECS (1u << 16)
 
 /* One sample: its label set in the arena and its value. */
 struct rec {
@@ -39,8 +41,8 @@ struct metric_reader {
 	struct metric_opts opts;
 	struct strbuf labs[MAX_LABELS];	/* one decoded label each */
 	struct strbuf arena;		/* label sets of the records */
-	struct rec *recs, *tmp;
-	size_t n_recs, cap_recs, cap_tmp;
+	struct rec *recs;
+	size_t n_recs, cap_recs;
 	size_t compact_at;
 	uint8_t *raw;		/* raw key with a cpu suffix */
 	size_t raw_cap;
@@ -85,7 +87,6 @@ void metric_reader_free(struct metric_reader *r)
 	histogram_raw_release(&r->hraw);
 	free(r->raw);
 	free(r->recs);
-	free(r->tmp);
 	free(r);
 }
 
@@ -103,7 +104,7 @@ static uint64_t key_prefix(const char *key, size_t len)
 
 	for (i = 0; i < len && i < 8; i++)
 		v = v << 8 | (unsigned char)key[i];
-	return i < 8 ? v << (8 * (8 - i)) : v;
+	return !i ? 0 : i < 8 ? v << (8 * (8 - i)) : v;
 }
 
 static const char *rec_key(const struct metric_reader *r, const struct rec *x)
@@ -133,62 +134,75 @@ static bool rec_same(const struct metric_reader *r, const struct rec *x, const s
 	       (x->len <= 8 || !memcmp(rec_key(r, x), rec_key(r, y), x->len));
 }
 
-/* LSD radix sort on the prefix (one counting pass, a scatter per byte that varies). */
+static unsigned rec_byte(const struct rec *x, unsigned k)
+{
+	return (unsigned)(x->prefix >> (8 * k)) & 0xff;
+}
+
+/*
+ * In-place MSD radix sort on the prefix, from its byte @k (7: the first) down; small
+ * buckets and records whose prefixes are equal are left to qsort on the whole key. No
+ * second array: for large maps the page faults of one cost more than the sort itself.
+ */
+static void recs_sort_from(struct metric_reader *r, struct rec *a, size_t n, int k)
+{
+	size_t count[256] = { 0 }, next[256], end[256], pos = 0;
+
+	while (k >= 0 && n >= 64) {
+		for (size_t i = 0; i < n; i++)
+			count[rec_byte(&a[i], (unsigned)k)]++;
+		if (count[rec_byte(&a[0], (unsigned)k)] != n)
+			break;
+		count[rec_byte(&a[0], (unsigned)k)] = 0;	/* one bucket: next byte */
+		k--;
+	}
+	if (n < 64) {
+		for (size_t i = 1; i < n; i++) {
+			struct rec t = a[i];
+			size_t j = i;
+
+			for (; j > 0 && rec_cmp(&a[j - 1], &t, r) > 0; j--)
+				a[j] = a[j - 1];
+			a[j] = t;
+		}
+		return;
+	}
+	if (k < 0) {
+		qsort_r(a, n, sizeof(*a), rec_cmp, r);
+		return;
+	}
+	for (unsigned b = 0; b < 256; b++) {
+		next[b] = pos;
+		pos += count[b];
+		end[b] = pos;
+	}
+	/* American flag sort: each swap puts one record into its bucket for good */
+	for (unsigned b = 0; b < 256; b++) {
+		while (next[b] < end[b]) {
+			unsigned d = rec_byte(&a[next[b]], (unsigned)k);
+			struct rec t;
+
+			if (d == b) {
+				next[b]++;
+				continue;
+			}
+			t = a[next[d]];
+			a[next[d]++] = a[next[b]];
+			a[next[b]] = t;
+		}
+	}
+	for (unsigned b = 0; b < 256; b++) {
+		size_t first = end[b] - count[b];
+
+		if (count[b] > 1)
+			recs_sort_from(r, a + first, count[b], k - 1);
+	}
+}
+
 static int recs_sort(struct metric_reader *r)
 {
-	size_t n = r->n_recs, (*count)[256];
-	struct rec *a = r->recs, *b;
-
-	if (n < 2)
-		return 0;
-	if (r->cap_tmp < n) {
-		free(r->tmp);
-		r->tmp = malloc(r->cap_recs * sizeof(*r->tmp));
-		r->cap_tmp = r->tmp ? r->cap_recs : 0;
-		if (!r->tmp)
-			return -ENOMEM;
-	}
-	count = calloc(8, sizeof(*count));
-	if (!count)
-		return -ENOMEM;
-	b = r->tmp;
-	for (size_t i = 0; i < n; i++)
-		for (unsigned k = 0; k < 8; k++)
-			count[k][(a[i].prefix >> (8 * k)) & 0xff]++;
-	for (unsigned k = 0; k < 8; k++) {
-		size_t pos = 0, *c = count[k];
-		struct rec *t;
-
-		if (c[(a[0].prefix >> (8 * k)) & 0xff] == n)
-			continue;	/* every record has the same byte here */
-		for (unsigned v = 0; v < 256; v++) {
-			size_t cv = c[v];
-
-			c[v] = pos;
-			pos += cv;
-		}
-		for (size_t i = 0; i < n; i++)
-			b[c[(a[i].prefix >> (8 * k)) & 0xff]++] = a[i];
-		t = a;
-		a = b;
-		b = t;
-	}
-	free(count);
-	if (a != r->recs) {
-		size_t cap = r->cap_recs;
-
-		r->tmp = r->recs;
-		r->recs = a;
-		r->cap_recs = r->cap_tmp;
-		r->cap_tmp = cap;
-	}
-	/* equal prefixes: order by the whole key */
-	for (size_t i = 0, j; i < n; i = j) {
-		for (j = i + 1; j < n && r->recs[j].prefix == r->recs[i].prefix; j++)
-			;
-		if (j - i > 1)
-			qsort_r(r->recs + i, j - i, sizeof(*r->recs), rec_cmp, r);
-	}
+	if (r->n_recs > 1)
+		recs_sort_from(r, r->recs, r->n_recs, 7);
 	return 0;
 }
 
@@ -637,6 +651,14 @@ static int read_metric(struct metric_reader *r, const struct manifest *man,
 	if (!err && fs->n > n_before)
 		st->n_series += fs->fams[fs->n - 1].n_series;
 out:
+	/* a big map's buffers are not kept for the next metric: they would stay resident */
+	if (r->cap_recs > KEEP_RECS) {
+		free(r->recs);
+		r->recs = NULL;
+		r->cap_recs = r->n_recs = 0;
+	}
+	if (r->arena.cap > KEEP_RECS * 16)
+		strbuf_release(&r->arena);
 	st->n_decode_errors += p.n_decode_errors;
 	st->n_skipped += p.n_skipped;
 	st->n_dropped += p.n_dropped;

@@ -33,6 +33,7 @@ tcase '--metrics.max-series=2 keeps the first two series of each metric and coun
 tcase '300000 keys that decode to one label set are summed into one series' '
 	mkdir -p "$BPFFS_ROOT/bulk" &&
 	"$MAPFILL" bulk --type=hash --entries=1 "$BPFFS_ROOT/bulk/bulk_total" &&
+	: | fill bulk hex_total hash 8 8 1 &&
 	"$MAPFILL" bulk --type=hash --entries=300000 --shift=16 --or=0x61 \
 		"$BPFFS_ROOT/bulk/collapse_total" &&
 	write_manifest bulk && read_config bulk &&

@@ -46,6 +46,7 @@ tcase 'the reader reads a 10000-entry hash (3 batches) completely' '
 	mkdir -p "$BPFFS_ROOT/bulk" &&
 	"$MAPFILL" bulk --type=hash --entries=10000 "$BPFFS_ROOT/bulk/bulk_total" &&
 	: | fill bulk collapse_total hash 8 8 1 &&
+	"$MAPFILL" bulk --type=hash --entries=5000 --shift=40 "$BPFFS_ROOT/bulk/hex_total" &&
 	write_manifest bulk && read_config bulk &&
 	test "$(grep -c "^ebpf_exporter_bulk_total{" "$TEXTFILE/ebpfexp_bulk.prom")" = 10000 &&
 	grep -qx "ebpf_exporter_bulk_total{id=\"9999\"} 10000" "$TEXTFILE/ebpfexp_bulk.prom" &&
@@ -53,6 +54,10 @@ tcase 'the reader reads a 10000-entry hash (3 batches) completely' '
 tcase 'series come out in label value order' '
 	grep "^ebpf_exporter_bulk_total{" "$TEXTFILE/ebpfexp_bulk.prom" > "$T/lines" &&
 	LC_ALL=C sort -c "$T/lines"'
+tcase 'label sets alike in their first 8 bytes are ordered by the rest' '
+	grep "^ebpf_exporter_hex_total{" "$TEXTFILE/ebpfexp_bulk.prom" > "$T/hex" &&
+	test "$(sort -u "$T/hex" | wc -l)" = 5000 && LC_ALL=C sort -c "$T/hex" &&
+	grep -qx "ebpf_exporter_hex_total{key=\"0000000000630000\"} 100" "$T/hex"'
 tcase 'the bare batch read sees the same entries' '
 	"$MAPFILL" batchread "$BPFFS_ROOT/bulk/bulk_total" | grep -qx "10000 entries, sum 50005000"'
 tdone
