@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "family.h"
+#include "utf8.h"
 
 /* Significant digits that always round-trip a double. */
 #define MAX_DIGITS 17
@@ -302,41 +303,6 @@ int promtext_add_double(struct strbuf *out, double v)
 	return 0;
 }
 
-/*
- * Length of the valid UTF-8 sequence at @s (at most @len bytes), or 0 when the first byte
- * does not start one (Unicode table 3-7: no overlongs, no surrogates, <= U+10FFFF).
- */
-static size_t utf8_seq_len(const unsigned char *s, size_t len)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	size_t n;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if (len < n || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return n;
-}
-
 /* Escaping turns one input byte into at most three output bytes (U+FFFD). */
 #define ESCAPED_MAX(len) (3 * (len))
 
@@ -360,7 +326,7 @@ static char *put_escaped(char *dst, const char *s, size_t len, int quote)
 				p += n;
 				continue;
 			}
-			rep = "\xef\xbf\xbd";
+			rep = UTF8_REPLACEMENT;
 		} else if (c == '\\') {
 			rep = "\\\\";
 		} else if (c == '\n') {

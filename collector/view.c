@@ -14,40 +14,9 @@
 #include <string.h>
 
 #include "promtext.h"
+#include "utf8.h"
 
 #define VIEW_BAR_WIDTH 40
-
-/* Number of bytes of the valid UTF-8 character at @s, or 0 (same rules as promtext). */
-static size_t utf8_len(const unsigned char *s, size_t len)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	size_t n;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if (len < n || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return n;
-}
 
 /* A JSON string (RFC 8259): quotes, escapes, control characters, U+FFFD for bad bytes. */
 static int json_str(struct strbuf *out, const char *s)
@@ -62,12 +31,12 @@ static int json_str(struct strbuf *out, const char *s)
 		size_t n = 1;
 
 		if (*p >= 0x80) {
-			n = utf8_len(p, (size_t)(end - p));
+			n = utf8_seq_len(p, (size_t)(end - p));
 			if (n) {
 				p += n;
 				continue;
 			}
-			rep = "\xef\xbf\xbd";
+			rep = UTF8_REPLACEMENT;
 		} else if (*p == '"') {
 			rep = "\\\"";
 		} else if (*p == '\\') {

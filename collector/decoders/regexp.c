@@ -25,6 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 /* Backtracking bounds, so that a bad pattern cannot stall the reader (RE2 is linear). */
 #define REGEXP_MATCH_LIMIT 1000000
 #define REGEXP_DEPTH_LIMIT 100000
@@ -52,40 +54,6 @@ struct regexps {
 	size_t *map;	       /* subject offset -> input offset */
 	size_t map_cap;
 };
-
-/* Length of the valid UTF-8 sequence at @s (as Go's utf8.DecodeRune), or 0. */
-static size_t utf8_seq_len(const uint8_t *s, size_t len)
-{
-	uint8_t c = s[0], lo = 0x80, hi = 0xbf;
-	size_t n, i;
-
-	if (c < 0x80)
-		return 1;
-	if (c < 0xc2)
-		return 0;
-	if (c < 0xe0)
-		n = 2;
-	else if (c < 0xf0)
-		n = 3;
-	else if (c < 0xf5)
-		n = 4;
-	else
-		return 0;
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if (len < n || s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return n;
-}
 
 static bool utf8_valid(const uint8_t *s, size_t len)
 {
@@ -133,7 +101,7 @@ static int utf8_sanitize(struct regexps *re, const uint8_t *in, size_t len)
 				re->map[o++] = i++;
 		} else {
 			/* All three bytes of U+FFFD stand for the one bad byte. */
-			memcpy(re->subject.buf + o, "\xef\xbf\xbd", 3);
+			memcpy(re->subject.buf + o, UTF8_REPLACEMENT, 3);
 			re->map[o++] = i;
 			re->map[o++] = i;
 			re->map[o++] = i++;
