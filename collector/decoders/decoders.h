@@ -80,6 +80,13 @@ const char *pci_db_class(const struct pci_db *db, const char *key);
 const char *pci_db_subclass(const struct pci_db *db, const char *class_key, const char *sub_key,
 			    bool *found_class);
 #define PCI_MISSING_DB "missing pci.ids db"
+/*
+ * The shared path of pci_vendor, pci_device and pci_class: parse the decimal text, format
+ * it as Go's "%0*x" with @min_digits, look it up with @lookup, else "unknown pci @what: 0x<key>".
+ */
+int pci_decode_id(struct decode_ctx *ctx, const uint8_t *in, size_t len, int min_digits,
+		  const char *(*lookup)(const struct pci_db *, const char *), const char *what,
+		  struct strbuf *out, struct diag *d);
 
 /*
  * Parse @s[0..@len) as Go's strconv.Atoi does on 64-bit: optional '+' or '-', decimal

@@ -215,3 +215,29 @@ void pci_release(struct decode_ctx *ctx)
 	ctx->pci = NULL;
 	ctx->pci_loaded = false;
 }
+
+int pci_decode_id(struct decode_ctx *ctx, const uint8_t *in, size_t len, int min_digits,
+		  const char *(*lookup)(const struct pci_db *, const char *), const char *what,
+		  struct strbuf *out, struct diag *d)
+{
+	char key[DECODERS_GOHEX_SIZE];
+	const struct pci_db *db;
+	const char *name;
+	int64_t v;
+	int err;
+
+	err = pci_db_get(ctx, &db, d);
+	if (err)
+		return err;
+	/* [compat] Without a database the input is not even parsed. */
+	if (!db)
+		return strbuf_addstr(out, PCI_MISSING_DB);
+	err = decoders_atoi_diag(in, len, &v, d);
+	if (err)
+		return err;
+	decoders_gohex(key, v, min_digits);
+	name = lookup(db, key);
+	if (name)
+		return strbuf_addstr(out, name);
+	return strbuf_addf(out, "unknown pci %s: 0x%s", what, key);
+}

@@ -9,25 +9,6 @@
 int pci_device_decode(struct decode_ctx *ctx, const struct config_decoder *dec, const uint8_t *in,
 		      size_t len, struct strbuf *out, struct diag *d)
 {
-	char key[DECODERS_GOHEX_SIZE];
-	const struct pci_db *db;
-	const char *name;
-	int64_t v;
-	int err;
-
 	(void)dec;
-	err = pci_db_get(ctx, &db, d);
-	if (err)
-		return err;
-	/* [compat] Without a database the input is not even parsed. */
-	if (!db)
-		return strbuf_addstr(out, PCI_MISSING_DB);
-	err = decoders_atoi_diag(in, len, &v, d);
-	if (err)
-		return err;
-	decoders_gohex(key, v, 4);
-	name = pci_db_device(db, key);
-	if (name)
-		return strbuf_addstr(out, name);
-	return strbuf_addf(out, "unknown pci device: 0x%s", key);
+	return pci_decode_id(ctx, in, len, 4, pci_db_device, "device", out, d);
 }
