@@ -63,10 +63,11 @@ start_prometheus() {
 }
 
 # The timer's job, a few times a second, with some work for the programs to see:
-# loopback TCP (timers), system calls (syscalls), runnable tasks (runqlat). Bounded.
+# loopback TCP (timers), system calls (syscalls), runnable tasks (runqlat). Bounded; ends
+# after the current run when $T/stop appears.
 workload() {
 	_i=0
-	while [ "$_i" -lt 300 ]; do
+	while [ "$_i" -lt 300 ] && ! [ -e "$T/stop" ]; do
 		"$READ" --state.dir="$STATE" --bpffs.root="$BPFFS_ROOT" \
 			--textfile.dir="$TEXTFILE" 2>>"$T/reader.log" ||
 			echo "ebpfexp-read exited $?" >>"$T/reader.log"
@@ -82,7 +83,7 @@ tcase 'node_exporter serves the textfile directory on 127.0.0.1' 'start_node_exp
 tcase 'Prometheus scrapes it every second, storage in the scratch dir' 'start_prometheus'
 workload &
 WORKLOAD_PID=$!
-tcleanup "kill $WORKLOAD_PID 2>/dev/null; wait $WORKLOAD_PID 2>/dev/null"
+tcleanup "touch $T/stop; wait $WORKLOAD_PID 2>/dev/null"
 
 tcase 'the target is up and node_exporter reads the files without error' \
 	'wait_value is_positive "up{job=\"node\"}" &&
@@ -112,6 +113,6 @@ tcase 'with the loader stopped, Prometheus sees ebpfexp_loader_up 0' \
 tcase 'and the counters stand still but are still served' \
 	'wait_value is_finite "sum(rate(ebpf_exporter_syscalls_total[3s])) == 0" &&
 	 wait_value is_positive "sum(ebpf_exporter_syscalls_total)"'
-kill "$WORKLOAD_PID" 2>/dev/null
+touch "$T/stop"
 wait "$WORKLOAD_PID" 2>/dev/null
 tdone
