@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void series_release(struct series *s, size_t n_labels)
+static void series_release(struct series *s, size_t n_labels, int borrowed)
 {
-	if (s->label_values) {
+	if (s->label_values && !borrowed) {
 		for (size_t i = 0; i < n_labels; i++)
 			free(s->label_values[i]);
 		free(s->label_values);
@@ -25,7 +25,7 @@ static void series_release(struct series *s, size_t n_labels)
 static void family_release(struct family *f)
 {
 	for (size_t i = 0; i < f->n_series; i++)
-		series_release(&f->series[i], f->n_labels);
+		series_release(&f->series[i], f->n_labels, f->values_borrowed);
 	free(f->series);
 	if (f->label_names) {
 		for (size_t i = 0; i < f->n_labels; i++)
@@ -138,6 +138,8 @@ int family_add_series(struct family *f, const char *const *label_values, double 
 	struct series s = {0};
 	int err;
 
+	if (f->values_borrowed)
+		return -EINVAL;
 	err = grow((void **)&f->series, &f->cap_series, f->n_series + 1, sizeof(*f->series));
 	if (err)
 		return err;
@@ -148,7 +150,7 @@ int family_add_series(struct family *f, const char *const *label_values, double 
 	for (size_t i = 0; i < f->n_labels; i++) {
 		s.label_values[i] = strdup(label_values[i]);
 		if (!s.label_values[i]) {
-			series_release(&s, f->n_labels);
+			series_release(&s, f->n_labels, 0);
 			return -ENOMEM;
 		}
 	}
@@ -156,6 +158,55 @@ int family_add_series(struct family *f, const char *const *label_values, double 
 	if (out)
 		*out = &f->series[f->n_series];
 	f->n_series++;
+	return 0;
+}
+
+int family_add_series_ref(struct family *f, const char *const *label_values, double value,
+			  struct series **out)
+{
+	int err;
+
+	if (f->n_series && !f->values_borrowed)
+		return -EINVAL;
+	err = grow((void **)&f->series, &f->cap_series, f->n_series + 1, sizeof(*f->series));
+	if (err)
+		return err;
+	f->values_borrowed = 1;
+	f->series[f->n_series] = (struct series){
+		.label_values = (char **)label_values,
+		.value = value,
+	};
+	if (out)
+		*out = &f->series[f->n_series];
+	f->n_series++;
+	return 0;
+}
+
+int family_reserve(struct family *f, size_t n)
+{
+	struct series *p;
+
+	if (n > SIZE_MAX / sizeof(*p) - f->n_series)
+		return -ENOMEM;
+	if (f->n_series + n <= f->cap_series)
+		return 0;
+	p = realloc(f->series, (f->n_series + n) * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	f->series = p;
+	f->cap_series = f->n_series + n;
+	return 0;
+}
+
+int family_set_hold(struct family_set *fs, void *mem)
+{
+	if (!mem)
+		return 0;
+	if (grow((void **)&fs->held, &fs->cap_held, fs->n_held + 1, sizeof(*fs->held))) {
+		free(mem);
+		return -ENOMEM;
+	}
+	fs->held[fs->n_held++] = mem;
 	return 0;
 }
 
@@ -233,5 +284,8 @@ void family_set_release(struct family_set *fs)
 	for (size_t i = 0; i < fs->n; i++)
 		family_release(&fs->fams[i]);
 	free(fs->fams);
+	for (size_t i = 0; i < fs->n_held; i++)
+		free(fs->held[i]);
+	free(fs->held);
 	*fs = (struct family_set){0};
 }

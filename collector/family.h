@@ -32,12 +32,15 @@ struct family {
 	size_t *label_order;	/* [i]: index in label_names of the i-th name given at add */
 	size_t n_series, cap_series;
 	struct series *series;
+	int values_borrowed;	/* series added with family_add_series_ref() */
 };
 
 /* `struct family_set fs = {0}` is empty and valid. */
 struct family_set {
 	size_t n, cap;
 	struct family *fams;
+	size_t n_held, cap_held;
+	void **held;		/* memory the set frees: see family_set_hold() */
 };
 
 /*
@@ -57,6 +60,21 @@ int family_set_add(struct family_set *fs, const char *name, const char *help,
  */
 int family_add_series(struct family *f, const char *const *label_values, double value,
 		      struct series **out);
+/*
+ * The same without copying, for families of many series (a map's): @label_values and the
+ * strings they point to are borrowed and must live as long as @f's set, for instance in
+ * memory handed to family_set_hold(). A family's series are either all copied or all
+ * borrowed: mixing them is -EINVAL.
+ */
+int family_add_series_ref(struct family *f, const char *const *label_values, double value,
+			  struct series **out);
+/* Make room for @n more series in @f, so that adding them does not reallocate. */
+int family_reserve(struct family *f, size_t n);
+/*
+ * @fs takes @mem (malloc()ed) and frees it in family_set_release(); on failure (-ENOMEM)
+ * @mem is freed at once. NULL is fine.
+ */
+int family_set_hold(struct family_set *fs, void *mem);
 /* Where the @i-th label name given to family_set_add() went in f->label_names. */
 size_t family_label_order(const struct family *f, size_t i);
 /*
