@@ -485,7 +485,8 @@ static int emit_counter(struct pass *p, struct family_set *fs, const char *fname
 	struct metric_reader *r = p->r;
 	const struct config_metric *m = p->m;
 	size_t n = m->n_labels, n_keep = r->n_recs;
-	const char *names[MAX_LABELS], *vals[MAX_LABELS];
+	static const char *const no_values[1];
+	const char *names[MAX_LABELS], **vals = NULL, *base;
 	struct family *f;
 	int err;
 
@@ -496,12 +497,32 @@ static int emit_counter(struct pass *p, struct family_set *fs, const char *fname
 		n_keep = r->opts.max_series;
 	}
 	err = family_set_add(fs, fname, m->help, FAMILY_COUNTER, names, n, &f);
+	if (!err)
+		err = family_reserve(f, n_keep);
+	/*
+	 * The series borrow their label values: pointers into the arena, which the set
+	 * keeps, as it keeps the pointer arrays. No allocation per series.
+	 */
+	if (!err && n && n_keep) {
+		vals = malloc(n_keep * n * sizeof(*vals));
+		err = vals ? family_set_hold(fs, vals) : -ENOMEM;
+	}
+	base = r->arena.buf;
+	if (!err && n_keep) {
+		err = family_set_hold(fs, r->arena.buf);
+		r->arena = (struct strbuf){ 0 };
+	}
 	/* the records are in the family's series order: values in its label order */
 	for (size_t i = 0; i < n_keep && !err; i++) {
 		const struct rec *x = &r->recs[i];
+		const char **v = vals + i * n;
 
-		split_key(rec_key(r, x), x->len, vals, n);
-		err = family_add_series(f, vals, x->value, NULL);
+		if (!n) {
+			err = family_add_series_ref(f, no_values, x->value, NULL);
+			continue;
+		}
+		split_key(base + x->off, x->len, v, n);
+		err = family_add_series_ref(f, v, x->value, NULL);
 	}
 	return err;
 }
