@@ -44,7 +44,7 @@ BINS       := build/ebpfexp-load build/ebpfexp-read
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all check bench fuzz install uninstall clean format tests
+.PHONY: all check bench soak fuzz install uninstall clean format tests
 
 all: $(BINS) $(BPF_OBJS) tests
 
@@ -99,6 +99,10 @@ build/t/bpf/%.bpf.o: t/bpf/%.bpf.c build/vmlinux.h $(wildcard bpf/*.h t/bpf/*.h)
 
 check: all
 	prove $(PROVE_FLAGS) build/t/unit t
+
+# The reliability soak at full length: the reader every second for 10 minutes.
+soak: all
+	EBPFEXP_SOAK_SECONDS=$${EBPFEXP_SOAK_SECONDS:-600} prove -v t/5400-reader-soak.t
 
 bench: all
 	./t/bench/run
