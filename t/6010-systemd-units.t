@@ -151,5 +151,28 @@ tcase 'the reader reads them with its unit'"'"'s bounding set' \
 tcase 'and ksym labels resolve: kernel function names, no unknown_addr' \
 	'grep -q "^ebpf_exporter_timer_starts_total{function=\"[a-z_]" "$TEXTFILE/ebpfexp_timers.prom" &&
 	 ! grep -q "unknown_addr" "$TEXTFILE/ebpfexp_timers.prom"'
+# syscalls SET...: the system calls of systemd's SystemCallFilter= sets and names
+syscalls() {
+	for _x in "$@"; do
+		case $_x in
+		@*) systemd-analyze syscall-filter "$_x" | tail -n +2 |
+			sed -n 's/^ *\([@a-z0-9_-]*\)$/\1/p' | while read -r _y; do syscalls "$_y"; done ;;
+		*) echo "$_x" ;;
+		esac
+	done
+}
+check_syscalls() {
+	syscalls $(key ebpfexp-read.service SystemCallFilter) | sort -u > "$T/allowed"
+	strace -f -qq -o "$T/trace" "$READ" --state.dir="$STATE" --bpffs.root="$BPFFS_ROOT" \
+		--textfile.dir="$TEXTFILE" || return 1
+	sed -n 's/^[0-9]* *\([a-z0-9_]*\)(.*/\1/p' "$T/trace" | sort -u > "$T/used"
+	test -s "$T/used" && test -s "$T/allowed" || return 1
+	echo "system calls the reader made that the unit does not allow:"
+	! comm -23 "$T/used" "$T/allowed" | grep .
+}
+if command -v strace >/dev/null; then
+	tcase 'every system call of a reader run is in the reader unit'"'"'s SystemCallFilter' \
+		'check_syscalls'
+fi
 tcase 'the loader stops cleanly' 'stop_loader'
 tdone
