@@ -35,6 +35,7 @@
 
 #define DEFAULT_BPFFS_ROOT "/sys/fs/bpf/ebpfexp"
 #define DEFAULT_STATE_DIR "/run/ebpfexp"
+#define DEFAULT_TEXTFILE_DIR "/var/lib/prometheus/node-exporter"
 #define DEFAULT_MAX_SERIES 100000
 #define STATE_FILE ".ebpfexp-read.state"
 #define LOCK_FILE ".ebpfexp-read.lock"
@@ -83,8 +84,11 @@ static void usage(FILE *f)
 		"  --textfile.dir=DIR        write DIR/ebpfexp_NAME.prom per config and\n"
 		"                            DIR/ebpfexp.prom, each atomically\n"
 		"  --output=FILE|-           write everything to one file (atomically) or stdout\n"
-		"  --format=prom|json|table  format for --output and stdout (default: prom; table\n"
-		"                            when stdout is a terminal)\n"
+		"  --format=prom|json|table  format for --output and stdout (default: prom)\n"
+		"\n"
+		"With none of these three: a table on stdout when it is a terminal, else\n"
+		"--textfile.dir=%s (for timers and cron).\n"
+		"\n"
 		"  --config.names=A,B        read only these configs (default: every manifest)\n"
 		"  --metrics.max-series=N    at most N series per metric (default: %d; 0: no limit)\n"
 		"  --state.dir=DIR           where the loader's manifests are (default: %s)\n"
@@ -95,7 +99,7 @@ static void usage(FILE *f)
 		"\n"
 		"Exit status: 0 all configs read; 1 some failed (the others were written);\n"
 		"2 usage error or nothing could be done.\n",
-		DEFAULT_MAX_SERIES, DEFAULT_STATE_DIR, DEFAULT_BPFFS_ROOT);
+		DEFAULT_TEXTFILE_DIR, DEFAULT_MAX_SERIES, DEFAULT_STATE_DIR, DEFAULT_BPFFS_ROOT);
 }
 
 enum {
@@ -176,8 +180,13 @@ static int parse_args(struct reader_opts *o, int argc, char **argv)
 		o->state_dir = DEFAULT_STATE_DIR;
 	if (!o->bpffs_root)
 		o->bpffs_root = DEFAULT_BPFFS_ROOT;
-	if (!o->textfile_dir && !o->output && !o->format_set)
-		o->format = isatty(STDOUT_FILENO) ? FORMAT_TABLE : FORMAT_PROM;
+	/* with no output chosen: a person at a terminal gets a table, a timer the textfiles */
+	if (!o->textfile_dir && !o->output && !o->format_set) {
+		if (isatty(STDOUT_FILENO))
+			o->format = FORMAT_TABLE;
+		else
+			o->textfile_dir = DEFAULT_TEXTFILE_DIR;
+	}
 	return 0;
 }
 
