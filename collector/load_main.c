@@ -31,6 +31,7 @@
 #define DEFAULT_BPFFS_ROOT "/sys/fs/bpf/ebpfexp"
 #define DEFAULT_STATE_DIR "/run/ebpfexp"
 #define DEFAULT_CONFIG_DIR "/etc/ebpfexp"
+#define LOADER_POLL_MS 300
 
 struct main_opts {
 	char *config_dir;
@@ -207,17 +208,22 @@ static int serve(struct loader *l)
 		struct diag d = { 0 };
 		ssize_t n;
 
-		if (poll(pfd, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
+		/*
+		 * [compat] perf rings are also drained every 300 ms, as ebpf_exporter polls
+		 * them: a perf wakeup travels by irq_work, which may wait for the next tick
+		 * on an idle CPU, so an event may not wake us at once.
+		 */
+		n = poll(pfd, 2, LOADER_POLL_MS);
+		if (n < 0 && errno != EINTR)
 			break;
-		}
-		if (pfd[1].revents) {
+		if (n == 0)
+			loader_drain(l);
+		if (n > 0 && pfd[1].revents) {
 			loader_process(l, &d);
 			print_diag(&d);
 			diag_release(&d);
 		}
-		if (!pfd[0].revents)
+		if (n <= 0 || !pfd[0].revents)
 			continue;
 		n = read(sfd, &si, sizeof(si));
 		if (n < 0 && errno == EINTR)

@@ -45,6 +45,7 @@ enum source_kind { SRC_PERF, SRC_FLUSH, SRC_CGROUPS };
 struct source {
 	enum source_kind kind;
 	void *owner;
+	size_t idx;			/* SRC_PERF: the perf buffer's per-CPU ring */
 };
 
 /* One perf_event_array counter: events in, counts by label bytes out. */
@@ -57,7 +58,9 @@ struct perf_counter {
 	int count_fd, lost_fd, timer_fd;
 	char *count_pin;
 	struct perf_buffer *pb;
-	struct source pb_src, timer_src;
+	size_t n_rings;
+	struct source *ring_src;	/* [n_rings] */
+	struct source timer_src;
 	uint64_t lost[PINS_PERF_LOST_N];	/* as in the .lost map */
 	bool lost_dirty;
 	int update_err;			/* first failure since the last report */
@@ -464,9 +467,11 @@ static void perf_counter_release(struct loader *l, struct perf_counter *pc)
 {
 	if (pc->pb) {
 		(void)perf_buffer__consume(pc->pb);	/* count what arrived before going */
-		epoll_ctl(l->epfd, EPOLL_CTL_DEL, perf_buffer__epoll_fd(pc->pb), NULL);
+		for (size_t i = 0; i < pc->n_rings; i++)
+			epoll_ctl(l->epfd, EPOLL_CTL_DEL, perf_buffer__buffer_fd(pc->pb, i), NULL);
 		perf_buffer__free(pc->pb);
 	}
+	free(pc->ring_src);
 	perf_flush_lost(pc);
 	if (pc->timer_fd >= 0) {
 		epoll_ctl(l->epfd, EPOLL_CTL_DEL, pc->timer_fd, NULL);
@@ -525,10 +530,20 @@ static int perf_counter_init(struct loader *l, struct loaded *ld, struct perf_co
 		err = -errno;
 		return diag_err(d, err, NULL, "%s: open perf buffer: %s", what, strerror(-err));
 	}
-	pc->pb_src = (struct source){ SRC_PERF, pc };
-	ev.data.ptr = &pc->pb_src;
-	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, perf_buffer__epoll_fd(pc->pb), &ev))
-		return diag_err(d, errno, NULL, "%s: epoll: %s", what, strerror(errno));
+	/*
+	 * Each CPU's ring goes into our epoll itself: libbpf's own epoll fd nested in ours
+	 * does not wake us reliably when we consume without waiting on it.
+	 */
+	pc->ring_src = calloc(perf_buffer__buffer_cnt(pc->pb) + 1, sizeof(*pc->ring_src));
+	if (!pc->ring_src)
+		return -ENOMEM;
+	for (size_t i = 0; i < perf_buffer__buffer_cnt(pc->pb); i++) {
+		pc->ring_src[i] = (struct source){ SRC_PERF, pc, i };
+		ev.data.ptr = &pc->ring_src[i];
+		if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, perf_buffer__buffer_fd(pc->pb, i), &ev))
+			return diag_err(d, errno, NULL, "%s: epoll: %s", what, strerror(errno));
+		pc->n_rings++;
+	}
 	pc->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (pc->timer_fd < 0)
 		return diag_err(d, errno, NULL, "%s: timerfd: %s", what, strerror(errno));
@@ -537,7 +552,7 @@ static int perf_counter_init(struct loader *l, struct loaded *ld, struct perf_co
 	its.it_interval = its.it_value;
 	if (timerfd_settime(pc->timer_fd, 0, &its, NULL))
 		return diag_err(d, errno, NULL, "%s: flush timer: %s", what, strerror(errno));
-	pc->timer_src = (struct source){ SRC_FLUSH, pc };
+	pc->timer_src = (struct source){ SRC_FLUSH, pc, 0 };
 	ev.data.ptr = &pc->timer_src;
 	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, pc->timer_fd, &ev))
 		return diag_err(d, errno, NULL, "%s: epoll: %s", what, strerror(errno));
@@ -645,7 +660,7 @@ static int cgmap_setup(struct loader *l, struct loaded *ld, struct diag *d)
 			diag_prefix(d, "config \"%s\": cgroup_id_map", ld->cfg->name);
 			return err;
 		}
-		l->cgw_src = (struct source){ SRC_CGROUPS, l };
+		l->cgw_src = (struct source){ SRC_CGROUPS, l, 0 };
 		if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, cgwatch_fd(l->cgw), &ev))
 			return diag_err(d, errno, NULL, "epoll: %s", strerror(errno));
 	}
@@ -773,7 +788,7 @@ out:
 	return err;
 }
 
-/* Everything but metric maps (and their .lost companions) and programs is stale. */
+/* Everything but metric maps (and their -lost companions) and programs is stale. */
 static int remove_stale_pins(struct loaded *ld, struct diag *d)
 {
 	const char **keep = calloc(2 * ld->cfg->n_metrics + 1, sizeof(*keep));
@@ -1155,7 +1170,7 @@ int loader_process(struct loader *l, struct diag *d)
 
 		switch (src->kind) {
 		case SRC_PERF:
-			if (perf_buffer__consume(pc->pb) < 0 && !pc->update_err)
+			if (perf_buffer__consume_buffer(pc->pb, src->idx) < 0 && !pc->update_err)
 				pc->update_err = -errno;
 			break;
 		case SRC_FLUSH:
@@ -1174,6 +1189,15 @@ int loader_process(struct loader *l, struct diag *d)
 	}
 	report_runtime(l, d);
 	return err;
+}
+
+void loader_drain(struct loader *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		for (size_t k = 0; k < l->cfgs[i]->n_perf; k++) {
+			(void)perf_buffer__consume(l->cfgs[i]->perf[k].pb); /* errors: next time */
+			perf_flush_lost(&l->cfgs[i]->perf[k]);
+		}
 }
 
 char *loader_status(const struct loader *l)

@@ -55,6 +55,8 @@ int loader_reload(struct loader *l, struct loader_stats *st, struct diag *d);
 int loader_fd(const struct loader *l);
 /* Handle what is pending: perf events, flush timers, cgroups that came or went. */
 int loader_process(struct loader *l, struct diag *d);
+/* Drain every perf ring now (the main loop does it when nothing woke it for a while). */
+void loader_drain(struct loader *l);
 /* "3 configs: a, b, c" for status lines, into a new string. */
 char *loader_status(const struct loader *l);
 /* Detach everything; remove program pins (and with unpin, map pins and manifests). */

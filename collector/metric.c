@@ -707,8 +707,7 @@ int metric_read_config(struct metric_reader *r, const struct manifest *m, struct
 		size_t before = d->n_msgs;
 		int err;
 
-		if (cm->perf_event_array)
-			continue;	/* counted by the loader; exported with its own map */
+		/* perf_event_array: the loader's count map, named in the manifest like any */
 		n_tried++;
 		err = read_metric(r, m, cm, fs, st, d);
 		diag_prefix_from(d, before, "config \"%s\": metric \"%s\"", c->name, cm->name);

@@ -63,11 +63,11 @@ int pins_remove_stale(const char *dir, const char *const *keep, size_t n_keep, s
 /*
  * perf_event_array counters: the loader counts events in its own hash map pinned at
  * DIR/<metric> (the manifest names it as the metric's map), and the events it could not
- * count in an array pinned beside it at DIR/<metric>.lost (metric names cannot contain a
- * dot, so the name is free): u64 [0] lost by the kernel (perf buffer full), [1] dropped by
+ * count in an array pinned beside it at DIR/<metric>-lost (metric names cannot contain a
+ * '-', so the name is free; bpffs refuses names with a '.'): u64 [0] lost by the kernel (perf buffer full), [1] dropped by
  * the loader (event shorter than the labels, or the count map full). Both only grow.
  */
-#define PINS_PERF_LOST_SUFFIX ".lost"
+#define PINS_PERF_LOST_SUFFIX "-lost"
 #define PINS_PERF_LOST_N 2
 /* Sum of the lost-event counts beside the count map pinned at @count_pin (read-only). */
 int pins_read_perf_lost(const char *count_pin, uint64_t *lost);
