@@ -402,13 +402,11 @@ static int chart(struct strbuf *out, const struct family *f, const struct series
 		human_num(cnt, h->count);
 		err = strbuf_addf(out, "count %s  sum ", cnt);
 	}
+	/* for people: six significant digits; prom and json carry the exact values */
 	if (!err)
-		err = promtext_add_double(out, h->sum);
-	if (!err && h->count > 0) {
-		err = strbuf_addstr(out, "  avg ");
-		if (!err)
-			err = promtext_add_double(out, h->sum / h->count);
-	}
+		err = strbuf_addf(out, "%.6g", h->sum);
+	if (!err && h->count > 0)
+		err = strbuf_addf(out, "  avg %.6g", h->sum / h->count);
 	if (!err)
 		err = strbuf_addch(out, '\n');
 	return err;

@@ -176,7 +176,7 @@ static void test_chart_scale(void)
 	       "16 -> 32  : 0     |                                        |\n"
 	       "32 -> 64  : 0     |                                        |\n"
 	       "64 -> 128 : 1     |                                        |\n"
-	       "count 1151  sum 5000  avg 4.344048653344918\n",
+	       "count 1151  sum 5000  avg 4.34405\n",
 	       "chart: leading empty buckets trimmed, bars scaled to the largest bucket");
 	strbuf_release(&sb);
 	family_set_release(&fs);
