@@ -559,6 +559,62 @@ static int render_histogram(struct strbuf *out, const struct family *f, const st
 	return err;
 }
 
+/*
+ * Counters and gauges, the bulk of a map's output, one line per series: the name and the
+ * label names are measured once per family, each value once per series.
+ */
+static int render_simple(struct strbuf *out, const struct family *f)
+{
+	size_t n = f->n_labels, name_len = strlen(f->name);
+	size_t fixed = name_len + PROMTEXT_DOUBLE_MAX + 4;
+	size_t *lens = malloc(2 * (n ? n : 1) * sizeof(*lens)), *vlen = lens + n;
+	int err = 0;
+
+	if (!lens)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		lens[i] = strlen(f->label_names[i]);
+		fixed += lens[i] + 4;
+	}
+	for (size_t j = 0; j < f->n_series && !err; j++) {
+		const struct series *s = &f->series[j];
+		size_t need = fixed;
+		char *p;
+
+		for (size_t i = 0; i < n; i++) {
+			vlen[i] = strlen(s->label_values[i]);
+			need += ESCAPED_MAX(vlen[i]);
+		}
+		err = strbuf_grow(out, need);
+		if (err)
+			break;
+		p = out->buf + out->len;
+		memcpy(p, f->name, name_len);
+		p += name_len;
+		if (n) {
+			*p++ = '{';
+			for (size_t i = 0; i < n; i++) {
+				if (i)
+					*p++ = ',';
+				memcpy(p, f->label_names[i], lens[i]);
+				p += lens[i];
+				*p++ = '=';
+				*p++ = '"';
+				p = put_escaped(p, s->label_values[i], vlen[i], 1);
+				*p++ = '"';
+			}
+			*p++ = '}';
+		}
+		*p++ = ' ';
+		p += promtext_format_double(p, s->value);
+		*p++ = '\n';
+		*p = '\0';
+		out->len = (size_t)(p - out->buf);
+	}
+	free(lens);
+	return err;
+}
+
 int promtext_render(struct strbuf *out, const struct family_set *fs)
 {
 	struct le_cache lc = {0};
@@ -572,17 +628,11 @@ int promtext_render(struct strbuf *out, const struct family_set *fs)
 			continue;
 		lc.n = 0;
 		err = promtext_begin_family(out, f->name, f->help, family_type_name(f->type));
-		for (size_t j = 0; j < f->n_series && !err; j++) {
-			const struct series *s = &f->series[j];
-
-			if (f->type == FAMILY_HISTOGRAM)
-				err = render_histogram(out, f, s, &lc);
-			else
-				err = promtext_add_sample(out, f->name, NULL,
-							  (const char *const *)f->label_names,
-							  (const char *const *)s->label_values,
-							  f->n_labels, NULL, NULL, s->value);
-		}
+		if (!err && f->type != FAMILY_HISTOGRAM)
+			err = render_simple(out, f);
+		else
+			for (size_t j = 0; j < f->n_series && !err; j++)
+				err = render_histogram(out, f, &f->series[j], &lc);
 	}
 	free(lc.le);
 	free(lc.text);
