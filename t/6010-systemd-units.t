@@ -161,8 +161,23 @@ syscalls() {
 		esac
 	done
 }
+# allowed UNIT: what its SystemCallFilter= lines allow, applied in order as systemd does:
+# the first line is the allow list, then ~lines take away and plain lines add
+allowed() {
+	: > "$T/allow"
+	key "$1" SystemCallFilter | while read -r _line; do
+		case $_line in
+		"~"*)	syscalls ${_line#"~"} | sort -u > "$T/deny"
+			comm -23 "$T/allow" "$T/deny" > "$T/allow.new" ;;
+		*)	syscalls $_line | sort -u - "$T/allow" > "$T/allow.new" ;;
+		esac
+		mv "$T/allow.new" "$T/allow"
+	done
+	cat "$T/allow"
+}
 check_syscalls() {
-	syscalls $(key ebpfexp-read.service SystemCallFilter) | sort -u > "$T/allowed"
+	allowed ebpfexp-read.service > "$T/allowed"
+	grep -qx bpf "$T/allowed" && ! grep -qx setuid "$T/allowed" || return 1
 	strace -f -qq -o "$T/trace" "$READ" --state.dir="$STATE" --bpffs.root="$BPFFS_ROOT" \
 		--textfile.dir="$TEXTFILE" || return 1
 	sed -n 's/^[0-9]* *\([a-z0-9_]*\)(.*/\1/p' "$T/trace" | sort -u > "$T/used"
