@@ -27,10 +27,26 @@ read_flags() {
 	echo "--state.dir=$STATE --bpffs.root=$BPFFS_ROOT"
 }
 
-# Some examples may fail to load on a given kernel; only the reader is under test here.
+# Some examples may fail to load on a given machine, and start_loader would wait for their
+# manifests in vain: start the loader as it does, and go on once every config has either
+# its manifest or a line in the loader's log. Only the reader is under test here.
+settled() {
+	for n in $(echo "$NAMES" | tr , ' '); do
+		test -s "$STATE/$n.json" || grep -q "config \"$n\"" "$T/loader.log" || return 1
+	done
+}
+start_all() {
+	"$LOAD" --config.dir="$TOP/configs" --bpf.dir="$BUILD/bpf" --config.names="$NAMES" \
+		--bpffs.root="$BPFFS_ROOT" --state.dir="$STATE" --log.no-timestamps \
+		>"$T/loader.log" 2>&1 &
+	LOADER_PID=$!
+	tcleanup "stop_loader"
+	wait_for "! kill -0 $LOADER_PID || settled" 120
+	cat "$T/loader.log"
+	kill -0 "$LOADER_PID"
+}
 tcase 'the loader runs with every shipped config (at least one manifest)' \
-	'start_loader "$NAMES" || diag "some configs did not load; reading the others"
-	 kill -0 "$LOADER_PID" && ls "$STATE"/*.json && ls "$STATE"/*.json | wc -l > "$T/n"'
+	'start_all && ls "$STATE"/*.json && ls "$STATE"/*.json | wc -l > "$T/n"'
 tcase 'reader to the textfile dir under valgrind: exit 0, no leak, no invalid access' \
 	'vg "$READ" $(read_flags) --textfile.dir="$TEXTFILE" 2> "$T/vg.err"; rc=$?
 	 grep -v "unhandled eBPF command" "$T/vg.err"; echo "exit $rc"; [ "$rc" = 0 ]'
