@@ -84,6 +84,27 @@ tcase 'install with the default PREFIX=/usr/local; verify again' \
 	'make -s -C "$TOP" install DESTDIR="$T/stage" $MAKE_OLD &&
 	 mkdir -p "$T/root-usr-local" && mv "$T/stage/usr" "$T/root-usr-local/usr" &&
 	 verify /usr/local'
+# readme_dropin N: the Nth ```ini block of the README's Capabilities section
+readme_dropin() {
+	awk -v n="$1" '
+		/^## / { in_sec = ($0 == "## Capabilities") }
+		in_sec && $0 == "```ini" { k++; on = (k == n); next }
+		on && $0 == "```" { on = 0 }
+		on' "$TOP/README.md"
+}
+cat > "$T/dropins.sh" <<END
+set -e
+d=/usr/lib/systemd/system
+mkdir -p \$d/ebpfexp-load.service.d \$d/ebpfexp-read.service.d
+cp "$T/load.conf" \$d/ebpfexp-load.service.d/unprivileged-reader.conf
+cp "$T/read.conf" \$d/ebpfexp-read.service.d/unprivileged-reader.conf
+systemd-analyze verify \$d/ebpfexp-load.service \$d/ebpfexp-read.service 2>&1
+END
+tcase 'the README'"'"'s drop-ins for an unprivileged reader verify too' \
+	'readme_dropin 1 > "$T/load.conf" && readme_dropin 2 > "$T/read.conf" &&
+	 grep -q -- "--bpffs.group=" "$T/load.conf" && grep -q "^User=" "$T/read.conf" &&
+	 in_root /usr "sh $T/dropins.sh" > "$T/dropins.out" 2>&1; rc=$?; cat "$T/dropins.out";
+	 test "$rc" = 0 && ! test -s "$T/dropins.out"'
 tcase 'outside the namespace nothing changed' \
 	'host_view > "$T/host.after"; diff -u "$T/host.before" "$T/host.after"'
 
