@@ -556,16 +556,49 @@ static void add_family(struct in *in, struct family_set *fs, bool *names_ok, boo
 	free(name);
 }
 
+/*
+ * $EBPFEXP_FUZZ_AVOID=view-bar keeps histograms with a count beyond 1e300 away from
+ * view_table(), whose bar length overflows then (t/fuzz/regress/promtext/
+ * view-table-bar-overflow, open): set it to fuzz everything else while that bug is open.
+ */
+static bool avoid_view_bar_overflow;
+
+static bool has_huge_count(const struct family_set *fs)
+{
+	for (size_t i = 0; i < fs->n; i++) {
+		const struct family *f = &fs->fams[i];
+
+		for (size_t j = 0; f->type == FAMILY_HISTOGRAM && j < f->n_series; j++) {
+			const struct family_hist *h = &f->series[j].hist;
+
+			if (!(fabs(h->count) < 1e300))
+				return true;
+			for (size_t k = 0; k < h->n_buckets; k++)
+				if (!(fabs(h->cumulative[k]) < 1e300))
+					return true;
+		}
+	}
+	return false;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static bool init;
 	struct in in = { data, size };
 	struct family_set fs = { 0 };
 	struct strbuf text = { 0 }, json = { 0 }, table = { 0 };
 	bool names_ok = true, utf8_ok = true;
 	uint8_t head = next_byte(&in);
 	size_t n_fams = 1 + head % 4;
+
+	if (!init) {
+		const char *avoid = getenv("EBPFEXP_FUZZ_AVOID");
+
+		avoid_view_bar_overflow = avoid && strstr(avoid, "view-bar");
+		init = true;
+	}
 
 	for (size_t i = 0; i < n_fams; i++)
 		add_family(&in, &fs, &names_ok, &utf8_ok);
@@ -577,9 +610,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_text(&text, &fs);
 	FUZZ_ASSERT(view_json(&json, &fs) == 0, "view_json failed");
 	check_json(&json, &fs);
-	FUZZ_ASSERT(view_table(&table, &fs) == 0, "view_table failed");
-	if (utf8_ok)
-		FUZZ_ASSERT(utf8_valid(strbuf_str(&table), table.len), "the table is not valid UTF-8");
+	if (!(avoid_view_bar_overflow && has_huge_count(&fs))) {
+		FUZZ_ASSERT(view_table(&table, &fs) == 0, "view_table failed");
+		if (utf8_ok)
+			FUZZ_ASSERT(utf8_valid(strbuf_str(&table), table.len),
+				    "the table is not valid UTF-8");
+	}
 
 	/* A label value into a small fixed buffer: bounded, terminated, whole characters. */
 	if (fs.n && fs.fams[0].n_series && fs.fams[0].n_labels) {
