@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 static void series_release(struct series *s, size_t n_labels, int borrowed)
 {
@@ -161,6 +162,20 @@ int family_add_series(struct family *f, const char *const *label_values, double 
 	return 0;
 }
 
+/*
+ * Ask for huge pages under a large array that is about to be filled: on a virtual machine
+ * a page fault costs microseconds, and a million series take 14000 of them otherwise.
+ * Only whole pages inside the array are advised; a refusal changes nothing.
+ */
+static void hint_huge(void *p, size_t len)
+{
+	const uintptr_t huge = 2u << 20;
+	uintptr_t start = ((uintptr_t)p + huge - 1) & ~(huge - 1), end = (uintptr_t)p + len;
+
+	if (len >= 2 * huge && end > start + huge)
+		(void)madvise((void *)start, (end - start) & ~(huge - 1), MADV_HUGEPAGE);
+}
+
 int family_add_series_ref(struct family *f, const char *const *label_values, double value,
 			  struct series **out)
 {
@@ -195,6 +210,7 @@ int family_reserve(struct family *f, size_t n)
 		return -ENOMEM;
 	f->series = p;
 	f->cap_series = f->n_series + n;
+	hint_huge(p, f->cap_series * sizeof(*p));
 	return 0;
 }
 
