@@ -380,7 +380,10 @@ static int chart(struct strbuf *out, const struct family *f, const struct series
 	}
 	for (size_t i = first; i <= last && first != SIZE_MAX && !err; i++) {
 		double n = chart_row(h, i, lo, hi, cnt);
-		size_t stars = max > 0 && n > 0 ? (size_t)(n * VIEW_BAR_WIDTH / max) : 0;
+		/* n / max first: n * width overflows to inf near DBL_MAX (casting inf is UB) */
+		double frac = max > 0 && n > 0 ? n / max : 0;
+		size_t stars = frac >= 0 && frac <= 1 ? (size_t)(frac * VIEW_BAR_WIDTH) :
+			       frac > 1 ? VIEW_BAR_WIDTH : 0;
 
 		err = add_padded(out, lo, wl, 1);
 		if (!err)
