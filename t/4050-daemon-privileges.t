@@ -5,15 +5,17 @@
 . "${0%/*}/lib.sh"
 need ROOT BPF BUILD
 
+# capabilities are dropped after every manifest is written: wait for it
 caps() {	# CapPrm and CapEff of the loader
 	awk '/^Cap(Prm|Eff):/ { print $2 }' "/proc/$LOADER_PID/status" | sort -u | tr '\n' ' '
 }
 
 tcase '--capabilities.keep=cap_bpf,cap_perfmon: only those are permitted and effective' \
 	'start_loader timers --capabilities.keep=cap_bpf,cap_perfmon &&
-	 [ "$(caps)" = "000000c000000000 " ] && stop_loader'
+	 wait_for "[ \"\$(caps)\" = \"000000c000000000 \" ]"; R=$?; stop_loader; [ $R = 0 ]'
 tcase '--capabilities.keep=none: nothing is left' \
-	'start_loader timers --capabilities.keep=none && [ "$(caps)" = "0000000000000000 " ] && stop_loader'
+	'start_loader timers --capabilities.keep=none &&
+	 wait_for "[ \"\$(caps)\" = \"0000000000000000 \" ]"; R=$?; stop_loader; [ $R = 0 ]'
 tcase 'by default (all) nothing is dropped' \
 	'start_loader timers && [ "$(awk "/^CapEff:/ { print \$2 }" /proc/$LOADER_PID/status)" != 0000000000000000 ] && stop_loader'
 tcase 'an unknown capability name is a usage error, named' \
@@ -33,7 +35,8 @@ tcase '--bpffs.group: pins and manifest are 0640 with that group, directories 07
 	 [ "$(stat -c "%a %G" "$BPFFS_ROOT/timers/timer_starts_total")" = "640 $GROUP" ] &&
 	 for p in "$BPFFS_ROOT"/timers/prog_*; do [ "$(stat -c "%a %G" "$p")" = "640 $GROUP" ] || exit 1; done &&
 	 [ "$(stat -c "%a %G" "$STATE/timers.json")" = "640 $GROUP" ] &&
-	 [ "$(stat -c "%a %G" "$BPFFS_ROOT/timers")" = "750 $GROUP" ] && stop_loader'
+	 [ "$(stat -c "%a %G" "$BPFFS_ROOT/timers")" = "750 $GROUP" ] && stop_loader ||
+	 { stop_loader; ls -la "$BPFFS_ROOT" "$BPFFS_ROOT/timers" "$STATE"; false; }'
 tcase 'without it, pins and manifest are 0600' \
 	'start_loader timers && [ "$(stat -c %a "$BPFFS_ROOT/timers/timer_starts_total")" = 600 ] &&
 	 [ "$(stat -c %a "$STATE/timers.json")" = 600 ] && stop_loader'
