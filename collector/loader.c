@@ -1073,6 +1073,9 @@ static int apply(struct loader *l, struct parsed *p, struct loader_stats *st, st
 				st->n_unchanged++;
 				continue;
 			}
+			log_debug("config \"%s\": object %s changed", p->names[i], (*run)->obj_path);
+		} else if (run) {
+			log_debug("config \"%s\": YAML changed", p->names[i]);
 		}
 		err = load_config(l, p->cfgs[i], p->sha[i], run ? *run : NULL, &ld, d);
 		p->cfgs[i] = NULL;	/* taken over */
