@@ -13,7 +13,7 @@
 #include "manifest.h"
 
 struct metric_opts {
-	size_t max_series;	/* per metric; 0: no limit */
+	size_t max_series;	/* per metric, the first in exported order kept; 0: no limit */
 	size_t batch;		/* entries per batch lookup; 0: default */
 };
 
