@@ -31,6 +31,7 @@
 #include "config.h"
 #include "decode.h"
 #include "log.h"
+#include "ksymsnap.h"
 #include "manifest.h"
 #include "strbuf.h"
 
@@ -1029,6 +1030,23 @@ static int remove_config(struct loader *l, size_t i, struct diag *d)
 	return 0;
 }
 
+/*
+ * A reader without CAP_SYSLOG sees /proc/kallsyms zeroed: when a config decodes with ksym or
+ * kstack, keep a copy in the state dir, readable like the manifests (refreshed at every start
+ * and reload). Not fatal: without it such a reader counts decoder errors, and says why.
+ */
+static void snapshot_kallsyms(struct loader *l, struct diag *d)
+{
+	struct diag err = { 0 };
+	bool needed = false;
+
+	for (size_t i = 0; i < l->n && !needed; i++)
+		needed = ksymsnap_needed(l->cfgs[i]->cfg);
+	if (needed && ksymsnap_write(l->o.state_dir, NULL, l->o.acc.mode, l->o.acc.gid, &err))
+		diag_warn(d, NULL, "kallsyms snapshot for unprivileged readers: %s", diag_last(&err));
+	diag_release(&err);
+}
+
 static int apply(struct loader *l, struct parsed *p, struct loader_stats *st, struct diag *d)
 {
 	*st = (struct loader_stats){ 0 };
@@ -1096,6 +1114,7 @@ static int apply(struct loader *l, struct parsed *p, struct loader_stats *st, st
 		if (has_post_attach(ld))
 			st->wants_post_attach = true;
 	}
+	snapshot_kallsyms(l, d);
 	st->n_up = l->n;
 	return 0;
 }

@@ -40,6 +40,11 @@ tcase 'the reader in the group, with no capability, writes every file' \
 	'as_reader "$READ" --state.dir="$STATE" --bpffs.root="$BPFFS_ROOT" --textfile.dir="$TEXTFILE" &&
 	 grep -q "^ebpf_exporter_timer_starts_total{" "$TEXTFILE/ebpfexp_timers.prom" &&
 	 grep -q "^ebpf_exporter_syscalls_total{" "$TEXTFILE/ebpfexp_syscalls.prom"'
+tcase 'it resolves kernel function names through the loader'"'"'s kallsyms snapshot' \
+	'[ "$(stat -c %a:%G "$STATE/kallsyms")" = "640:$GROUP" ] &&
+	 as_reader grep -m1 -q "^0000000000000000 " /proc/kallsyms &&
+	 grep "^ebpf_exporter_timer_starts_total{" "$TEXTFILE/ebpfexp_timers.prom" | grep -v unknown_addr |
+		grep -q "function=\"[a-z_]"'
 tcase 'its process really had no capability' \
 	'as_reader grep -x "CapEff:	0000000000000000" /proc/self/status &&
 	 as_reader grep -x "CapPrm:	0000000000000000" /proc/self/status'

@@ -121,7 +121,8 @@ start_loader() {
 		--config.names="$_names" --bpffs.root="$BPFFS_ROOT" --state.dir="$STATE" \
 		--log.no-timestamps "$@" >"$T/loader.log" 2>&1 &
 	LOADER_PID=$!
-	tcleanup "stop_loader"
+	# by its own pid: a later start_loader must not make this one forgotten
+	tcleanup "kill -TERM $LOADER_PID 2>/dev/null; wait $LOADER_PID 2>/dev/null"
 	_cond="kill -0 $LOADER_PID"
 	for _n in $(echo "$_names" | tr , ' '); do
 		_cond="$_cond && jq -e '.loader_pid == $LOADER_PID' $STATE/$_n.json"
