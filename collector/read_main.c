@@ -28,6 +28,7 @@
 #include "log.h"
 #include "manifest.h"
 #include "metric.h"
+#include "pins.h"
 #include "promtext.h"
 #include "readstate.h"
 #include "strbuf.h"
@@ -377,6 +378,29 @@ static int prog_stats(const char *pin, uint64_t *run_ns, uint64_t *run_cnt)
 	return err;
 }
 
+/* Events of perf_event_array counters that the loader could not count (pins.h format). */
+static void perf_lost_metrics(struct family_set *fs, const struct read_result *res)
+{
+	static const char *const l_cm[] = { "config", "metric" };
+
+	for (size_t i = 0; i < res->m->n_maps; i++) {
+		const struct manifest_map *mm = &res->m->maps[i];
+		const struct config_metric *cm = NULL;
+		const char *vals[] = { res->name, mm->metric };
+		uint64_t lost = 0;
+
+		for (size_t k = 0; k < res->m->config->n_metrics && !cm; k++)
+			if (!strcmp(res->m->config->metrics[k].name, mm->metric))
+				cm = &res->m->config->metrics[k];
+		if (!cm || !cm->perf_event_array || pins_read_perf_lost(mm->pin_path, &lost))
+			continue;
+		add_gauge(fs, "ebpfexp_perf_events_lost_total",
+			  "Events of perf_event_array counters the loader could not count: lost "
+			  "in the kernel's buffer or dropped.", FAMILY_COUNTER, l_cm, 2, vals,
+			  (double)lost);
+	}
+}
+
 /* ebpf_exporter's built-in families and ebpfexp's own, for ebpfexp.prom. */
 static void self_metrics(struct reader *r, struct family_set *fs, double duration)
 {
@@ -430,6 +454,7 @@ static void self_metrics(struct reader *r, struct family_set *fs, double duratio
 			  1, cfg, (double)e->decoder_errors);
 		if (!res->m)
 			continue;
+		perf_lost_metrics(fs, res);
 		add_gauge(fs, "ebpf_exporter_enabled_configs", "The set of enabled configs",
 			  FAMILY_GAUGE, l_name, 1, cfg, 1);
 		for (size_t p = 0; p < res->m->n_progs; p++) {
