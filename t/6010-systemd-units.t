@@ -9,6 +9,13 @@
 # and man pages are where PREFIX=/usr (or /usr/local) puts them; nothing changes outside.
 # verify exits 0 on warnings (an unknown key, a bad value): an empty stderr is required.
 . "${0%/*}/lib.sh"
+# Run copies of the binaries: others may relink build/ while this test runs.
+mkdir -p "$T/bin"
+for _b in "$LOAD" "$READ"; do
+	[ -x "$_b" ] && cp "$_b" "$T/bin/"
+done
+[ -x "$T/bin/ebpfexp-load" ] && LOAD=$T/bin/ebpfexp-load
+[ -x "$T/bin/ebpfexp-read" ] && READ=$T/bin/ebpfexp-read
 need ROOT BUILD
 command -v systemd-analyze >/dev/null || skip_all "needs systemd-analyze (apt-get install systemd)"
 command -v unshare >/dev/null || skip_all "needs unshare (util-linux)"
@@ -147,21 +154,21 @@ NAMES=$(cd "$TOP/configs" && ls -- *.yaml | sed 's/\.yaml$//' | paste -sd, -)
 # with the unit's set (xdp may be busy on lo with another test's program: that is skipped)
 check_capped() {
 	# the usual case in two runs: all of them pass with every capability, and with the set
-	if "$LOAD" --config.check --config.strict --config.names="$NAMES" \
+	if "$LOAD" --config.check --config.strict --config.dir="$TOP/configs" --bpf.dir="$BUILD/bpf" --config.names="$NAMES" \
 		--bpffs.root="$BPFFS_ROOT" --state.dir="$STATE" >"$T/full.all" 2>&1; then
-		"$T/load-capped" --config.check --config.strict --config.names="$NAMES" \
+		"$T/load-capped" --config.check --config.strict --config.dir="$TOP/configs" --bpf.dir="$BUILD/bpf" --config.names="$NAMES" \
 			--bpffs.root="$BPFFS_ROOT" --state.dir="$STATE" >"$T/capped.all" 2>&1 &&
 			return 0
 	fi
 	# else one config at a time, to tell which fail and whether the set is to blame
 	_ok=0
 	for _n in $(echo "$NAMES" | tr , ' '); do
-		if ! "$LOAD" --config.check --config.strict --config.names="$_n" \
+		if ! "$LOAD" --config.check --config.strict --config.dir="$TOP/configs" --bpf.dir="$BUILD/bpf" --config.names="$_n" \
 			--bpffs.root="$BPFFS_ROOT" --state.dir="$STATE" >"$T/full.$_n" 2>&1; then
 			echo "skipped $_n: fails with every capability: $(tail -n 2 "$T/full.$_n")"
 			continue
 		fi
-		"$T/load-capped" --config.check --config.strict --config.names="$_n" \
+		"$T/load-capped" --config.check --config.strict --config.dir="$TOP/configs" --bpf.dir="$BUILD/bpf" --config.names="$_n" \
 			--bpffs.root="$BPFFS_ROOT" --state.dir="$STATE" >"$T/capped.$_n" 2>&1 ||
 			{ echo "$_n fails with the unit's bounding set:"; cat "$T/capped.$_n"; return 1; }
 		_ok=$((_ok + 1))
