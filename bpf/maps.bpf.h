@@ -3,8 +3,8 @@
  * Map helpers for ebpfexp's BPF programs: counters and histograms in the
  * layout ebpf_exporter configs read.
  *
- * Counters: a map with 8-byte values, one entry per key; the helpers create
- * a missing key with value 0 and then add to it.
+ * Counters: a map with 8-byte values, one entry per key; the helpers add to
+ * an existing key, and create a missing one holding the increment.
  *
  * Histograms: the key is a struct whose LAST field is named `bucket` (the
  * last label in the config). A value increments one bucket by 1, clamped to
@@ -41,26 +41,43 @@ static __always_inline void *lookup_or_zero_init_key(void *map, const void *key,
 	return bpf_map_lookup_elem(map, key);
 }
 
-/* Adds `increment` to the u64 counter at `key` atomically; 0, or -1 if the map is full. */
+/*
+ * Adds `increment` to the u64 counter at `key` atomically; 0, or -1 if the map
+ * is full. The common case is one lookup and one atomic add, as a hand-written
+ * counter does it. The first event of a key creates the key holding the
+ * increment (one update, no second lookup); only when another CPU created it
+ * in between is it looked up again and added to.
+ */
 static __always_inline int increment_map(void *map, const void *key, __u64 increment)
 {
-	__u64 zero = 0;
-	__u64 *count = lookup_or_zero_init_key(map, key, &zero);
+	__u64 *count = bpf_map_lookup_elem(map, key);
 
-	if (!count)
-		return -1;
+	if (!count) {
+		if (!bpf_map_update_elem(map, key, &increment, BPF_NOEXIST))
+			return 0;
+		count = bpf_map_lookup_elem(map, key);
+		if (!count)
+			return -1;
+	}
 	__sync_fetch_and_add(count, increment);
 	return 0;
 }
 
-/* increment_map() for per-CPU maps: this CPU's slot, no atomic needed. */
+/*
+ * increment_map() for per-CPU maps: this CPU's slot, no atomic needed. A key
+ * created here holds the increment in this CPU's slot and 0 in the others.
+ */
 static __always_inline int increment_map_nosync(void *map, const void *key, __u64 increment)
 {
-	__u64 zero = 0;
-	__u64 *count = lookup_or_zero_init_key(map, key, &zero);
+	__u64 *count = bpf_map_lookup_elem(map, key);
 
-	if (!count)
-		return -1;
+	if (!count) {
+		if (!bpf_map_update_elem(map, key, &increment, BPF_NOEXIST))
+			return 0;
+		count = bpf_map_lookup_elem(map, key);
+		if (!count)
+			return -1;
+	}
 	*count += increment;
 	return 0;
 }

@@ -68,7 +68,7 @@ start_all() {
 	"$LOAD" --config.dir="$TOP/configs" --bpf.dir="$BUILD/bpf" --bpffs.root="$BPFFS_ROOT" \
 		--state.dir="$STATE" --log.no-timestamps >"$T/loader.log" 2>&1 &
 	LOADER_PID=$!
-	tcleanup "stop_loader"
+	tcleanup "kill -TERM $LOADER_PID 2>/dev/null; wait $LOADER_PID 2>/dev/null"
 	# ready when every config has this loader's manifest, or the loader has reported
 	# how its start went (a config that failed has none)
 	wait_for "all_manifests || grep -q 'start: ' '$T/loader.log'" 60
@@ -225,8 +225,13 @@ for name in $NAMES; do
 		"metrics_ok $name '$TEXTFILE/ebpfexp_$name.prom' &&
 		 promtool check metrics < '$TEXTFILE/ebpfexp_$name.prom'"
 done
-tcase 'ebpfexp.prom passes promtool, no config failed to read' \
-	'promtool check metrics < "$TEXTFILE/ebpfexp.prom" &&
+# ebpf_exporter_ebpf_program_run_time_seconds is a counter without _total, as ebpf_exporter
+# names it [compat]; it is written only while kernel.bpf_stats_enabled is 1. promtool's
+# complaint about that name is the one it may make.
+RUN_TIME_LINT='ebpf_exporter_ebpf_program_run_time_seconds counter metrics should have "_total" suffix'
+tcase 'ebpfexp.prom passes promtool (but for the compat run_time name), no config failed' \
+	'promtool check metrics < "$TEXTFILE/ebpfexp.prom" >"$T/lint" 2>&1
+	 ! grep -vxF "$RUN_TIME_LINT" "$T/lint" &&
 	 ! grep "^ebpfexp_read_success{.*} 0" "$TEXTFILE/ebpfexp.prom"'
 tcase 'SIGTERM: the loader exits 0' 'stop_loader'
 tdone
