@@ -17,8 +17,9 @@ ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -Icollector \
               $(shell $(PKG_CONFIG) --cflags $(DEPS)) $(CFLAGS) -MMD -MP
 LDLIBS     := $(shell $(PKG_CONFIG) --libs $(DEPS)) -lm
 ifeq ($(SANITIZE),1)
-ALL_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-LDFLAGS    += -fsanitize=address,undefined
+ALL_CFLAGS += -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all \
+              -fno-omit-frame-pointer
+LDFLAGS    += -fsanitize=address,undefined,float-cast-overflow
 endif
 ARCH       := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ibuild -Ibpf -Wall -Werror
