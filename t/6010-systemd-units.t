@@ -151,26 +151,27 @@ printf '#!/bin/sh\nexec setpriv --bounding-set=-all,%s --inh-caps=-all --no-new-
 chmod +x "$T/load-capped"
 NAMES=$(cd "$TOP/configs" && ls -- *.yaml | sed 's/\.yaml$//' | paste -sd, -)
 
+# check_with LOADER NAMES OUT: --config.check --config.strict on the shipped examples
+check_with() {
+	"$1" --config.check --config.strict --config.dir="$TOP/configs" --bpf.dir="$BUILD/bpf" \
+		--config.names="$2" --bpffs.root="$BPFFS_ROOT" --state.dir="$STATE" >"$3" 2>&1
+}
+
 # every config that passes --config.check --config.strict with all capabilities passes it
 # with the unit's set (xdp may be busy on lo with another test's program: that is skipped)
 check_capped() {
 	# the usual case in two runs: all of them pass with every capability, and with the set
-	if "$LOAD" --config.check --config.strict --config.dir="$TOP/configs" --bpf.dir="$BUILD/bpf" --config.names="$NAMES" \
-		--bpffs.root="$BPFFS_ROOT" --state.dir="$STATE" >"$T/full.all" 2>&1; then
-		"$T/load-capped" --config.check --config.strict --config.dir="$TOP/configs" --bpf.dir="$BUILD/bpf" --config.names="$NAMES" \
-			--bpffs.root="$BPFFS_ROOT" --state.dir="$STATE" >"$T/capped.all" 2>&1 &&
-			return 0
+	if check_with "$LOAD" "$NAMES" "$T/full.all"; then
+		check_with "$T/load-capped" "$NAMES" "$T/capped.all" && return 0
 	fi
 	# else one config at a time, to tell which fail and whether the set is to blame
 	_ok=0
 	for _n in $(echo "$NAMES" | tr , ' '); do
-		if ! "$LOAD" --config.check --config.strict --config.dir="$TOP/configs" --bpf.dir="$BUILD/bpf" --config.names="$_n" \
-			--bpffs.root="$BPFFS_ROOT" --state.dir="$STATE" >"$T/full.$_n" 2>&1; then
+		if ! check_with "$LOAD" "$_n" "$T/full.$_n"; then
 			echo "skipped $_n: fails with every capability: $(tail -n 2 "$T/full.$_n")"
 			continue
 		fi
-		"$T/load-capped" --config.check --config.strict --config.dir="$TOP/configs" --bpf.dir="$BUILD/bpf" --config.names="$_n" \
-			--bpffs.root="$BPFFS_ROOT" --state.dir="$STATE" >"$T/capped.$_n" 2>&1 ||
+		check_with "$T/load-capped" "$_n" "$T/capped.$_n" ||
 			{ echo "$_n fails with the unit's bounding set:"; cat "$T/capped.$_n"; return 1; }
 		_ok=$((_ok + 1))
 	done

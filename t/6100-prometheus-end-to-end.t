@@ -89,8 +89,9 @@ tcase 'the target is up and node_exporter reads the files without error' \
 	'wait_value is_positive "up{job=\"node\"}" &&
 	 wait_value is_finite "node_textfile_scrape_error == 0" &&
 	 test "$(prom_value "node_textfile_scrape_error")" = 0'
+FILES='(.*/)?ebpfexp(_(timers|syscalls|runqlat))?[.]prom'
 tcase 'one file per config, and ebpfexp.prom, are in node_exporter'"'"'s mtimes' \
-	'wait_value is_positive "count(node_textfile_mtime_seconds{file=~\"(.*/)?ebpfexp(_(timers|syscalls|runqlat))?[.]prom\"}) == 4"'
+	'wait_value is_positive "count(node_textfile_mtime_seconds{file=~\"$FILES\"}) == 4"'
 tcase 'the loader is reported up' \
 	'wait_value is_positive "ebpfexp_loader_up"'
 tcase 'rate(ebpf_exporter_syscalls_total[10s]) is positive' \
@@ -99,13 +100,14 @@ tcase 'rate(ebpf_exporter_timer_starts_total[10s]) is positive, for named kernel
 	'wait_value is_positive "sum(rate(ebpf_exporter_timer_starts_total{function!~\"unknown_addr.*\"}[10s]))"'
 tcase 'the syscall label carries names: read is among them' \
 	'wait_value is_finite "sum(ebpf_exporter_syscalls_total{syscall=\"read\"})"'
+RQ=ebpf_exporter_run_queue_latency_seconds
+P90="histogram_quantile(0.9, sum by (le) (rate(${RQ}_bucket[10s])))"
 tcase 'histogram_quantile(0.9, run queue latency over 10s) is finite' \
-	'wait_value is_finite "histogram_quantile(0.9, sum by (le) (rate(ebpf_exporter_run_queue_latency_seconds_bucket[10s])))"'
+	'wait_value is_finite "$P90"'
 tcase 'and is a latency in seconds, between 0 and 34 s (the top bucket)' \
-	'v=$(prom_value "histogram_quantile(0.9, sum by (le) (rate(ebpf_exporter_run_queue_latency_seconds_bucket[10s])))") &&
-	 awk -v v="$v" "BEGIN { exit !(v >= 0 && v <= 34) }"'
+	'v=$(prom_value "$P90") && awk -v v="$v" "BEGIN { exit !(v >= 0 && v <= 34) }"'
 tcase 'the histogram count agrees with its +Inf bucket' \
-	'wait_value is_finite "sum(ebpf_exporter_run_queue_latency_seconds_count) - sum(ebpf_exporter_run_queue_latency_seconds_bucket{le=\"+Inf\"}) == 0"'
+	'wait_value is_finite "sum(${RQ}_count) - sum(${RQ}_bucket{le=\"+Inf\"}) == 0"'
 tcase 'the reader never failed' \
 	'! grep -q "exited" "$T/reader.log" || { cat "$T/reader.log"; false; }'
 tcase 'with the loader stopped, Prometheus sees ebpfexp_loader_up 0' \
