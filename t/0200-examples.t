@@ -134,19 +134,27 @@ dns_query() {
 		>/dev/udp/127.0.0.1/53'
 }
 
-# One process in a 64 MiB memory cgroup (v1; swap limited too) asks for 256 MiB: the OOM
-# killer kills it within a second. The whole thing is bounded by a timeout.
+# One process in a 64 MiB memory cgroup (v1 where it is mounted, as here, else cgroup2;
+# swap limited too) asks for 256 MiB: the OOM killer kills it within a second. The whole
+# thing is bounded by a timeout.
 oom_kill_once() {
+	if [ -d "${MEMCG%/*}" ]; then
+		_limit=memory.limit_in_bytes _swap=memory.memsw.limit_in_bytes _swapv=64M
+	else
+		MEMCG=${CG2%/*}/ebpfexp-t0200-oom.$$
+		_limit=memory.max _swap=memory.swap.max _swapv=0
+	fi
 	mkdir "$MEMCG" || return 1
 	tcleanup "rmdir '$MEMCG' 2>/dev/null"
-	echo 64M >"$MEMCG/memory.limit_in_bytes" || return 1
-	if [ -e "$MEMCG/memory.memsw.limit_in_bytes" ]; then
-		echo 64M >"$MEMCG/memory.memsw.limit_in_bytes" || return 1
+	echo 64M >"$MEMCG/$_limit" || return 1
+	if [ -e "$MEMCG/$_swap" ]; then
+		echo "$_swapv" >"$MEMCG/$_swap" || return 1
 	fi
 	timeout -s KILL 30 sh -c "echo \$\$ > '$MEMCG/cgroup.procs' &&
 		exec perl -e '\$x = \"a\" x (256 << 20); sleep 10'"
 	_rc=$?
-	grep -q '^oom_kill [1-9]' "$MEMCG/memory.oom_control" || { echo "no OOM kill (exit $_rc)"; return 1; }
+	grep -q '^oom_kill [1-9]' "$MEMCG/memory.oom_control" "$MEMCG/memory.events" 2>/dev/null ||
+		{ echo "no OOM kill in $MEMCG (exit $_rc)"; return 1; }
 	rmdir "$MEMCG"
 }
 
