@@ -364,11 +364,8 @@ static int decode_key(struct pass *p, const uint8_t *raw, size_t len, struct dia
 		} else {
 			err = decode_label(r->dctx, l, raw + off, l->size, &r->labs[i], d);
 		}
-		if (err) {
-			if (err < 0)
-				diag_prefix(d, "label \"%s\"", l->name);
-			return err;
-		}
+		if (err)
+			return err;	/* decode_label names the label */
 		off += (size_t)l->size + l->padding;
 	}
 	for (size_t k = 0; k < n && !err; k++) {
