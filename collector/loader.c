@@ -1040,6 +1040,8 @@ static void snapshot_kallsyms(struct loader *l, struct diag *d)
 	struct diag err = { 0 };
 	bool needed = false;
 
+	if (l->o.check)
+		return;		/* check mode writes nothing */
 	for (size_t i = 0; i < l->n && !needed; i++)
 		needed = ksymsnap_needed(l->cfgs[i]->cfg);
 	if (needed && ksymsnap_write(l->o.state_dir, NULL, l->o.acc.mode, l->o.acc.gid, &err))

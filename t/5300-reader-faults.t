@@ -86,18 +86,29 @@ tcase 'the loader, SIGKILLed while it loads, starts again cleanly' \
 	 done;
 	 CONFIG_DIR=$T/configs start_loader timers,syscalls && read_to "$TEXTFILE" &&
 	 grep -q "^ebpf_exporter_syscalls_total{" "$TEXTFILE/ebpfexp_syscalls.prom" && stop_loader'
-unreadable_kallsyms() {
+# the reader in a mount namespace where /proc/kallsyms cannot be read
+read_without_kallsyms() {
 	: > "$T/kallsyms" && chmod 000 "$T/kallsyms" &&
 	unshare -m sh -c "mount --bind '$T/kallsyms' /proc/kallsyms &&
 		setpriv --inh-caps=-all --bounding-set=-all -- \
 		'$READ' --state.dir='$STATE' --bpffs.root='$BPFFS_ROOT' --textfile.dir='$TEXTFILE' \
-		2>'$T/ksym.err'; echo \$? > '$T/ksym.rc'" &&
-	cat "$T/ksym.err" && [ "$(cat "$T/ksym.rc")" = 0 ] &&
+		2>'$T/ksym.err'; echo \$? > '$T/ksym.rc'" && cat "$T/ksym.err"
+}
+snapshot_instead() {
+	test -s "$STATE/kallsyms" && read_without_kallsyms && [ "$(cat "$T/ksym.rc")" = 0 ] &&
+	! grep -q "skipped" "$T/ksym.err" &&
+	grep "^ebpf_exporter_timer_starts_total{" "$TEXTFILE/ebpfexp_timers.prom" | grep -v unknown_addr | grep -q .
+}
+unreadable_kallsyms() {
+	mv "$STATE/kallsyms" "$T/kallsyms.snapshot" && read_without_kallsyms;
+	mv "$T/kallsyms.snapshot" "$STATE/kallsyms"; [ "$(cat "$T/ksym.rc")" = 0 ] &&
 	grep -q "config \"timers\": metric \"timer_starts_total\": [0-9]* sample(s) skipped: .*kallsyms.*Permission denied" "$T/ksym.err" &&
 	[ "$(grep "^ebpf_exporter_decoder_errors_total{config=\"timers\"}" "$TEXTFILE/ebpfexp.prom" | cut -d" " -f2)" -gt 0 ] &&
 	grep -q "^ebpf_exporter_syscalls_total{" "$TEXTFILE/ebpfexp_syscalls.prom"
 }
-tcase 'kallsyms unreadable: ksym samples are skipped and counted, the reason is given, others fine' \
+tcase 'kallsyms unreadable: the reader decodes with the loader'"'"'s snapshot instead' \
+	'snapshot_instead'
+tcase 'kallsyms and the snapshot unreadable: ksym samples are skipped and counted, the reason is given, others fine' \
 	'unreadable_kallsyms'
 N_CONFIGS=10000
 # one pinned map, and N_CONFIGS manifests that each describe it as a metric of their own
