@@ -15,6 +15,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "attach.h"
 #include "btfcheck.h"
 #include "cgwatch.h"
@@ -1049,9 +1051,74 @@ static void snapshot_kallsyms(struct loader *l, struct diag *d)
 	diag_release(&err);
 }
 
+/*
+ * STATE_DIR/NAME.failed says that the last load of config NAME failed, and why, so that the
+ * reader can export it (a config that never loaded has no manifest to show up with).
+ * Removed when the config loads, and for configs that are no longer listed.
+ */
+static void mark_failed(struct loader *l, const char *name, const struct diag *d, size_t from)
+{
+	struct strbuf why = { 0 };
+	struct diag quiet = { 0 };
+	char path[PATH_MAX];
+
+	if (l->o.check)
+		return;
+	snprintf(path, sizeof(path), "%s/%s" MANIFEST_FAILED_SUFFIX, l->o.state_dir, name);
+	for (size_t i = from; d && i < d->n_msgs; i++)
+		if (!d->msgs[i].is_warning)
+			strbuf_addf(&why, "%s\n", d->msgs[i].text);
+	if (!why.len)
+		strbuf_addf(&why, "config \"%s\" failed to load; see the loader's log or run "
+			    "ebpfexp-load --config.check\n", name);
+	if (!atomicfile_replace(AT_FDCWD, path, l->o.acc.mode, why.buf, why.len, &quiet) &&
+	    l->o.acc.gid != (gid_t)-1 && chown(path, (uid_t)-1, l->o.acc.gid))
+		log_msg(LOG_WARN, "chown %s: %s", path, strerror(errno));
+	if (quiet.n_msgs)
+		log_msg(LOG_WARN, "%s", diag_last(&quiet));
+	diag_release(&quiet);
+	strbuf_release(&why);
+}
+
+static void mark_loaded(struct loader *l, const char *name)
+{
+	char path[PATH_MAX];
+
+	if (l->o.check)
+		return;
+	snprintf(path, sizeof(path), "%s/%s" MANIFEST_FAILED_SUFFIX, l->o.state_dir, name);
+	if (unlink(path) && errno != ENOENT)
+		log_msg(LOG_WARN, "remove %s: %s", path, strerror(errno));
+}
+
+/* Forget failure marks of configs that are no longer listed. */
+static void unmark_unlisted(struct loader *l, const struct parsed *p)
+{
+	size_t suffix = strlen(MANIFEST_FAILED_SUFFIX);
+	struct dirent *de;
+	DIR *dp;
+
+	if (l->o.check || !(dp = opendir(l->o.state_dir)))
+		return;
+	while ((de = readdir(dp))) {
+		size_t len = strlen(de->d_name);
+		bool listed = false;
+
+		if (len <= suffix || strcmp(de->d_name + len - suffix, MANIFEST_FAILED_SUFFIX))
+			continue;
+		for (size_t k = 0; k < p->n && !listed; k++)
+			listed = strlen(p->names[k]) == len - suffix &&
+				 !strncmp(p->names[k], de->d_name, len - suffix);
+		if (!listed)
+			unlinkat(dirfd(dp), de->d_name, 0);
+	}
+	closedir(dp);
+}
+
 static int apply(struct loader *l, struct parsed *p, struct loader_stats *st, struct diag *d)
 {
 	*st = (struct loader_stats){ 0 };
+	unmark_unlisted(l, p);
 	/* configs gone from disk go first: their metric names may move to another config */
 	for (size_t i = 0; i < l->n;) {
 		bool listed = false;
@@ -1069,8 +1136,11 @@ static int apply(struct loader *l, struct parsed *p, struct loader_stats *st, st
 		struct loaded **run = find_loaded(l, p->names[i]), *ld = NULL;
 		int err;
 
+		size_t before = d->n_msgs;
+
 		if (!p->cfgs[i]) {
 			st->n_failed++;
+			mark_failed(l, p->names[i], NULL, 0);
 			continue;
 		}
 		if (run && !strcmp((*run)->yaml_sha256, p->sha[i])) {
@@ -1091,6 +1161,7 @@ static int apply(struct loader *l, struct parsed *p, struct loader_stats *st, st
 			diag_release(&quiet);
 			if (same) {
 				st->n_unchanged++;
+				mark_loaded(l, p->names[i]);
 				continue;
 			}
 			log_debug("config \"%s\": object %s changed", p->names[i], (*run)->obj_path);
@@ -1099,8 +1170,12 @@ static int apply(struct loader *l, struct parsed *p, struct loader_stats *st, st
 		}
 		err = load_config(l, p->cfgs[i], p->sha[i], run ? *run : NULL, &ld, d);
 		p->cfgs[i] = NULL;	/* taken over */
-		if (err)
+		if (err) {
 			st->n_failed++;
+			mark_failed(l, p->names[i], d, before);
+		} else {
+			mark_loaded(l, p->names[i]);
+		}
 		if (!ld)
 			continue;
 		if (run) {

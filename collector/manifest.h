@@ -13,6 +13,11 @@
 #include "diag.h"
 
 #define MANIFEST_SCHEMA 1
+/*
+ * Beside the manifests: STATE_DIR/NAME.failed exists while the last load of config NAME
+ * failed (its text says why), so that a config that never loaded is still visible.
+ */
+#define MANIFEST_FAILED_SUFFIX ".failed"
 
 struct manifest_map {
 	char *metric;		/* the metric this map serves (= map name) */

@@ -36,6 +36,7 @@
 
 #define DEFAULT_BPFFS_ROOT "/sys/fs/bpf/ebpfexp"
 #define DEFAULT_STATE_DIR "/run/ebpfexp"
+#define LOAD_FAILED_HELP "Whether the last load of this config by ebpfexp-load failed (1) or not (0)."
 #define DEFAULT_TEXTFILE_DIR "/var/lib/prometheus/node-exporter"
 #define DEFAULT_MAX_SERIES 100000
 #define STATE_FILE ".ebpfexp-read.state"
@@ -72,6 +73,8 @@ struct reader {
 	struct readstate state;
 	size_t n_results;
 	struct read_result *results;
+	size_t n_failed;
+	char **failed;		/* configs whose last load failed (NAME.failed) */
 	bool loader_up;
 };
 
@@ -228,10 +231,31 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Manifest file names (NAME.json) in the state dir, sorted. */
+/* Remember a config whose last load failed; takes @name. */
+static int push_failed(struct reader *r, char *name)
+{
+	char **f = realloc(r->failed, (r->n_failed + 1) * sizeof(*f));
+
+	if (!f)
+		return -ENOMEM;
+	r->failed = f;
+	r->failed[r->n_failed++] = name;
+	return 0;
+}
+
+static bool load_failed(const struct reader *r, const char *name)
+{
+	for (size_t i = 0; i < r->n_failed; i++)
+		if (!strcmp(r->failed[i], name))
+			return true;
+	return false;
+}
+
+/* Manifest file names (NAME.json) in the state dir, sorted; and the NAME.failed marks. */
 static int list_manifests(struct reader *r, char ***out, size_t *n_out, struct diag *d)
 {
 	DIR *dp = opendir(r->o.state_dir);
+	size_t sfx = strlen(MANIFEST_FAILED_SUFFIX);
 	struct dirent *de;
 	char **names = NULL;
 	size_t n = 0;
@@ -246,7 +270,18 @@ static int list_manifests(struct reader *r, char ***out, size_t *n_out, struct d
 		size_t len = strlen(de->d_name);
 		char **nn;
 
-		if (de->d_name[0] == '.' || len <= 5 || strcmp(de->d_name + len - 5, ".json"))
+		if (de->d_name[0] == '.')
+			continue;
+		if (len > sfx && !strcmp(de->d_name + len - sfx, MANIFEST_FAILED_SUFFIX)) {
+			char *f = strndup(de->d_name, len - sfx);
+
+			if (f && name_selected(r->o.config_names, f) &&
+			    !push_failed(r, f))
+				continue;
+			free(f);
+			continue;
+		}
+		if (len <= 5 || strcmp(de->d_name + len - 5, ".json"))
 			continue;
 		nn = realloc(names, (n + 1) * sizeof(*names));
 		if (!nn)
@@ -424,6 +459,16 @@ static void self_metrics(struct reader *r, struct family_set *fs, double duratio
 	add_gauge(fs, "ebpfexp_loader_up",
 		  "Whether ebpfexp-load holds its lock (1) or not (0): with 0, counters are frozen.",
 		  FAMILY_GAUGE, NULL, 0, NULL, r->loader_up ? 1 : 0);
+	for (size_t i = 0; i < r->n_failed; i++) {
+		const char *cfg[] = { r->failed[i] };
+		bool has_manifest = false;
+
+		for (size_t k = 0; k < r->n_results && !has_manifest; k++)
+			has_manifest = !strcmp(r->results[k].name, r->failed[i]);
+		if (!has_manifest)
+			add_gauge(fs, "ebpfexp_config_load_failed", LOAD_FAILED_HELP, FAMILY_GAUGE,
+				  l_config, 1, cfg, 1);
+	}
 	add_gauge(fs, "ebpfexp_read_duration_seconds",
 		  "How long the last ebpfexp-read run took.", FAMILY_GAUGE, NULL, 0, NULL,
 		  duration);
@@ -452,6 +497,8 @@ static void self_metrics(struct reader *r, struct family_set *fs, double duratio
 		add_gauge(fs, "ebpf_exporter_decoder_errors_total",
 			  "How many times has decoders encountered errors", FAMILY_COUNTER, l_config,
 			  1, cfg, (double)e->decoder_errors);
+		add_gauge(fs, "ebpfexp_config_load_failed", LOAD_FAILED_HELP, FAMILY_GAUGE,
+			  l_config, 1, cfg, load_failed(r, res->name));
 		if (!res->m)
 			continue;
 		perf_lost_metrics(fs, res);
@@ -623,6 +670,9 @@ int main(int argc, char **argv)
 out:
 	for (size_t i = 0; i < r.n_results; i++)
 		manifest_free(r.results[i].m);
+	for (size_t i = 0; i < r.n_failed; i++)
+		free(r.failed[i]);
+	free(r.failed);
 	free(r.results);
 	for (size_t i = 0; i < n_names; i++)
 		free(names[i]);
