@@ -1,6 +1,6 @@
 /*
  * caps: drop capabilities with libcap once everything is attached. What each loader feature
- * needs is listed in man/capabilities.txt.
+ * needs is listed in ebpfexp-load(8), section PERMISSIONS.
  */
 #include "caps.h"
 
