@@ -35,8 +35,8 @@ tcase 'reader writes ebpfexp_timers.prom and ebpfexp.prom' \
 tcase 'no temp file is left beside them' \
 	'! ls -A "$TEXTFILE" | grep -q "tmp"'
 tcase 'promtool check metrics accepts both files' \
-	'promtool check metrics < "$TEXTFILE/ebpfexp_timers.prom" &&
-	 promtool check metrics < "$TEXTFILE/ebpfexp.prom"'
+	'promcheck < "$TEXTFILE/ebpfexp_timers.prom" &&
+	 promcheck < "$TEXTFILE/ebpfexp.prom"'
 tcase 'node_exporter serves them without a scrape error' \
 	'scrape > "$T/scrape" &&
 	 grep -qx "node_textfile_scrape_error 0" "$T/scrape"'

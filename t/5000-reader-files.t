@@ -19,7 +19,7 @@ tcase 'the .prom files are regular files of mode 0644' \
 tcase 'the reader state file is private (0600) and not a .prom' \
 	'[ "$(stat -c %a "$TEXTFILE/.ebpfexp-read.state")" = 600 ]'
 tcase 'every file passes promtool check metrics' \
-	'for f in "$TEXTFILE"/*.prom; do promtool check metrics < "$f" || return 1; done'
+	'for f in "$TEXTFILE"/*.prom; do promcheck < "$f" || return 1; done'
 tcase 'a symlink planted at a target is replaced, its target untouched' \
 	'echo precious > "$T/victim" && rm "$TEXTFILE/ebpfexp_timers.prom" &&
 	 ln -s "$T/victim" "$TEXTFILE/ebpfexp_timers.prom" && read_all &&
@@ -34,7 +34,7 @@ tcase 'files of other tools are left alone' \
 	 test -e "$TEXTFILE/other.prom" && test -e "$TEXTFILE/.other.prom.tmp"'
 tcase 'two readers at once both succeed and leave valid files' \
 	'read_all & p1=$!; read_all & p2=$!; wait $p1 && wait $p2 &&
-	 for f in "$TEXTFILE"/ebpfexp*.prom; do promtool check metrics < "$f" || return 1; done &&
+	 for f in "$TEXTFILE"/ebpfexp*.prom; do promcheck < "$f" || return 1; done &&
 	 ! ls -A "$TEXTFILE" | grep -q "^\.ebpfexp.*tmp"'
 tcase 'a read-only textfile dir: exit 2, the message names the dir' \
 	'unshare -m sh -c "mount --bind \"$TEXTFILE\" \"$TEXTFILE\" &&
@@ -62,7 +62,7 @@ tcase 'decoder error counters never go down across runs' \
 	 [ "$a" -ge 1 ] && [ "$b" -ge "$a" ]'
 tcase '--output=- prints every family once, as prom' \
 	'"$READ" --state.dir="$STATE" --bpffs.root="$BPFFS_ROOT" --output=- > "$T/all.prom" &&
-	 promtool check metrics < "$T/all.prom" &&
+	 promcheck < "$T/all.prom" &&
 	 [ "$(grep -c "^# TYPE ebpf_exporter_enabled_configs " "$T/all.prom")" = 1 ]'
 tcase '--format=json parses and has every series with labels and values' \
 	'"$READ" --state.dir="$STATE" --bpffs.root="$BPFFS_ROOT" --format=json > "$T/all.json" &&

@@ -136,5 +136,5 @@ tcase "$N_CONFIGS configs in one run: every file written, descriptors do not pil
 	 (ulimit -n 256; read_to "$T/manytf") &&
 	 [ "$(ls "$T/manytf" | grep -c "^ebpfexp_c[0-9]*\.prom$")" = $N_CONFIGS ] &&
 	 [ "$(cat "$T/manytf"/ebpfexp_c*.prom | grep -c "^ebpf_exporter_big_[0-9]*_total{")" = $((N_CONFIGS * 100)) ] &&
-	 promtool check metrics < "$T/manytf/ebpfexp_c9999.prom"'
+	 promcheck < "$T/manytf/ebpfexp_c9999.prom"'
 tdone

@@ -11,12 +11,12 @@ cp "$BUILD/bpf/timers.bpf.o" "$BUILD/t/bpf/fentry_fail.bpf.o" "$T/objs/"
 
 read_self() {
 	"$READ" --state.dir="$STATE" --bpffs.root="$BPFFS_ROOT" --textfile.dir="$TEXTFILE"
-	promtool check metrics < "$TEXTFILE/ebpfexp.prom"
+	promcheck < "$TEXTFILE/ebpfexp.prom"
 }
 
 reloaded() {
 	kill -HUP "$LOADER_PID" &&
-	wait_for "! test -e $STATE/fentry_fail.failed" 20
+	wait_for "! test -e $STATE/fentry_fail.failed" 60
 }
 
 # every *.yaml of the dir, so that removing one and reloading drops it
@@ -25,7 +25,7 @@ start_all() {
 		--state.dir="$STATE" --log.no-timestamps >"$T/loader.log" 2>&1 &
 	LOADER_PID=$!
 	tcleanup "kill -TERM $LOADER_PID 2>/dev/null; wait $LOADER_PID 2>/dev/null"
-	wait_for "test -s $STATE/timers.json && test -s $STATE/fentry_fail.failed" 30
+	wait_for "test -s $STATE/timers.json && test -s $STATE/fentry_fail.failed" 90
 }
 tcase 'the loader runs timers and reports fentry_fail as failed' 'start_all'
 tcase 'the mark says which program failed and why' \
