@@ -544,6 +544,37 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/*
+ * --output=FILE: a regular file (or a new one) is replaced atomically; anything else that
+ * exists (/dev/null, a FIFO, a terminal) is written to as it is, never renamed over.
+ */
+static int write_output(const char *path, const struct strbuf *text, struct diag *d)
+{
+	const char *buf = text->buf ? text->buf : "";
+	struct stat st;
+	size_t off = 0;
+	int fd, err = 0;
+
+	if (stat(path, &st) || S_ISREG(st.st_mode))
+		return atomicfile_replace(AT_FDCWD, path, 0644, buf, text->len, d);
+	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return diag_err(d, errno, NULL, "--output %s: %s", path, strerror(errno));
+	while (off < text->len && !err) {
+		ssize_t n = write(fd, buf + off, text->len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			err = diag_err(d, errno, NULL, "write %s: %s", path, strerror(errno));
+		else
+			off += (size_t)n;
+	}
+	if (close(fd) && !err)
+		err = diag_err(d, errno, NULL, "close %s: %s", path, strerror(errno));
+	return err;
+}
+
 /* Open the textfile dir, serialise with other readers, clean up after killed ones. */
 static int open_textfile_dir(struct reader *r, struct diag *d)
 {
@@ -652,8 +683,7 @@ int main(int argc, char **argv)
 			if (!err)
 				err = readstate_save(&r.state, r.textfile_fd, STATE_FILE, &d);
 		} else if (!err && r.o.output && strcmp(r.o.output, "-")) {
-			err = atomicfile_replace(AT_FDCWD, r.o.output, 0644, text.buf ? text.buf : "",
-						 text.len, &d);
+			err = write_output(r.o.output, &text, &d);
 		} else if (!err) {
 			if (fwrite(strbuf_str(&text), 1, text.len, stdout) != text.len ||
 			    fflush(stdout))

@@ -64,6 +64,11 @@ tcase '--output=- prints every family once, as prom' \
 	'"$READ" --state.dir="$STATE" --bpffs.root="$BPFFS_ROOT" --output=- > "$T/all.prom" &&
 	 promcheck < "$T/all.prom" &&
 	 [ "$(grep -c "^# TYPE ebpf_exporter_enabled_configs " "$T/all.prom")" = 1 ]'
+tcase '--output to a device or a FIFO writes into it, never replaces it' \
+	'"$READ" --state.dir="$STATE" --bpffs.root="$BPFFS_ROOT" --output=/dev/null &&
+	 test -c /dev/null && mkfifo "$T/fifo" && { cat "$T/fifo" > "$T/from_fifo" & cat_pid=$!; } &&
+	 "$READ" --state.dir="$STATE" --bpffs.root="$BPFFS_ROOT" --output="$T/fifo" && wait $cat_pid &&
+	 test -p "$T/fifo" && grep -q "^ebpf_exporter_timer_starts_total{" "$T/from_fifo"'
 tcase '--format=json parses and has every series with labels and values' \
 	'"$READ" --state.dir="$STATE" --bpffs.root="$BPFFS_ROOT" --format=json > "$T/all.json" &&
 	 jq -e "[.. | objects | select(has(\"labels\"))] | length > 0" "$T/all.json" >/dev/null &&
