@@ -66,4 +66,6 @@ tcase "reader every second for ${SECONDS_TOTAL}s: every scrape clean and complet
 tcase 'the reader'"'"'s peak RSS stays flat' 'flat "$T/reader_rss" 1'
 tcase 'the loader'"'"'s RSS stays flat' 'flat "$T/loader_rss" 1'
 tcase 'the loader'"'"'s open descriptors stay flat' 'flat "$T/loader_rss" 2'
+# the numbers, for the record
+cat "$T"/case.*.log | grep -E "reader runs|quarter max" | while read -r line; do diag "$line"; done
 tdone
