@@ -351,20 +351,28 @@ static int read_config(struct reader *r, struct read_result *res, struct family_
 		       struct diag *d)
 {
 	char path[PATH_MAX], hint[256];
+	size_t before;
 	int err;
 
 	snprintf(path, sizeof(path), "%s/%s.json", r->o.state_dir, res->name);
+	before = d->n_msgs;
 	if (access(path, R_OK) && (errno == EACCES || errno == EPERM)) {
 		int saved = errno;
 
 		access_hint(path, hint, sizeof(hint));
-		return diag_err(d, saved, NULL, "open %s: %s (%s)", path, strerror(saved), hint);
+		diag_err(d, saved, NULL, "open %s: %s (%s)", path, strerror(saved), hint);
+		diag_prefix(d, "config \"%s\"", res->name);
+		return -saved;
 	}
 	err = manifest_read(&res->m, path, d);
 	if (!err)
 		err = check_pins(r, res->m, d);
-	if (!err)
-		err = metric_read_config(r->mr, res->m, fs, &res->st, d);
+	if (err) {
+		diag_prefix_from(d, before, "config \"%s\"", res->name);
+		return err;
+	}
+	/* metric's messages name the config and the metric themselves */
+	err = metric_read_config(r->mr, res->m, fs, &res->st, d);
 	if (!err && res->st.n_failed)
 		err = -EIO;
 	return err;
@@ -650,18 +658,20 @@ int main(int argc, char **argv)
 		res->name = names[i];
 		err = read_config(&r, res, r.o.textfile_dir ? &fs : &all, &d);
 		if (!err && r.o.textfile_dir) {
+			size_t before = d.n_msgs;
+
 			strbuf_reset(&text);
 			err = render(FORMAT_PROM, &text, &fs);
 			snprintf(file, sizeof(file), "ebpfexp_%s.prom", res->name);
 			if (!err)
 				err = write_out(&r, file, &text, &d);
+			if (err)
+				diag_prefix_from(&d, before, "config \"%s\"", res->name);
 		}
 		/* a config that failed leaves its previous file in place */
 		res->ok = !err;
-		if (err) {
+		if (err)
 			n_failed++;
-			diag_prefix(&d, "config \"%s\"", res->name);
-		}
 		print_diag(&d);
 		family_set_release(&fs);
 	}
