@@ -581,8 +581,21 @@ static void hint_huge(void *p, size_t len)
  * Counters and gauges, the bulk of a map's output, one line per series: the name and the
  * label names are measured once per family, each value once per series.
  */
-static int render_simple(struct strbuf *out, const struct family *f)
+static int sink_maybe_flush(struct promtext_sink *sink)
 {
+	struct strbuf *out = sink->out;
+	int err;
+
+	if (!sink->flush || out->len < sink->flush_at)
+		return 0;
+	err = sink->flush(sink->arg, out->buf, out->len);
+	strbuf_reset(out);
+	return err;
+}
+
+static int render_simple(struct promtext_sink *sink, const struct family *f)
+{
+	struct strbuf *out = sink->out;
 	size_t n = f->n_labels, name_len = strlen(f->name);
 	size_t fixed = name_len + PROMTEXT_DOUBLE_MAX + 4;
 	size_t *lens = malloc(2 * (n ? n : 1) * sizeof(*lens)), *vlen = lens + n;
@@ -594,7 +607,7 @@ static int render_simple(struct strbuf *out, const struct family *f)
 		lens[i] = strlen(f->label_names[i]);
 		fixed += lens[i] + 4;
 	}
-	if (f->n_series >= BIG_FAMILY) {
+	if (f->n_series >= BIG_FAMILY && !sink->flush) {
 		/* room for every line if they are like the first: grown once, huge pages */
 		size_t line = fixed;
 
@@ -639,6 +652,7 @@ static int render_simple(struct strbuf *out, const struct family *f)
 		*p++ = '\n';
 		*p = '\0';
 		out->len = (size_t)(p - out->buf);
+		err = sink_maybe_flush(sink);
 	}
 	free(lens);
 	return err;
@@ -646,6 +660,14 @@ static int render_simple(struct strbuf *out, const struct family *f)
 
 int promtext_render(struct strbuf *out, const struct family_set *fs)
 {
+	struct promtext_sink sink = { .out = out };
+
+	return promtext_render_sink(&sink, fs);
+}
+
+int promtext_render_sink(struct promtext_sink *sink, const struct family_set *fs)
+{
+	struct strbuf *out = sink->out;
 	struct le_cache lc = {0};
 	int err = 0;
 
@@ -658,10 +680,13 @@ int promtext_render(struct strbuf *out, const struct family_set *fs)
 		lc.n = 0;
 		err = promtext_begin_family(out, f->name, f->help, family_type_name(f->type));
 		if (!err && f->type != FAMILY_HISTOGRAM)
-			err = render_simple(out, f);
+			err = render_simple(sink, f);
 		else
-			for (size_t j = 0; j < f->n_series && !err; j++)
+			for (size_t j = 0; j < f->n_series && !err; j++) {
 				err = render_histogram(out, f, &f->series[j], &lc);
+				if (!err)
+					err = sink_maybe_flush(sink);
+			}
 	}
 	free(lc.le);
 	free(lc.text);

@@ -57,6 +57,20 @@ struct family_set;
  * `_count`. Families and series are printed in the set's order: call family_set_sort()
  * first for the Go client's order. -ENOMEM.
  */
+/*
+ * Where promtext_render_sink() writes: into @out, and each time @out holds @flush_at bytes
+ * or more (checked after every series), @flush(@arg, text, len) takes them and @out is
+ * emptied. The caller flushes what is left at the end. Keeps the memory of a render to
+ * about @flush_at, however many series there are.
+ */
+struct promtext_sink {
+	struct strbuf *out;
+	size_t flush_at;
+	int (*flush)(void *arg, const char *buf, size_t len);
+	void *arg;
+};
+
+int promtext_render_sink(struct promtext_sink *sink, const struct family_set *fs);
 int promtext_render(struct strbuf *out, const struct family_set *fs);
 
 /* Is @name a valid legacy metric name / label name ([a-zA-Z_:][a-zA-Z0-9_:]*, no ':' in labels)? */

@@ -324,10 +324,44 @@ static int render(enum format fmt, struct strbuf *out, struct family_set *fs)
 	}
 }
 
-static int write_out(struct reader *r, const char *name, struct strbuf *text, struct diag *d)
+/* Text is handed to the file in pieces of this size: a million series never sit in memory. */
+#define WRITE_CHUNK (1u << 20)
+
+struct chunk_writer {
+	struct atomicfile *f;
+	struct diag *d;
+};
+
+static int chunk_flush(void *arg, const char *buf, size_t len)
 {
-	return atomicfile_replace(r->textfile_fd, name, 0644, text->buf ? text->buf : "",
-				  text->len, d);
+	struct chunk_writer *w = arg;
+
+	return atomicfile_write(w->f, buf, len, w->d);
+}
+
+/* Render @fs as prom text straight into DIR/@name, atomically, in chunks. */
+static int write_families(struct reader *r, const char *name, struct family_set *fs,
+			  struct strbuf *text, struct diag *d)
+{
+	struct chunk_writer w = { .d = d };
+	struct promtext_sink sink = { .out = text, .flush_at = WRITE_CHUNK, .flush = chunk_flush,
+				      .arg = &w };
+	int err;
+
+	family_set_sort(fs);
+	strbuf_reset(text);
+	err = atomicfile_open(&w.f, r->textfile_fd, name, 0644, d);
+	if (!err)
+		err = promtext_render_sink(&sink, fs);
+	if (!err && text->len)
+		err = atomicfile_write(w.f, text->buf, text->len, d);
+	if (!err) {
+		err = atomicfile_commit(w.f, d);
+		w.f = NULL;	/* commit frees it either way */
+	}
+	atomicfile_abort(w.f);
+	strbuf_reset(text);
+	return err;
 }
 
 /* What would let this user read @path: its group, or root. */
@@ -660,11 +694,8 @@ int main(int argc, char **argv)
 		if (!err && r.o.textfile_dir) {
 			size_t before = d.n_msgs;
 
-			strbuf_reset(&text);
-			err = render(FORMAT_PROM, &text, &fs);
 			snprintf(file, sizeof(file), "ebpfexp_%s.prom", res->name);
-			if (!err)
-				err = write_out(&r, file, &text, &d);
+			err = write_families(&r, file, &fs, &text, &d);
 			if (err)
 				diag_prefix_from(&d, before, "config \"%s\"", res->name);
 		}
@@ -686,17 +717,17 @@ int main(int argc, char **argv)
 		struct family_set *fs = r.o.textfile_dir ? &self : &all;
 
 		self_metrics(&r, fs, now_s() - t0);
-		strbuf_reset(&text);
-		err = render(r.o.textfile_dir ? FORMAT_PROM : r.o.format, &text, fs);
-		if (!err && r.o.textfile_dir) {
-			err = write_out(&r, SELF_FILE, &text, &d);
+		if (r.o.textfile_dir) {
+			err = write_families(&r, SELF_FILE, fs, &text, &d);
 			if (!err)
 				err = readstate_save(&r.state, r.textfile_fd, STATE_FILE, &d);
-		} else if (!err && r.o.output && strcmp(r.o.output, "-")) {
-			err = write_output(r.o.output, &text, &d);
-		} else if (!err) {
-			if (fwrite(strbuf_str(&text), 1, text.len, stdout) != text.len ||
-			    fflush(stdout))
+		} else {
+			strbuf_reset(&text);
+			err = render(r.o.format, &text, fs);
+			if (!err && r.o.output && strcmp(r.o.output, "-"))
+				err = write_output(r.o.output, &text, &d);
+			else if (!err && (fwrite(strbuf_str(&text), 1, text.len, stdout) != text.len ||
+					  fflush(stdout)))
 				err = diag_err(&d, errno, NULL, "write stdout: %s", strerror(errno));
 		}
 		family_set_release(&self);
