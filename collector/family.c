@@ -18,9 +18,19 @@ static void series_release(struct series *s, size_t n_labels, int borrowed)
 			free(s->label_values[i]);
 		free(s->label_values);
 	}
-	free(s->hist.le);
-	free(s->hist.cumulative);
+	if (s->hist) {
+		free(s->hist->le);
+		free(s->hist->cumulative);
+		free(s->hist);
+	}
 	*s = (struct series){0};
+}
+
+struct family_hist *family_series_hist(struct series *s)
+{
+	if (!s->hist)
+		s->hist = calloc(1, sizeof(*s->hist));
+	return s->hist;
 }
 
 static void family_release(struct family *f)

@@ -17,10 +17,14 @@ struct family_hist {
 	double count;
 };
 
+/*
+ * One series. Kept small: a map can give a million of them. The histogram part lives
+ * apart, only for histograms (family_series_hist()).
+ */
 struct series {
 	char **label_values;	/* n_labels of the family, in its label order */
 	double value;		/* counters and gauges */
-	struct family_hist hist;	/* histograms */
+	struct family_hist *hist;	/* histograms; NULL until family_series_hist() */
 };
 
 struct family {
@@ -82,6 +86,11 @@ size_t family_label_order(const struct family *f, size_t i);
  * @sorted (n_labels pointers, in the family's sorted label order). Pointers are borrowed.
  */
 void family_order_values(const struct family *f, const char *const *given, const char **sorted);
+/*
+ * The histogram part of @s, allocated empty on first use (NULL on ENOMEM). Owned by the
+ * series: its arrays are freed with it.
+ */
+struct family_hist *family_series_hist(struct series *s);
 /* Sort families by name and each family's series by label values (reference §12). */
 void family_set_sort(struct family_set *fs);
 /* The family named @name, or NULL. */

@@ -626,8 +626,10 @@ static int emit_histogram(struct pass *p, struct family_set *fs, const char *fna
 			continue;	/* [compat] this label set is omitted; the others go on */
 		split_key(key, plen, vals, n);
 		err = family_add_series(f, vals, out.count, &s);
+		if (!err && !family_series_hist(s))
+			err = -ENOMEM;
 		if (!err) {
-			s->hist = out;	/* the series takes the arrays */
+			*s->hist = out;	/* the series takes the arrays */
 			out = (struct family_hist){ 0 };
 			n_series++;
 		}

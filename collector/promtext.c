@@ -536,7 +536,8 @@ static int render_histogram(struct strbuf *out, const struct family *f, const st
 {
 	const char *const *names = (const char *const *)f->label_names;
 	const char *const *values = (const char *const *)s->label_values;
-	const struct family_hist *h = &s->hist;
+	static const struct family_hist none;	/* a histogram series without buckets yet */
+	const struct family_hist *h = s->hist ? s->hist : &none;
 	int err = 0;
 
 	for (size_t i = 0; i < h->n_buckets && !err; i++) {

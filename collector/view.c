@@ -82,8 +82,12 @@ static int json_key(struct strbuf *out, const char *key)
 	return err ? err : strbuf_add(out, ": ", 2);
 }
 
+/* What a histogram series without buckets shows. */
+static const struct family_hist no_hist;
+
 static int json_series(struct strbuf *out, const struct family *f, const struct series *s)
 {
+	const struct family_hist *h;
 	int err = strbuf_addstr(out, "{\"labels\": {");
 
 	for (size_t i = 0; i < f->n_labels && !err; i++) {
@@ -104,26 +108,27 @@ static int json_series(struct strbuf *out, const struct family *f, const struct 
 			err = json_num(out, s->value);
 		return err ? err : strbuf_addch(out, '}');
 	}
+	h = s->hist ? s->hist : &no_hist;
 	err = strbuf_addstr(out, "\"buckets\": [");
-	for (size_t i = 0; i < s->hist.n_buckets && !err; i++) {
+	for (size_t i = 0; i < h->n_buckets && !err; i++) {
 		err = strbuf_addstr(out, i ? ", {\"le\": " : "{\"le\": ");
 		if (!err)
-			err = json_num(out, s->hist.le[i]);
+			err = json_num(out, h->le[i]);
 		if (!err)
 			err = strbuf_addstr(out, ", \"count\": ");
 		if (!err)
-			err = json_num(out, s->hist.cumulative[i]);
+			err = json_num(out, h->cumulative[i]);
 		if (!err)
 			err = strbuf_addch(out, '}');
 	}
 	if (!err)
 		err = strbuf_addstr(out, "], \"sum\": ");
 	if (!err)
-		err = json_num(out, s->hist.sum);
+		err = json_num(out, h->sum);
 	if (!err)
 		err = strbuf_addstr(out, ", \"count\": ");
 	if (!err)
-		err = json_num(out, s->hist.count);
+		err = json_num(out, h->count);
 	return err ? err : strbuf_addch(out, '}');
 }
 
@@ -345,7 +350,7 @@ static size_t max_size(size_t a, size_t b)
  */
 static int chart(struct strbuf *out, const struct family *f, const struct series *s)
 {
-	const struct family_hist *h = &s->hist;
+	const struct family_hist *h = s->hist ? s->hist : &no_hist;
 	char lo[PROMTEXT_DOUBLE_MAX], hi[PROMTEXT_DOUBLE_MAX], cnt[PROMTEXT_DOUBLE_MAX];
 	size_t first = SIZE_MAX, last = 0, wl = 0, wh = 0, wc = 5;
 	double max = 0;

@@ -432,7 +432,8 @@ static void check_text(const struct strbuf *text, const struct family_set *fs)
 			    "line %zu: \"%.*s\", want \"%s\"", c.lineno, (int)(e - s), s, c.want.buf);
 		for (size_t j = 0; j < f->n_series; j++) {
 			const struct series *se = &f->series[j];
-			const struct family_hist *h = &se->hist;
+			static const struct family_hist none;
+			const struct family_hist *h = se->hist ? se->hist : &none;
 
 			if (f->type != FAMILY_HISTOGRAM) {
 				expect_sample(&c, f, NULL, se, NULL, 0, se->value);
@@ -532,20 +533,22 @@ static void add_family(struct in *in, struct family_set *fs, bool *names_ok, boo
 			    "family_add_series failed");
 		if (type == FAMILY_HISTOGRAM) {
 			size_t nb = next_byte(in) % 8;
+			struct family_hist *h = family_series_hist(s);
 
-			s->hist.n_buckets = nb;
-			s->hist.le = calloc(nb ? nb : 1, sizeof(double));
-			s->hist.cumulative = calloc(nb ? nb : 1, sizeof(double));
-			FUZZ_ASSERT(s->hist.le && s->hist.cumulative, "out of memory");
+			FUZZ_ASSERT(h, "out of memory");
+			h->n_buckets = nb;
+			h->le = calloc(nb ? nb : 1, sizeof(double));
+			h->cumulative = calloc(nb ? nb : 1, sizeof(double));
+			FUZZ_ASSERT(h->le && h->cumulative, "out of memory");
 			for (size_t k = 0; k < nb; k++) {
 				double le = next_double(in);
 
-				s->hist.le[k] = isfinite(le) ? le : (double)k;
-				s->hist.cumulative[k] = next_double(in);
+				h->le[k] = isfinite(le) ? le : (double)k;
+				h->cumulative[k] = next_double(in);
 			}
-			qsort(s->hist.le, nb, sizeof(double), cmp_double);
-			s->hist.sum = next_double(in);
-			s->hist.count = next_double(in);
+			qsort(h->le, nb, sizeof(double), cmp_double);
+			h->sum = next_double(in);
+			h->count = next_double(in);
 		}
 		for (size_t i = 0; i < n_labels; i++)
 			free(vals[i]);
@@ -569,8 +572,10 @@ static bool has_huge_count(const struct family_set *fs)
 		const struct family *f = &fs->fams[i];
 
 		for (size_t j = 0; f->type == FAMILY_HISTOGRAM && j < f->n_series; j++) {
-			const struct family_hist *h = &f->series[j].hist;
+			const struct family_hist *h = f->series[j].hist;
 
+			if (!h)
+				continue;
 			if (!(fabs(h->count) < 1e300))
 				return true;
 			for (size_t k = 0; k < h->n_buckets; k++)

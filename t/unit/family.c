@@ -28,7 +28,9 @@ static void test_labels(void)
 	is_int(family_add_series(f, sorted, 5, &s), 0, "add series");
 	is_str(s->label_values[1], "sda", "series keeps a copy of its values");
 	ok(s->label_values[1] != vals[1], "values are copied, not borrowed");
-	ok(s->hist.n_buckets == 0 && !s->hist.le, "a new series has an empty histogram");
+	ok(!s->hist, "a new series has no histogram part");
+	ok(family_series_hist(s) && s->hist->n_buckets == 0 && !s->hist->le,
+	   "family_series_hist gives it an empty one");
 	is_str(f->help, "help", "help copied");
 	is_int(family_set_add(&fs, "m", "other", FAMILY_GAUGE, NULL, 0, NULL), -EEXIST,
 	       "a family name can be added once");

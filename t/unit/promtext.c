@@ -317,13 +317,15 @@ static void test_names(void)
 static void set_hist(struct series *s, const double *le, const double *cum, size_t n, double sum,
 		     double count)
 {
-	s->hist.le = malloc(n * sizeof(double));
-	s->hist.cumulative = malloc(n * sizeof(double));
-	memcpy(s->hist.le, le, n * sizeof(double));
-	memcpy(s->hist.cumulative, cum, n * sizeof(double));
-	s->hist.n_buckets = n;
-	s->hist.sum = sum;
-	s->hist.count = count;
+	struct family_hist *h = family_series_hist(s);
+
+	h->le = malloc(n * sizeof(double));
+	h->cumulative = malloc(n * sizeof(double));
+	memcpy(h->le, le, n * sizeof(double));
+	memcpy(h->cumulative, cum, n * sizeof(double));
+	h->n_buckets = n;
+	h->sum = sum;
+	h->count = count;
 }
 
 static void add_series(struct family *f, const char *const *given, double v, struct series **s)

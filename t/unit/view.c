@@ -11,15 +11,17 @@
 static void set_hist(struct series *s, const double *le, const double *cum, size_t n, double sum,
 		     double count)
 {
-	s->hist.le = malloc((n ? n : 1) * sizeof(double));
-	s->hist.cumulative = malloc((n ? n : 1) * sizeof(double));
+	struct family_hist *h = family_series_hist(s);
+
+	h->le = malloc((n ? n : 1) * sizeof(double));
+	h->cumulative = malloc((n ? n : 1) * sizeof(double));
 	if (n) {
-		memcpy(s->hist.le, le, n * sizeof(double));
-		memcpy(s->hist.cumulative, cum, n * sizeof(double));
+		memcpy(h->le, le, n * sizeof(double));
+		memcpy(h->cumulative, cum, n * sizeof(double));
 	}
-	s->hist.n_buckets = n;
-	s->hist.sum = sum;
-	s->hist.count = count;
+	h->n_buckets = n;
+	h->sum = sum;
+	h->count = count;
 }
 
 static struct series *series(struct family *f, const char *const *sorted, double v)
