@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgroup2.h"
+
 #define CGWATCH_MASK                                                                      \
 	(IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_ONLYDIR | IN_DONT_FOLLOW)
 
@@ -33,56 +35,6 @@ struct cgwatch {
 	size_t n, cap;
 	struct cgwatch_entry *e;
 };
-
-/* Undo the octal escapes of mountinfo ("\040" for a space) in place. */
-static void unescape_octal(char *s)
-{
-	char *o = s;
-
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*o++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
-			s += 3;
-		} else {
-			*o++ = *s;
-		}
-	}
-	*o = '\0';
-}
-
-/* The mount point of the first cgroup2 mount in @path (mountinfo(5)), into a new string. */
-static int find_cgroup2(const char *path, char **out, struct diag *d)
-{
-	FILE *f = fopen(path, "re");
-	char *line = NULL;
-	size_t cap = 0;
-	int err = -ENOENT;
-
-	if (!f)
-		return diag_err(d, errno, NULL, "open %s: %s", path, strerror(errno));
-	while (err == -ENOENT && getline(&line, &cap, f) > 0) {
-		char *f5[5], *p = line, *sep;
-		int i;
-
-		for (i = 0; i < 5; i++) {
-			f5[i] = strsep(&p, " ");
-			if (!f5[i] || !p)
-				break;
-		}
-		sep = p ? strstr(p, " - ") : NULL;
-		if (i < 5 || !sep || strncmp(sep + 3, "cgroup2 ", 8))
-			continue;
-		unescape_octal(f5[4]);
-		*out = strdup(f5[4]);
-		err = *out ? 0 : -ENOMEM;
-	}
-	fclose(f);
-	free(line);
-	if (err == -ENOENT)
-		return diag_err(d, ENOENT, NULL, "no cgroup2 mount in %s", path);
-	return err;
-}
 
 static struct cgwatch_entry *find_path(struct cgwatch *w, const char *path)
 {
@@ -234,7 +186,10 @@ int cgwatch_open(struct cgwatch **out, const char *mountinfo, const char *root, 
 		w->root = strdup(root);
 		err = w->root ? 0 : -ENOMEM;
 	} else {
-		err = find_cgroup2(mountinfo ? mountinfo : "/proc/self/mountinfo", &w->root, d);
+		err = cgroup2_find_mount(mountinfo, &w->root, d);
+		if (err == -ENOENT)
+			err = diag_err(d, ENOENT, NULL, "no cgroup2 mount in %s",
+				       mountinfo ? mountinfo : "/proc/self/mountinfo");
 	}
 	if (err)
 		goto fail;

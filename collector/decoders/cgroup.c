@@ -16,6 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgroup2.h"
+
 struct cgroup_entry {
 	uint64_t ino;
 	size_t path; /* offset of the NUL-terminated path in cgroups.paths */
@@ -28,62 +30,6 @@ struct cgroups {
 	struct cgroup_entry *e;
 	size_t n, cap;
 };
-
-/* Undo the octal escapes of mountinfo ("\040" for a space) in place. */
-static void unescape_octal(char *s)
-{
-	char *o = s;
-
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*o++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
-			s += 3;
-		} else {
-			*o++ = *s;
-		}
-	}
-	*o = '\0';
-}
-
-/*
- * The mount point of the first cgroup2 mount in @path (mountinfo(5): "id parent maj:min
- * root mountpoint options [optional...] - fstype source superoptions") into @root.
- * -ENOENT when there is none.
- */
-static int cgroup_find_mount(const char *path, struct strbuf *root, struct diag *d)
-{
-	struct strbuf text = {0};
-	char *line, *save = NULL;
-	int err;
-
-	err = decoders_read_file(path, &text, d);
-	if (err)
-		return err;
-	err = -ENOENT;
-	for (line = strtok_r(text.buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *f[5], *sep, *fstype, *p = line;
-		int i;
-
-		for (i = 0; i < 5; i++) {
-			f[i] = strsep(&p, " ");
-			if (!f[i] || !p)
-				break;
-		}
-		sep = p ? strstr(p, " - ") : NULL;
-		if (i < 5 || !sep)
-			continue;
-		fstype = sep + 3;
-		if (strncmp(fstype, "cgroup2 ", 8) != 0)
-			continue;
-		unescape_octal(f[4]);
-		strbuf_reset(root);
-		err = strbuf_addstr(root, f[4]);
-		break;
-	}
-	strbuf_release(&text);
-	return err;
-}
 
 static int cgroup_add(struct cgroups *cg, uint64_t ino, const char *path, size_t len)
 {
@@ -188,8 +134,14 @@ static int cgroup_load(struct decode_ctx *ctx, struct diag *d)
 	cg->walked = true;
 	if (ctx->opts.cgroup_root)
 		err = strbuf_addstr(&root, ctx->opts.cgroup_root);
-	else
-		err = cgroup_find_mount(mountinfo, &root, &quiet);
+	else {
+		char *mnt = NULL;
+
+		err = cgroup2_find_mount(mountinfo, &mnt, &quiet);
+		if (!err)
+			err = strbuf_addstr(&root, mnt);
+		free(mnt);
+	}
 	if (err == -ENOMEM) {
 		strbuf_release(&root);
 		diag_release(&quiet);
