@@ -30,8 +30,9 @@ tcase 'lost-event counts are pinned beside it, at zero' \
 	'bpftool map dump pinned "$DIR/perf_events_getppid_total-lost" -j | jq -e "length == 2 and all(.value | all(. == \"0x00\"))"'
 tcase '100 getppid() calls of one process count exactly 100 under its pid' \
 	'PID=$(getppids 100) &&
-	 wait_for "read_prom && grep -qx \"ebpf_exporter_perf_events_getppid_total{pid=\\\"$PID\\\"} 100\" $T/out.prom" ||
-	 { cat "$T/out.prom" "$T/loader.log"; false; }'
+	 wait_for "read_prom && grep -qx \"ebpf_exporter_perf_events_getppid_total{pid=\\\"$PID\\\"} 100\" $T/out.prom" 60 ||
+	 { cat "$T/out.prom" "$T/loader.log";
+	   bpftool map dump pinned "$DIR/perf_events_getppid_total-lost" -j; false; }'
 tcase 'the reader exports it as a counter with its help' \
 	'grep -qx "# TYPE ebpf_exporter_perf_events_getppid_total counter" "$T/out.prom" &&
 	 grep -qx "# HELP ebpf_exporter_perf_events_getppid_total getppid() calls by process, counted from perf events (test)" "$T/out.prom"'
