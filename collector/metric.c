@@ -507,6 +507,23 @@ static size_t split_key(const char *key, size_t len, const char **vals, size_t m
 	return n;
 }
 
+/* Records between two releases of consumed record pages (about 1.5 MB of them). */
+#define RECS_RELEASE_EVERY 65536
+
+/*
+ * Give the kernel back the whole pages of records before @i: they are not read again in
+ * this metric, and the next metric writes the mapping from the start. Peak memory then
+ * holds the records or the series built from them, not both.
+ */
+static void recs_release_before(struct metric_reader *r, size_t i)
+{
+	const uintptr_t page = 4096;
+	uintptr_t start = (uintptr_t)r->recs, end = (uintptr_t)&r->recs[i] & ~(page - 1);
+
+	if (end > start)
+		(void)madvise(r->recs, end - start, MADV_DONTNEED);	/* a hint; failure is harmless */
+}
+
 static int emit_counter(struct pass *p, struct family_set *fs, const char *fname)
 {
 	struct metric_reader *r = p->r;
@@ -543,6 +560,10 @@ static int emit_counter(struct pass *p, struct family_set *fs, const char *fname
 	for (size_t i = 0; i < n_keep && !err; i++) {
 		const struct rec *x = &r->recs[i];
 		const char **v = vals + i * n;
+
+		/* records are read once, forward: hand their pages back as the series grow */
+		if (i && i % RECS_RELEASE_EVERY == 0)
+			recs_release_before(r, i);
 
 		if (!n) {
 			err = family_add_series_ref(f, no_values, x->value, NULL);
