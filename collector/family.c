@@ -11,13 +11,10 @@
 #include <string.h>
 #include <sys/mman.h>
 
-static void series_release(struct series *s, size_t n_labels, int borrowed)
+static void series_release(struct series *s, int borrowed)
 {
-	if (s->label_values && !borrowed) {
-		for (size_t i = 0; i < n_labels; i++)
-			free(s->label_values[i]);
-		free(s->label_values);
-	}
+	if (!borrowed)
+		free((char *)s->labels);
 	if (s->hist) {
 		free(s->hist->le);
 		free(s->hist->cumulative);
@@ -35,9 +32,14 @@ struct family_hist *family_series_hist(struct series *s)
 
 static void family_release(struct family *f)
 {
-	for (size_t i = 0; i < f->n_series; i++)
-		series_release(&f->series[i], f->n_labels, f->values_borrowed);
-	free(f->series);
+	/* borrowed counters own nothing: a million of them are not walked for nothing */
+	if (!f->values_borrowed || f->type == FAMILY_HISTOGRAM)
+		for (size_t i = 0; i < f->n_series; i++)
+			series_release(&f->series[i], f->values_borrowed);
+	if (f->series_mapped)
+		munmap(f->series, f->series_mapped);
+	else
+		free(f->series);
 	if (f->label_names) {
 		for (size_t i = 0; i < f->n_labels; i++)
 			free(f->label_names[i]);
@@ -143,27 +145,38 @@ void family_order_values(const struct family *f, const char *const *given, const
 		sorted[f->label_order[i]] = given[i];
 }
 
+void family_series_values(const struct family *f, const struct series *s, const char **vals)
+{
+	const char *v = s->labels;
+
+	for (size_t i = 0; i < f->n_labels; i++, v = family_next_value(v))
+		vals[i] = v;
+}
+
 int family_add_series(struct family *f, const char *const *label_values, double value,
 		      struct series **out)
 {
 	struct series s = {0};
+	size_t len = 0;
+	char *p;
 	int err;
 
-	if (f->values_borrowed)
+	if (f->values_borrowed || f->series_mapped)
 		return -EINVAL;
 	err = grow((void **)&f->series, &f->cap_series, f->n_series + 1, sizeof(*f->series));
 	if (err)
 		return err;
+	for (size_t i = 0; i < f->n_labels; i++)
+		len += strlen(label_values[i]) + 1;
 	s.value = value;
-	s.label_values = calloc(f->n_labels ? f->n_labels : 1, sizeof(*s.label_values));
-	if (!s.label_values)
+	s.labels = p = malloc(len ? len : 1);
+	if (!p)
 		return -ENOMEM;
 	for (size_t i = 0; i < f->n_labels; i++) {
-		s.label_values[i] = strdup(label_values[i]);
-		if (!s.label_values[i]) {
-			series_release(&s, f->n_labels, 0);
-			return -ENOMEM;
-		}
+		size_t n = strlen(label_values[i]) + 1;
+
+		memcpy(p, label_values[i], n);
+		p += n;
 	}
 	f->series[f->n_series] = s;
 	if (out)
@@ -172,33 +185,19 @@ int family_add_series(struct family *f, const char *const *label_values, double 
 	return 0;
 }
 
-/*
- * Ask for huge pages under a large array that is about to be filled: on a virtual machine
- * a page fault costs microseconds, and a million series take 14000 of them otherwise.
- * Only whole pages inside the array are advised; a refusal changes nothing.
- */
-static void hint_huge(void *p, size_t len)
-{
-	const uintptr_t huge = 2u << 20;
-	uintptr_t start = ((uintptr_t)p + huge - 1) & ~(huge - 1), end = (uintptr_t)p + len;
-
-	if (len >= 2 * huge && end > start + huge)
-		(void)madvise((void *)start, (end - start) & ~(huge - 1), MADV_HUGEPAGE);
-}
-
-int family_add_series_ref(struct family *f, const char *const *label_values, double value,
+int family_add_series_ref(struct family *f, const char *labels, double value,
 			  struct series **out)
 {
 	int err;
 
-	if (f->n_series && !f->values_borrowed)
+	if ((f->n_series && !f->values_borrowed) || f->series_mapped)
 		return -EINVAL;
 	err = grow((void **)&f->series, &f->cap_series, f->n_series + 1, sizeof(*f->series));
 	if (err)
 		return err;
 	f->values_borrowed = 1;
 	f->series[f->n_series] = (struct series){
-		.label_values = (char **)label_values,
+		.labels = labels,
 		.value = value,
 	};
 	if (out)
@@ -207,20 +206,15 @@ int family_add_series_ref(struct family *f, const char *const *label_values, dou
 	return 0;
 }
 
-int family_reserve(struct family *f, size_t n)
+int family_adopt_series(struct family *f, struct series *series, size_t n, size_t mapped)
 {
-	struct series *p;
-
-	if (n > SIZE_MAX / sizeof(*p) - f->n_series)
-		return -ENOMEM;
-	if (f->n_series + n <= f->cap_series)
-		return 0;
-	p = realloc(f->series, (f->n_series + n) * sizeof(*p));
-	if (!p)
-		return -ENOMEM;
-	f->series = p;
-	f->cap_series = f->n_series + n;
-	hint_huge(p, f->cap_series * sizeof(*p));
+	if (f->n_series || f->series_mapped)
+		return -EINVAL;
+	free(f->series);
+	f->series = series;
+	f->n_series = f->cap_series = n;
+	f->series_mapped = mapped;
+	f->values_borrowed = 1;
 	return 0;
 }
 
@@ -245,18 +239,20 @@ static int family_cmp(const void *a, const void *b)
 
 /*
  * [compat] client_golang's metricSorter: label values compared pairwise in label-name
- * order, as byte strings; the first difference decides.
+ * order, as byte strings; the first difference decides. Packed values end with a NUL,
+ * which is below every other byte, so comparing the packed bytes up to the n-th NUL is
+ * the same as comparing value by value.
  */
 static int series_cmp(const void *a, const void *b, void *arg)
 {
-	const struct series *sa = a, *sb = b;
-	size_t n = *(const size_t *)arg;
+	const unsigned char *x = (const unsigned char *)((const struct series *)a)->labels;
+	const unsigned char *y = (const unsigned char *)((const struct series *)b)->labels;
 
-	for (size_t i = 0; i < n; i++) {
-		int c = strcmp(sa->label_values[i], sb->label_values[i]);
-
-		if (c)
-			return c;
+	for (size_t left = *(const size_t *)arg; left; x++, y++) {
+		if (*x != *y)
+			return *x < *y ? -1 : 1;
+		if (!*x)
+			left--;
 	}
 	return 0;
 }
@@ -270,7 +266,7 @@ void family_set_sort(struct family_set *fs)
 
 		size_t j = 1;
 
-		if (!f->n_labels)
+		if (!f->n_labels || f->presorted)
 			continue;
 		/* Series often arrive in order already (a set sorted before): check first. */
 		while (j < f->n_series &&

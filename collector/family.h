@@ -18,11 +18,17 @@ struct family_hist {
 };
 
 /*
- * One series. Kept small: a map can give a million of them. The histogram part lives
+ * One series. Kept small: a map can give a million of them, and it is laid out like
+ * metric's records so that those become series where they lie. The histogram part lives
  * apart, only for histograms (family_series_hist()).
  */
 struct series {
-	char **label_values;	/* n_labels of the family, in its label order */
+	/*
+	 * The label values in the family's label order, packed: each followed by a NUL, one
+	 * after the other ("a\0b\0" for a and b). Walk them with family_next_value(). May be
+	 * NULL when the family has no labels.
+	 */
+	const char *labels;
 	double value;		/* counters and gauges */
 	struct family_hist *hist;	/* histograms; NULL until family_series_hist() */
 };
@@ -36,7 +42,9 @@ struct family {
 	size_t *label_order;	/* [i]: index in label_names of the i-th name given at add */
 	size_t n_series, cap_series;
 	struct series *series;
+	size_t series_mapped;	/* series is an mmap()ed region of this many bytes */
 	int values_borrowed;	/* series added with family_add_series_ref() */
+	int presorted;		/* the series are in §12 order already: family_set_sort() trusts it */
 };
 
 /* `struct family_set fs = {0}` is empty and valid. */
@@ -65,15 +73,28 @@ int family_set_add(struct family_set *fs, const char *name, const char *help,
 int family_add_series(struct family *f, const char *const *label_values, double value,
 		      struct series **out);
 /*
- * The same without copying, for families of many series (a map's): @label_values and the
- * strings they point to are borrowed and must live as long as @f's set, for instance in
- * memory handed to family_set_hold(). A family's series are either all copied or all
+ * The same without copying, for families of many series (a map's): @labels, the values
+ * packed as in struct series, is borrowed and must live as long as @f's set, for instance
+ * in memory handed to family_set_hold(). A family's series are either all copied or all
  * borrowed: mixing them is -EINVAL.
  */
-int family_add_series_ref(struct family *f, const char *const *label_values, double value,
+int family_add_series_ref(struct family *f, const char *labels, double value,
 			  struct series **out);
-/* Make room for @n more series in @f, so that adding them does not reallocate. */
-int family_reserve(struct family *f, size_t n);
+/*
+ * Give the empty family @f the @n series at @series, borrowed labels and all (as
+ * family_add_series_ref()), in an anonymous mapping of @mapped bytes that @f now owns and
+ * unmaps. No series can be added after. -EINVAL when @f has series already.
+ */
+int family_adopt_series(struct family *f, struct series *series, size_t n, size_t mapped);
+/* The label value after @v in a series' packed labels. */
+static inline const char *family_next_value(const char *v)
+{
+	while (*v)
+		v++;
+	return v + 1;
+}
+/* Unpack @s's labels into @vals (f->n_labels pointers into them). */
+void family_series_values(const struct family *f, const struct series *s, const char **vals);
 /*
  * @fs takes @mem (malloc()ed) and frees it in family_set_release(); on failure (-ENOMEM)
  * @mem is freed at once. NULL is fine.

@@ -22,20 +22,29 @@
 #define METRIC_PREFIX "ebpf_exporter_"
 #define MAX_LABELS 64
 /*
- * Sort and merge the records once they reach this many, then again at twice the survivors
- * (four times when merging saved little): maps whose keys decode to few label sets stay
- * small, and maps of distinct label sets are not sorted over and over.
+ * Records of equal label sets are merged early when they are many: from this many records
+ * on, and again each time they double, a sample tells whether merging would pay (see
+ * recs_maybe_compact()). Maps whose keys decode to few label sets then stay small, and
+ * maps of distinct label sets are sorted once, at the end.
  */
 #define COMPACT_MIN (1u << 18)
+/* Records sampled to judge whether merging pays. */
+#define COMPACT_SAMPLE 4096
 /* Records and arena kept between metrics up to this many records (and 16 bytes each). */
 #define KEEP_RECS (1u << 16)
 
-/* One sample: its label set in the arena and its value. */
+/*
+ * One sample: its label set and its value. A label set of up to 8 bytes (one short label,
+ * as numbers, CPUs and syscall names are) is whole in the prefix and takes no arena.
+ */
 struct rec {
 	uint64_t prefix;	/* first 8 key bytes, big-endian, zero-padded: the sort key */
 	uint32_t off, len;	/* label values in the arena, each followed by a NUL */
 	double value;
 };
+
+/* A label set this short lives in the record's prefix, not in the arena. */
+#define REC_INLINE 8
 
 struct metric_reader {
 	struct decode_ctx *dctx;
@@ -144,23 +153,40 @@ static uint64_t key_prefix(const char *key, size_t len)
 	return !i ? 0 : i < 8 ? v << (8 * (8 - i)) : v;
 }
 
-static const char *rec_key(const struct metric_reader *r, const struct rec *x)
+/* The label set of @x: in the arena, or spelt out of the prefix into @tmp. */
+static const char *rec_key(const struct metric_reader *r, const struct rec *x,
+			   char tmp[REC_INLINE])
 {
-	return r->arena.buf + x->off;
+	uint64_t be;
+
+	if (x->len > REC_INLINE)
+		return r->arena.buf + x->off;
+	be = __builtin_bswap64(x->prefix);
+	memcpy(tmp, &be, REC_INLINE);
+	return tmp;
 }
 
-/* Byte order of the label sets: label values compared pairwise, as the Go client does. */
+/*
+ * Byte order of the label sets: label values compared pairwise, as the Go client does
+ * (each value ends with a NUL, below every other byte, so the packed bytes compare alike).
+ * Equal prefixes with one set of up to 8 bytes: that one is whole in the prefix, so it is
+ * the start of the other, and the shorter comes first.
+ */
 static int rec_cmp(const void *a, const void *b, void *arg)
 {
 	const struct metric_reader *r = arg;
 	const struct rec *x = a, *y = b;
-	int c;
 
 	if (x->prefix != y->prefix)
 		return x->prefix < y->prefix ? -1 : 1;
-	c = memcmp(rec_key(r, x), rec_key(r, y), x->len < y->len ? x->len : y->len);
-	if (c)
-		return c;
+	if (x->len > REC_INLINE && y->len > REC_INLINE) {
+		int c = memcmp(r->arena.buf + x->off + REC_INLINE,
+			       r->arena.buf + y->off + REC_INLINE,
+			       (x->len < y->len ? x->len : y->len) - REC_INLINE);
+
+		if (c)
+			return c;
+	}
 	return x->len < y->len ? -1 : x->len > y->len;
 }
 
@@ -168,7 +194,8 @@ static bool rec_same(const struct metric_reader *r, const struct rec *x, const s
 {
 	/* equal prefixes of keys up to 8 bytes long hold all their bytes */
 	return x->prefix == y->prefix && x->len == y->len &&
-	       (x->len <= 8 || !memcmp(rec_key(r, x), rec_key(r, y), x->len));
+	       (x->len <= REC_INLINE ||
+		!memcmp(r->arena.buf + x->off, r->arena.buf + y->off, x->len));
 }
 
 static unsigned rec_byte(const struct rec *x, unsigned k)
@@ -274,7 +301,9 @@ static int recs_compact(struct metric_reader *r)
 		struct rec *x = &r->recs[i];
 		uint32_t off = (uint32_t)fresh.len;
 
-		err = strbuf_add(&fresh, rec_key(r, x), x->len);
+		if (x->len <= REC_INLINE)
+			continue;
+		err = strbuf_add(&fresh, r->arena.buf + x->off, x->len);
 		x->off = off;
 	}
 	if (err) {
@@ -286,6 +315,36 @@ static int recs_compact(struct metric_reader *r)
 	r->compact_at = (r->n_recs > before - before / 8 ? 4 : 2) * r->n_recs;
 	if (r->compact_at < COMPACT_MIN)
 		r->compact_at = COMPACT_MIN;
+	return 0;
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Merge the records now if a sample of them says it would pay: when at least one in eight
+ * sampled records shares its sort prefix with another (a bound: long label sets may share
+ * a prefix and still differ). Else look again when the records have doubled. Sorting all
+ * of them to find out would cost a map of distinct label sets a second sort.
+ */
+static int recs_maybe_compact(struct metric_reader *r)
+{
+	uint64_t sample[COMPACT_SAMPLE];
+	size_t n = r->n_recs < COMPACT_SAMPLE ? r->n_recs : COMPACT_SAMPLE, dup = 0;
+	size_t stride = r->n_recs / n;
+
+	for (size_t i = 0; i < n; i++)
+		sample[i] = r->recs[i * stride].prefix;
+	qsort(sample, n, sizeof(*sample), u64_cmp);
+	for (size_t i = 1; i < n; i++)
+		dup += sample[i] == sample[i - 1];
+	if (dup >= n / 8)
+		return recs_compact(r);
+	r->compact_at = 2 * r->n_recs;
 	return 0;
 }
 
@@ -306,8 +365,10 @@ static int recs_add(struct metric_reader *r, size_t off, double v)
 		.prefix = key_prefix(r->arena.buf + off, len),
 		.off = (uint32_t)off, .len = (uint32_t)len, .value = v,
 	};
+	if (len <= REC_INLINE)
+		r->arena.len = off;	/* whole in the prefix */
 	if (r->n_recs >= r->compact_at) {
-		err = recs_compact(r);
+		err = recs_maybe_compact(r);
 		if (err)
 			return err;
 	}
@@ -507,72 +568,89 @@ static size_t split_key(const char *key, size_t len, const char **vals, size_t m
 	return n;
 }
 
-/* Records between two releases of consumed record pages (about 1.5 MB of them). */
-#define RECS_RELEASE_EVERY 65536
+/* A record is turned into a series where it lies. */
+_Static_assert(sizeof(struct rec) == sizeof(struct series),
+	       "a record and a series must be the same size");
 
 /*
- * Give the kernel back the whole pages of records before @i: they are not read again in
- * this metric, and the next metric writes the mapping from the start. Peak memory then
- * holds the records or the series built from them, not both.
+ * Copy the label sets of the first @n records into @out in their sorted order, and point
+ * the records at the copies. Label sets of up to 8 bytes are whole in the sort prefix and
+ * need no read of the arena; the others are read from it, where they lie in the order the
+ * map was read. Written out in order, a family's label text is read in one forward sweep
+ * when it is printed, not with a cache miss per line.
  */
-static void recs_release_before(struct metric_reader *r, size_t i)
+static int gather_labels(struct metric_reader *r, size_t n, struct strbuf *out)
 {
-	const uintptr_t page = 4096;
-	uintptr_t start = (uintptr_t)r->recs, end = (uintptr_t)&r->recs[i] & ~(page - 1);
+	size_t total = 0;
+	char *p;
+	int err;
 
-	if (end > start)
-		(void)madvise(r->recs, end - start, MADV_DONTNEED);	/* a hint; failure is harmless */
+	for (size_t i = 0; i < n; i++)
+		total += r->recs[i].len;
+	err = strbuf_grow(out, total);
+	if (err)
+		return err;
+	p = out->buf;
+	for (size_t i = 0; i < n; i++) {
+		struct rec *x = &r->recs[i];
+
+		char tmp[REC_INLINE];
+
+		memcpy(p, rec_key(r, x, tmp), x->len);
+		x->off = (uint32_t)(p - out->buf);
+		p += x->len;
+	}
+	out->len = total;
+	return 0;
 }
 
+/*
+ * The sorted, merged records become the family's series in place: a record's label set is
+ * packed as a series wants it (values in the family's label order, each followed by a NUL)
+ * and already in its order. The family takes the record mapping and the label text; no
+ * allocation per series, no pass over the series to sort or check them.
+ */
 static int emit_counter(struct pass *p, struct family_set *fs, const char *fname)
 {
 	struct metric_reader *r = p->r;
 	const struct config_metric *m = p->m;
 	size_t n = m->n_labels, n_keep = r->n_recs;
-	static const char *const no_values[1];
-	const char *names[MAX_LABELS], **vals = NULL, *base;
+	const char *names[MAX_LABELS];
+	struct strbuf text = { 0 };
+	struct series *series;
 	struct family *f;
 	int err;
 
 	for (size_t i = 0; i < n; i++)
-		names[i] = m->labels[i].name;
+		names[i] = m->labels[p->order[i]].name;
 	if (r->opts.max_series && n_keep > r->opts.max_series) {
 		p->n_dropped = n_keep - r->opts.max_series;
 		n_keep = r->opts.max_series;
 	}
 	err = family_set_add(fs, fname, m->help, FAMILY_COUNTER, names, n, &f);
-	if (!err)
-		err = family_reserve(f, n_keep);
-	/*
-	 * The series borrow their label values: pointers into the arena, which the set
-	 * keeps, as it keeps the pointer arrays. No allocation per series.
-	 */
-	if (!err && n && n_keep) {
-		vals = malloc(n_keep * n * sizeof(*vals));
-		err = vals ? family_set_hold(fs, vals) : -ENOMEM;
+	if (err || !n_keep)
+		return err;
+	if (n) {
+		err = gather_labels(r, n_keep, &text);
+		if (!err)
+			err = family_set_hold(fs, text.buf);
+		if (err)
+			return err;
 	}
-	base = r->arena.buf;
-	if (!err && n_keep) {
-		err = family_set_hold(fs, r->arena.buf);
-		r->arena = (struct strbuf){ 0 };
-	}
-	/* the records are in the family's series order: values in its label order */
-	for (size_t i = 0; i < n_keep && !err; i++) {
-		const struct rec *x = &r->recs[i];
-		const char **v = vals + i * n;
+	series = (struct series *)r->recs;
+	for (size_t i = 0; i < n_keep; i++) {
+		const struct rec x = r->recs[i];
 
-		/* records are read once, forward: hand their pages back as the series grow */
-		if (i && i % RECS_RELEASE_EVERY == 0)
-			recs_release_before(r, i);
-
-		if (!n) {
-			err = family_add_series_ref(f, no_values, x->value, NULL);
-			continue;
-		}
-		split_key(base + x->off, x->len, v, n);
-		err = family_add_series_ref(f, v, x->value, NULL);
+		series[i] = (struct series){ .labels = n ? text.buf + x.off : NULL,
+					     .value = x.value };
 	}
-	return err;
+	err = family_adopt_series(f, series, n_keep, r->cap_recs * sizeof(*r->recs));
+	if (err)
+		return err;
+	f->presorted = 1;
+	r->recs = NULL;
+	r->cap_recs = r->n_recs = 0;
+	return 0;
 }
 
 /* Where the bucket label starts in a histogram's label set: after the second-to-last NUL. */
@@ -598,7 +676,8 @@ static int emit_histogram(struct pass *p, struct family_set *fs, const char *fna
 	int err = 0;
 
 	for (size_t i = 0; i < r->n_recs; i++) {
-		const char *key = rec_key(r, &r->recs[i]);
+		char tmp[REC_INLINE];
+		const char *key = rec_key(r, &r->recs[i], tmp);
 		size_t last = bucket_off(key, r->recs[i].len);
 
 		if (histogram_parse_key(key + last, &bk)) {
@@ -622,13 +701,14 @@ static int emit_histogram(struct pass *p, struct family_set *fs, const char *fna
 	 * equal other labels is one run, and the runs come in the family's series order.
 	 */
 	for (size_t i = 0, j; i < r->n_recs && !err; i = j) {
-		const char *key = rec_key(r, &r->recs[i]);
+		char tmp[REC_INLINE], tmpj[REC_INLINE];
+		const char *key = rec_key(r, &r->recs[i], tmp);
 		size_t plen = bucket_off(key, r->recs[i].len);
 		struct series *s;
 
 		histogram_raw_reset(&r->hraw);
 		for (j = i; j < r->n_recs && !err; j++) {
-			const char *kj = rec_key(r, &r->recs[j]);
+			const char *kj = rec_key(r, &r->recs[j], tmpj);
 			size_t lj = bucket_off(kj, r->recs[j].len);
 
 			if (lj != plen || memcmp(kj, key, plen))

@@ -532,21 +532,21 @@ static const char *le_cache_get(struct le_cache *lc, size_t i, double le)
 }
 
 static int render_histogram(struct strbuf *out, const struct family *f, const struct series *s,
-			    struct le_cache *lc)
+			    struct le_cache *lc, const char **values)
 {
 	const char *const *names = (const char *const *)f->label_names;
-	const char *const *values = (const char *const *)s->label_values;
 	static const struct family_hist none;	/* a histogram series without buckets yet */
 	const struct family_hist *h = s->hist ? s->hist : &none;
 	int err = 0;
 
+	family_series_values(f, s, values);
 	for (size_t i = 0; i < h->n_buckets && !err; i++) {
 		const char *le = le_cache_get(lc, i, h->le[i]);
 
 		if (!le)
 			return -ENOMEM;
-		err = promtext_add_sample(out, f->name, "_bucket", names, values, f->n_labels, "le",
-					  le, h->cumulative[i]);
+		err = promtext_add_sample(out, f->name, "_bucket", names, values, f->n_labels,
+					  "le", le, h->cumulative[i]);
 	}
 	/* [compat] the Go library adds +Inf itself, equal to the count */
 	if (!err)
@@ -563,20 +563,6 @@ static int render_histogram(struct strbuf *out, const struct family *f, const st
 
 /* A family with this many series has its text reserved at once (see render_simple). */
 #define BIG_FAMILY 65536
-
-/*
- * Ask for huge pages under a large buffer that is about to be filled: on a virtual machine
- * a page fault costs microseconds, and 50 MB of text take 13000 of them otherwise. Only
- * whole pages inside the buffer are advised; a refusal changes nothing.
- */
-static void hint_huge(void *p, size_t len)
-{
-	const uintptr_t huge = 2u << 20;
-	uintptr_t start = ((uintptr_t)p + huge - 1) & ~(huge - 1), end = (uintptr_t)p + len;
-
-	if (len >= 2 * huge && end > start + huge)
-		(void)madvise((void *)start, (end - start) & ~(huge - 1), MADV_HUGEPAGE);
-}
 
 /*
  * Counters and gauges, the bulk of a map's output, one line per series: the name and the
@@ -609,24 +595,25 @@ static int render_simple(struct promtext_sink *sink, const struct family *f)
 		fixed += lens[i] + 4;
 	}
 	if (f->n_series >= BIG_FAMILY && !sink->flush) {
-		/* room for every line if they are like the first: grown once, huge pages */
+		/* room for every line if they are like the first: grown once (huge pages) */
 		size_t line = fixed;
+		const char *v = f->series[0].labels;
 
-		for (size_t i = 0; i < n; i++)
-			line += strlen(f->series[0].label_values[i]);
+		for (size_t i = 0; i < n; i++, v = family_next_value(v))
+			line += strlen(v);
 		if (line < SIZE_MAX / f->n_series)
 			err = strbuf_grow(out, line * f->n_series);
-		if (!err)
-			hint_huge(out->buf + out->len, out->cap - out->len);
 	}
 	for (size_t j = 0; j < f->n_series && !err; j++) {
 		const struct series *s = &f->series[j];
+		const char *v = s->labels;
 		size_t need = fixed;
 		char *p;
 
 		for (size_t i = 0; i < n; i++) {
-			vlen[i] = strlen(s->label_values[i]);
+			vlen[i] = (size_t)(family_next_value(v) - v) - 1;
 			need += ESCAPED_MAX(vlen[i]);
+			v += vlen[i] + 1;
 		}
 		err = strbuf_grow(out, need);
 		if (err)
@@ -635,6 +622,7 @@ static int render_simple(struct promtext_sink *sink, const struct family *f)
 		memcpy(p, f->name, name_len);
 		p += name_len;
 		if (n) {
+			v = s->labels;
 			*p++ = '{';
 			for (size_t i = 0; i < n; i++) {
 				if (i)
@@ -643,7 +631,8 @@ static int render_simple(struct promtext_sink *sink, const struct family *f)
 				p += lens[i];
 				*p++ = '=';
 				*p++ = '"';
-				p = put_escaped(p, s->label_values[i], vlen[i], 1);
+				p = put_escaped(p, v, vlen[i], 1);
+				v += vlen[i] + 1;
 				*p++ = '"';
 			}
 			*p++ = '}';
@@ -680,14 +669,21 @@ int promtext_render_sink(struct promtext_sink *sink, const struct family_set *fs
 			continue;
 		lc.n = 0;
 		err = promtext_begin_family(out, f->name, f->help, family_type_name(f->type));
-		if (!err && f->type != FAMILY_HISTOGRAM)
+		if (!err && f->type != FAMILY_HISTOGRAM) {
 			err = render_simple(sink, f);
-		else
+		} else if (!err) {
+			const char **values = malloc((f->n_labels ? f->n_labels : 1) *
+						     sizeof(*values));
+
+			if (!values)
+				err = -ENOMEM;
 			for (size_t j = 0; j < f->n_series && !err; j++) {
-				err = render_histogram(out, f, &f->series[j], &lc);
+				err = render_histogram(out, f, &f->series[j], &lc, values);
 				if (!err)
 					err = sink_maybe_flush(sink);
 			}
+			free(values);
+		}
 	}
 	free(lc.le);
 	free(lc.text);

@@ -6,6 +6,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+
+/*
+ * Ask for huge pages under the unused part of a big buffer, which is about to be filled:
+ * on a virtual machine a page fault costs microseconds, and the 50 MB of a million-series
+ * exposition take 13000 of them in 4 KiB pages. Only whole huge pages inside the buffer
+ * are advised; a refusal changes nothing.
+ */
+static void hint_huge(char *buf, size_t from, size_t cap)
+{
+	const uintptr_t huge = 2u << 20;
+	uintptr_t start = ((uintptr_t)buf + from + huge - 1) & ~(huge - 1);
+	uintptr_t end = ((uintptr_t)buf + cap) & ~(huge - 1);
+
+	if (end > start)
+		(void)madvise((void *)start, end - start, MADV_HUGEPAGE);
+}
 
 int strbuf_grow(struct strbuf *sb, size_t extra)
 {
@@ -25,6 +42,8 @@ int strbuf_grow(struct strbuf *sb, size_t extra)
 		return -ENOMEM;
 	sb->buf = p;
 	sb->cap = cap;
+	if (cap >= STRBUF_HUGE)
+		hint_huge(p, sb->len, cap);
 	return 0;
 }
 

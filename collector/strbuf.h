@@ -10,6 +10,9 @@ struct strbuf {
 	size_t len, cap;
 };
 
+/* Buffers that grow to this size ask for huge pages (madvise(MADV_HUGEPAGE), a hint). */
+#define STRBUF_HUGE (4u << 20)
+
 /* Make room for @extra more bytes (plus the NUL). -ENOMEM on failure or overflow. */
 int strbuf_grow(struct strbuf *sb, size_t extra);
 int strbuf_add(struct strbuf *sb, const void *data, size_t len);

@@ -88,15 +88,16 @@ static const struct family_hist no_hist;
 static int json_series(struct strbuf *out, const struct family *f, const struct series *s)
 {
 	const struct family_hist *h;
+	const char *v = s->labels;
 	int err = strbuf_addstr(out, "{\"labels\": {");
 
-	for (size_t i = 0; i < f->n_labels && !err; i++) {
+	for (size_t i = 0; i < f->n_labels && !err; i++, v = family_next_value(v)) {
 		if (i)
 			err = strbuf_add(out, ", ", 2);
 		if (!err)
 			err = json_key(out, f->label_names[i]);
 		if (!err)
-			err = json_str(out, s->label_values[i]);
+			err = json_str(out, v);
 	}
 	if (!err)
 		err = strbuf_add(out, "}, ", 3);
@@ -249,9 +250,10 @@ static int table_columns(struct strbuf *out, const struct family *f)
 	for (size_t r = 0; r < f->n_series && !err; r++) {
 		char **row = cells + (r + 1) * ncol;
 		char num[PROMTEXT_DOUBLE_MAX];
+		const char *v = f->series[r].labels;
 
-		for (size_t c = 0; c < f->n_labels && !err; c++) {
-			row[c] = escaped(f->series[r].label_values[c]);
+		for (size_t c = 0; c < f->n_labels && !err; c++, v = family_next_value(v)) {
+			row[c] = escaped(v);
 			if (!row[c])
 				err = -ENOMEM;
 		}
@@ -285,9 +287,10 @@ static int table_columns(struct strbuf *out, const struct family *f)
 /* `name="value" name="value"` heading a chart; nothing for a family without labels. */
 static int chart_title(struct strbuf *out, const struct family *f, const struct series *s)
 {
+	const char *v = s->labels;
 	int err = 0;
 
-	for (size_t i = 0; i < f->n_labels && !err; i++) {
+	for (size_t i = 0; i < f->n_labels && !err; i++, v = family_next_value(v)) {
 		if (i)
 			err = strbuf_addch(out, ' ');
 		if (!err)
@@ -295,8 +298,7 @@ static int chart_title(struct strbuf *out, const struct family *f, const struct 
 		if (!err)
 			err = strbuf_add(out, "=\"", 2);
 		if (!err)
-			err = promtext_add_label_value(out, s->label_values[i],
-						       strlen(s->label_values[i]));
+			err = promtext_add_label_value(out, v, strlen(v));
 		if (!err)
 			err = strbuf_addch(out, '"');
 	}

@@ -13,6 +13,13 @@ tcase 'fill the maps' '
 		fill agg multi_total hash 8 8 8 &&
 	printf "%s\n" "ffffffffffffffff 1" "0000000000000000 2" | fill agg u64_total hash 8 8 8 &&
 	printf "%s\n" "6122625c63000000 1" "780a790000000000 2" | fill agg str_total hash 8 8 8 &&
+	printf "%s\n" "616263646566676900000000 1" "616263000000000000000000 2" \
+		"616263646566676861000000 3" "616263646566676800000000 4" \
+		"620000000000000000000000 5" "616263646566670000000000 6" \
+		"616263646566676700000000 7" | fill agg edge_total hash 12 8 8 &&
+	printf "%s\n" "61626300000000000000000000000000 1" "61620000000000006364656667000000 2" \
+		"61620000000000000000000000000000 3" "61620000000000006364656600000000 4" |
+		fill agg pair_total hash 16 8 8 &&
 	printf "%s\n" "31320000 3" "32000000 4" "78000000 5" | fill agg errno_total hash 4 8 8 &&
 	printf "%s\n" "00000000 7" "01000000 9" | fill agg bad_total hash 4 8 8 &&
 	write_manifest agg'
@@ -26,7 +33,7 @@ tcase 'the count persists across reads' 'read_config agg 2>/dev/null && test "$(
 tcase '--metrics.max-series=2 keeps the first two series of each metric and counts the rest' '
 	"$READ" --state.dir="$STATE" --bpffs.root="$BPFFS_ROOT" --textfile.dir="$TEXTFILE" \
 		--config.names=agg --metrics.max-series=2 2>"$T/err"; rc=$?; cat "$T/err"; test $rc = 0 &&
-	grep -qx "ebpfexp_series_dropped{config=\"agg\"} 2" "$TEXTFILE/ebpfexp.prom" &&
+	grep -qx "ebpfexp_series_dropped{config=\"agg\"} 9" "$TEXTFILE/ebpfexp.prom" &&
 	grep "^ebpf_exporter_dup_total" "$TEXTFILE/ebpfexp_agg.prom" > "$T/dup" &&
 	printf "%s\n" "ebpf_exporter_dup_total{kind=\"a\"} 11" "ebpf_exporter_dup_total{kind=\"b\"} 1" |
 		diff -u - "$T/dup"'

@@ -58,6 +58,14 @@ tcase 'label sets alike in their first 8 bytes are ordered by the rest' '
 	grep "^ebpf_exporter_hex_total{" "$TEXTFILE/ebpfexp_bulk.prom" > "$T/hex" &&
 	test "$(sort -u "$T/hex" | wc -l)" = 5000 && LC_ALL=C sort -c "$T/hex" &&
 	grep -qx "ebpf_exporter_hex_total{key=\"0000000000630000\"} 100" "$T/hex"'
+tcase '300000 label sets alike in their first 8 bytes: merged early, none lost, in order' '
+	rm "$BPFFS_ROOT/bulk/hex_total" &&
+	"$MAPFILL" bulk --type=hash --entries=300000 --shift=40 "$BPFFS_ROOT/bulk/hex_total" &&
+	"$READ" --state.dir="$STATE" --bpffs.root="$BPFFS_ROOT" --textfile.dir="$TEXTFILE" \
+		--config.names=bulk --metrics.max-series=0 &&
+	grep "^ebpf_exporter_hex_total{" "$TEXTFILE/ebpfexp_bulk.prom" > "$T/hex" &&
+	test "$(sort -u "$T/hex" | wc -l)" = 300000 && LC_ALL=C sort -c "$T/hex" &&
+	grep -qx "ebpf_exporter_hex_total{key=\"0000000000df9304\"} 300000" "$T/hex"'
 tcase 'the bare batch read sees the same entries' '
 	"$MAPFILL" batchread "$BPFFS_ROOT/bulk/bulk_total" | grep -qx "10000 entries, sum 50005000"'
 tdone

@@ -4,8 +4,18 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "tap.h"
+
+/* The @i-th label value of @s. */
+static const char *val(const struct family *f, const struct series *s, size_t i)
+{
+	const char *v[8];
+
+	family_series_values(f, s, v);
+	return v[i];
+}
 
 static void test_labels(void)
 {
@@ -26,8 +36,11 @@ static void test_labels(void)
 	is_str(sorted[0], "3", "values follow their labels (cpu)");
 	is_str(sorted[2], "read", "values follow their labels (op)");
 	is_int(family_add_series(f, sorted, 5, &s), 0, "add series");
-	is_str(s->label_values[1], "sda", "series keeps a copy of its values");
-	ok(s->label_values[1] != vals[1], "values are copied, not borrowed");
+	is_str(val(f, s, 0), "3", "series keeps its values (cpu)");
+	is_str(val(f, s, 1), "sda", "series keeps its values (device)");
+	is_str(val(f, s, 2), "read", "series keeps its values (op)");
+	ok(val(f, s, 1) != vals[1], "values are copied, not borrowed");
+	ok(!memcmp(s->labels, "3\0sda\0read", 11), "packed one after the other, each ending in NUL");
 	ok(!s->hist, "a new series has no histogram part");
 	ok(family_series_hist(s) && s->hist->n_buckets == 0 && !s->hist->le,
 	   "family_series_hist gives it an empty one");
@@ -82,11 +95,11 @@ static void test_sort(void)
 	is_str(fs.fams[3].name, "zeta", "zeta last");
 	f = &fs.fams[2];
 	for (size_t i = 0; i < 6; i++) {
-		if (strcmp(f->series[i].label_values[0], want[i][0]) ||
-		    strcmp(f->series[i].label_values[1], want[i][1])) {
+		if (strcmp(val(f, &f->series[i], 0), want[i][0]) ||
+		    strcmp(val(f, &f->series[i], 1), want[i][1])) {
 			good = 0;
-			printf("# series %zu: %s,%s\n", i, f->series[i].label_values[0],
-			       f->series[i].label_values[1]);
+			printf("# series %zu: %s,%s\n", i, val(f, &f->series[i], 0),
+			       val(f, &f->series[i], 1));
 		}
 	}
 	ok(good, "series sorted by label values pairwise, as strings (\"10\" < \"2\")");
@@ -106,32 +119,79 @@ static void test_borrowed(void)
 	struct family_set fs = {0};
 	const char *names[] = {"b", "a"};
 	char *arena = malloc(8);
-	const char **vals = malloc(4 * sizeof(*vals));
 	struct family *f = NULL;
 	struct series *s = NULL;
 
 	memcpy(arena, "2\0x\0001\0y", 8);	/* "2","x" and "1","y" */
-	vals[0] = arena;
-	vals[1] = arena + 2;
-	vals[2] = arena + 4;
-	vals[3] = arena + 6;
 	is_int(family_set_add(&fs, "m", "", FAMILY_COUNTER, names, 2, &f), 0, "add family");
-	is_int(family_reserve(f, 2), 0, "reserve two series");
-	ok(f->cap_series >= 2, "room for two series");
-	is_int(family_add_series_ref(f, vals, 1, &s), 0, "add a borrowed series");
-	ok(s->label_values[0] == arena, "its values are borrowed, not copied");
-	is_int(family_add_series_ref(f, vals + 2, 2, NULL), 0, "add another");
-	is_int(family_add_series(f, vals, 3, NULL), -EINVAL,
+	is_int(family_add_series_ref(f, arena, 1, &s), 0, "add a borrowed series");
+	ok(s->labels == arena, "its values are borrowed, not copied");
+	is_int(family_add_series_ref(f, arena + 4, 2, NULL), 0, "add another");
+	is_int(family_add_series(f, (const char *[]){"a", "b"}, 3, NULL), -EINVAL,
 	       "a copied series cannot join borrowed ones");
 	is_int(family_set_hold(&fs, arena), 0, "the set holds the strings");
-	is_int(family_set_hold(&fs, vals), 0, "and the pointer arrays");
 	is_int(family_set_hold(&fs, NULL), 0, "holding NULL is fine");
 	family_set_sort(&fs);
-	is_str(f->series[0].label_values[0], "1", "borrowed series sort like copied ones");
-	is_str(f->series[1].label_values[1], "x", "with their values");
+	is_str(val(f, &f->series[0], 0), "1", "borrowed series sort like copied ones");
+	is_str(val(f, &f->series[1], 1), "x", "with their values");
 	/* ASan and valgrind see whether the held memory is freed exactly once */
 	family_set_release(&fs);
 	ok(fs.n == 0 && fs.n_held == 0 && !fs.held, "release empties the set");
+}
+
+static void test_adopt(void)
+{
+	struct family_set fs = {0};
+	const char *names[] = {"id"};
+	static const char text[] = "9\0001\0005\0";
+	size_t len = 3 * sizeof(struct series);
+	struct series *arr = mmap(NULL, len, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct family *f = NULL;
+
+	if (!ok(arr != MAP_FAILED, "map room for three series"))
+		return;
+	/* out of order on purpose: a presorted family is trusted, not checked */
+	for (size_t i = 0; i < 3; i++)
+		arr[i] = (struct series){ .labels = text + 2 * i, .value = (double)i };
+	is_int(family_set_add(&fs, "m", "", FAMILY_COUNTER, names, 1, &f), 0, "add family");
+	is_int(family_adopt_series(f, arr, 3, len), 0, "adopt three mapped series");
+	is_int(f->n_series, 3, "they are the family's");
+	is_int(family_add_series_ref(f, text, 1, NULL), -EINVAL, "none can be added after");
+	is_int(family_add_series(f, names, 1, NULL), -EINVAL, "nor copied ones");
+	is_int(family_adopt_series(f, arr, 3, len), -EINVAL, "a family adopts once");
+	f->presorted = 1;
+	family_set_sort(&fs);
+	is_str(val(f, &f->series[0], 0), "9", "a presorted family keeps its order");
+	f->presorted = 0;
+	family_set_sort(&fs);
+	ok(!strcmp(val(f, &f->series[0], 0), "1") && !strcmp(val(f, &f->series[2], 0), "9"),
+	   "an unmarked one is sorted");
+	family_set_release(&fs);
+	ok(fs.n == 0, "release unmaps the series");
+}
+
+static void test_cmp_packed(void)
+{
+	struct family_set fs = {0};
+	const char *names[] = {"a", "b"};
+	/* pairwise: ("a","") < ("a","b") < ("ab","") -- a NUL ends a value before any byte */
+	const char *in[][2] = { {"ab", ""}, {"a", "b"}, {"a", ""}, {"a\xff", "x"} };
+	const char *want[] = { "a", "a", "ab", "a\xff" };
+	const char *want_b[] = { "", "b", "", "x" };
+	struct family *f;
+	int good = 1;
+
+	family_set_add(&fs, "m", "", FAMILY_COUNTER, names, 2, &f);
+	for (size_t i = 0; i < 4; i++)
+		family_add_series(f, in[i], (double)i, NULL);
+	family_set_sort(&fs);
+	for (size_t i = 0; i < 4; i++)
+		if (strcmp(val(f, &f->series[i], 0), want[i]) ||
+		    strcmp(val(f, &f->series[i], 1), want_b[i]))
+			good = 0;
+	ok(good, "packed values compare as pairs of strings (shorter value first, bytes unsigned)");
+	family_set_release(&fs);
 }
 
 int main(void)
@@ -139,5 +199,7 @@ int main(void)
 	test_labels();
 	test_sort();
 	test_borrowed();
+	test_adopt();
+	test_cmp_packed();
 	return done_testing();
 }
