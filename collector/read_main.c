@@ -324,8 +324,11 @@ static int render(enum format fmt, struct strbuf *out, struct family_set *fs)
 	}
 }
 
-/* Text is handed to the file in pieces of this size: a million series never sit in memory. */
-#define WRITE_CHUNK (1u << 20)
+/*
+ * Text is handed to the file in pieces of this size: a million series never sit in memory,
+ * and the piece being written stays in the cache.
+ */
+#define WRITE_CHUNK (1u << 18)
 
 struct chunk_writer {
 	struct atomicfile *f;

@@ -47,6 +47,16 @@ int strbuf_grow(struct strbuf *sb, size_t extra)
 	return 0;
 }
 
+void strbuf_prefault(struct strbuf *sb)
+{
+	const uintptr_t page = 4096;
+	uintptr_t start = ((uintptr_t)sb->buf + sb->len + page - 1) & ~(page - 1);
+	uintptr_t end = ((uintptr_t)sb->buf + sb->cap) & ~(page - 1);
+
+	if (sb->buf && end > start)
+		(void)madvise((void *)start, end - start, MADV_POPULATE_WRITE);
+}
+
 int strbuf_add(struct strbuf *sb, const void *data, size_t len)
 {
 	int err = strbuf_grow(sb, len);
