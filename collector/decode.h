@@ -19,6 +19,11 @@
 /* Where the lookup sources are; NULL fields mean the system's files. Borrowed. */
 struct decode_opts {
 	const char *kallsyms_path;	/* /proc/kallsyms */
+	/*
+	 * Read instead when kallsyms_path cannot be read or shows every address as 0 (no
+	 * CAP_SYSLOG): the loader's snapshot. NULL: none.
+	 */
+	const char *kallsyms_fallback;
 	const char *partitions_path;	/* /proc/partitions */
 	const char *mountinfo_path;	/* /proc/self/mountinfo (finds the cgroup2 mount) */
 	const char *cgroup_root;	/* overrides the cgroup2 mount found in mountinfo */

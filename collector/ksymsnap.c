@@ -60,30 +60,3 @@ int ksymsnap_write(const char *state_dir, const char *src, mode_t mode, gid_t gi
 		err = diag_err(d, errno, NULL, "chown %s: %s", path, strerror(errno));
 	return err;
 }
-
-bool ksymsnap_addresses_visible(const char *path)
-{
-	char line[256];
-	bool visible = false;
-	FILE *f = fopen(path ? path : PROC_KALLSYMS, "re");
-
-	if (!f)
-		return false;
-	/* the first lines may be absolute symbols at 0: any non-zero address will do */
-	for (int i = 0; i < 64 && fgets(line, sizeof(line), f); i++) {
-		if (strspn(line, "0") < strcspn(line, " ")) {
-			visible = true;
-			break;
-		}
-	}
-	fclose(f);
-	return visible;
-}
-
-const char *ksymsnap_path_for_reader(const char *state_dir, char *buf, size_t len)
-{
-	if (ksymsnap_addresses_visible(NULL))
-		return NULL;
-	snprintf(buf, len, "%s/%s", state_dir, KSYMSNAP_NAME);
-	return access(buf, R_OK) == 0 ? buf : NULL;
-}

@@ -661,8 +661,9 @@ int main(int argc, char **argv)
 		return 2;
 	log_setup("ebpfexp-read", r.o.debug ? LOG_DEBUG : LOG_INFO, false);
 	mopts.max_series = r.o.max_series;
-	/* without CAP_SYSLOG kallsyms is all zeros: decode with the loader's snapshot then */
-	dopts.kallsyms_path = ksymsnap_path_for_reader(r.o.state_dir, ksyms, sizeof(ksyms));
+	/* without CAP_SYSLOG kallsyms is all zeros: the ksym decoders fall back on the loader's snapshot */
+	snprintf(ksyms, sizeof(ksyms), "%s/%s", r.o.state_dir, KSYMSNAP_NAME);
+	dopts.kallsyms_fallback = ksyms;
 	err = decode_ctx_new(&r.dctx, &dopts);
 	if (!err)
 		err = metric_reader_new(&r.mr, r.dctx, &mopts);

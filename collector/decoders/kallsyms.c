@@ -224,18 +224,11 @@ static int kallsyms_read_text(struct kallsyms *ks, const char *path, struct diag
 	return err;
 }
 
-static int kallsyms_read(struct decode_ctx *ctx, struct diag *d)
+/* Read and parse @path into @ks. */
+static int kallsyms_load(struct kallsyms *ks, const char *path, struct diag *d)
 {
-	const char *path = ctx->opts.kallsyms_path ? ctx->opts.kallsyms_path : "/proc/kallsyms";
-	struct kallsyms *ks = ctx->kallsyms;
 	int err;
 
-	if (!ks) {
-		ks = calloc(1, sizeof(*ks));
-		if (!ks)
-			return diag_err(d, ENOMEM, NULL, "%s: %s", path, strerror(ENOMEM));
-		ctx->kallsyms = ks;
-	}
 	ks->loaded = false;
 	err = kallsyms_read_text(ks, path, d);
 	if (!err)
@@ -244,6 +237,46 @@ static int kallsyms_read(struct decode_ctx *ctx, struct diag *d)
 		ks->n = 0;
 	else
 		ks->loaded = true;
+	return err;
+}
+
+/*
+ * The system's kallsyms, or the fallback (the loader's snapshot) when it cannot be read or
+ * shows no addresses, as it does to a process without CAP_SYSLOG. Decided here, on first
+ * use: a run whose configs use no ksym or kstack looks at neither.
+ */
+static int kallsyms_read(struct decode_ctx *ctx, struct diag *d)
+{
+	const char *path = ctx->opts.kallsyms_path ? ctx->opts.kallsyms_path : "/proc/kallsyms";
+	const char *fallback = ctx->opts.kallsyms_fallback;
+	struct kallsyms *ks = ctx->kallsyms;
+	struct diag first = { 0 }, second = { 0 };
+	int err, err2;
+
+	if (!ks) {
+		ks = calloc(1, sizeof(*ks));
+		if (!ks)
+			return diag_err(d, ENOMEM, NULL, "%s: %s", path, strerror(ENOMEM));
+		ctx->kallsyms = ks;
+	}
+	err = kallsyms_load(ks, path, &first);
+	if ((!err && !ks->all_zero) || !fallback) {
+		diag_move(d, &first);
+		diag_release(&first);
+		return err;
+	}
+	err2 = kallsyms_load(ks, fallback, &second);
+	if (!err2) {
+		err = 0;
+	} else if (!err) {
+		/* addresses hidden and no snapshot: the hidden ones it is (names unknown) */
+		err = kallsyms_load(ks, path, d);
+	} else {
+		err = diag_err(d, err, NULL, "%s; the loader's snapshot: %s", diag_last(&first),
+			       diag_last(&second));
+	}
+	diag_release(&first);
+	diag_release(&second);
 	return err;
 }
 

@@ -407,6 +407,38 @@ static void test_ksym_kstack(void)
 	like(run_label(c, ksym, &a, 8), "open t/data/decode/missing: No such file",
 	     "ksym: missing kallsyms is an error naming the file");
 	decode_ctx_free(c);
+
+	/* the loader's snapshot, for a reader that cannot see addresses */
+	o.kallsyms_fallback = DATA "kallsyms";
+	o.kallsyms_path = DATA "kallsyms-zero";
+	decode_ctx_new(&c, &o);
+	is_str(run_label(c, ksym, &a, 8), "do_one_initcall",
+	       "ksym: addresses hidden: the fallback resolves them");
+	decode_ctx_free(c);
+	o.kallsyms_path = DATA "missing";
+	decode_ctx_new(&c, &o);
+	is_str(run_label(c, ksym, &a, 8), "do_one_initcall",
+	       "ksym: kallsyms unreadable: the fallback resolves them");
+	decode_ctx_free(c);
+	o.kallsyms_path = DATA "kallsyms";
+	o.kallsyms_fallback = DATA "kallsyms-zero";
+	decode_ctx_new(&c, &o);
+	a = 0xffffffff81002000;
+	is_str(run_label(c, ksym, &a, 8), "vfs_read", "ksym: visible addresses: no fallback");
+	decode_ctx_free(c);
+	o.kallsyms_path = DATA "kallsyms-zero";
+	o.kallsyms_fallback = DATA "missing-snapshot";
+	decode_ctx_new(&c, &o);
+	is_str(run_label(c, ksym, &a, 8), "unknown_addr:0xffffffff81002000",
+	       "ksym: addresses hidden and no fallback file: unknown, not an error");
+	decode_ctx_free(c);
+	o.kallsyms_path = DATA "missing";
+	decode_ctx_new(&c, &o);
+	like(run_label(c, ksym, &a, 8),
+	     "open t/data/decode/missing: No such file or directory; the loader's snapshot: "
+	     "open t/data/decode/missing-snapshot: No such file",
+	     "ksym: both unreadable: the error names both");
+	decode_ctx_free(c);
 }
 
 static void write_file(const char *path, const char *text, const char *mode)
