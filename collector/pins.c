@@ -281,7 +281,30 @@ int pins_finish(struct bpf_object *obj, const char *dir, const struct pins_acces
 	return 0;
 }
 
-static int remove_entries(const char *dir, const char *prefix, struct diag *d)
+/* Which entries of a pin directory a removal spares. */
+struct keep_rule {
+	const char *only_prefix;	/* remove only names starting with this (NULL: any) */
+	bool progs;			/* spare "prog_*" */
+	const char *const *names;	/* spare these */
+	size_t n_names;
+};
+
+static bool kept(const struct keep_rule *k, const char *name)
+{
+	if (name[0] == '.')
+		return true;
+	if (k->only_prefix && strncmp(name, k->only_prefix, strlen(k->only_prefix)))
+		return true;
+	if (k->progs && !strncmp(name, "prog_", 5))
+		return true;
+	for (size_t i = 0; i < k->n_names; i++)
+		if (!strcmp(name, k->names[i]))
+			return true;
+	return false;
+}
+
+/* Unlink the entries of @dir that @k does not spare; a missing @dir has none. */
+static int remove_entries(const char *dir, const struct keep_rule *k, struct diag *d)
 {
 	DIR *dp = opendir(dir);
 	struct dirent *de;
@@ -291,9 +314,7 @@ static int remove_entries(const char *dir, const char *prefix, struct diag *d)
 		return errno == ENOENT ? 0 :
 		       diag_err(d, errno, NULL, "open %s: %s", dir, strerror(errno));
 	while ((de = readdir(dp))) {
-		if (de->d_name[0] == '.')
-			continue;
-		if (prefix && strncmp(de->d_name, prefix, strlen(prefix)))
+		if (kept(k, de->d_name))
 			continue;
 		if (unlinkat(dirfd(dp), de->d_name, 0) && errno != ENOENT && !err)
 			err = diag_err(d, errno, NULL, "remove %s/%s: %s", dir, de->d_name,
@@ -305,12 +326,15 @@ static int remove_entries(const char *dir, const char *prefix, struct diag *d)
 
 int pins_remove_progs(const char *dir, struct diag *d)
 {
-	return remove_entries(dir, "prog_", d);
+	const struct keep_rule k = { .only_prefix = "prog_" };
+
+	return remove_entries(dir, &k, d);
 }
 
 int pins_remove_all(const char *dir, struct diag *d)
 {
-	int err = remove_entries(dir, NULL, d);
+	const struct keep_rule k = { 0 };
+	int err = remove_entries(dir, &k, d);
 
 	if (!err && rmdir(dir) && errno != ENOENT)
 		err = diag_err(d, errno, NULL, "remove %s: %s", dir, strerror(errno));
@@ -405,26 +429,9 @@ int pins_restore_maps(struct bpf_object *obj, struct diag *d)
 
 int pins_remove_stale(const char *dir, const char *const *keep, size_t n_keep, struct diag *d)
 {
-	DIR *dp = opendir(dir);
-	struct dirent *de;
-	int err = 0;
+	const struct keep_rule k = { .progs = true, .names = keep, .n_names = n_keep };
 
-	if (!dp)
-		return errno == ENOENT ? 0 :
-		       diag_err(d, errno, NULL, "open %s: %s", dir, strerror(errno));
-	while ((de = readdir(dp))) {
-		bool kept = de->d_name[0] == '.' || !strncmp(de->d_name, "prog_", 5);
-
-		for (size_t i = 0; i < n_keep && !kept; i++)
-			kept = !strcmp(de->d_name, keep[i]);
-		if (kept)
-			continue;
-		if (unlinkat(dirfd(dp), de->d_name, 0) && errno != ENOENT && !err)
-			err = diag_err(d, errno, NULL, "remove %s/%s: %s", dir, de->d_name,
-				       strerror(errno));
-	}
-	closedir(dp);
-	return err;
+	return remove_entries(dir, &k, d);
 }
 
 int pins_read_perf_lost(const char *count_pin, uint64_t *lost)

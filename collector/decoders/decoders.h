@@ -81,6 +81,13 @@ const char *pci_db_subclass(const struct pci_db *db, const char *class_key, cons
 			    bool *found_class);
 #define PCI_MISSING_DB "missing pci.ids db"
 /*
+ * The start every pci_* decoder shares: the database (without one, "missing pci.ids db" is
+ * the label and the input is not even parsed [compat]: returns 1) and the decimal text
+ * parsed into @v (returns 0). A negative errno with @d otherwise.
+ */
+int pci_decode_start(struct decode_ctx *ctx, const uint8_t *in, size_t len,
+		     const struct pci_db **db, int64_t *v, struct strbuf *out, struct diag *d);
+/*
  * The shared path of pci_vendor, pci_device and pci_class: parse the decimal text, format
  * it as Go's "%0*x" with @min_digits, look it up with @lookup, else "unknown pci @what: 0x<key>".
  */

@@ -216,6 +216,21 @@ void pci_release(struct decode_ctx *ctx)
 	ctx->pci_loaded = false;
 }
 
+int pci_decode_start(struct decode_ctx *ctx, const uint8_t *in, size_t len,
+		     const struct pci_db **db, int64_t *v, struct strbuf *out, struct diag *d)
+{
+	int err = pci_db_get(ctx, db, d);
+
+	if (err)
+		return err;
+	/* [compat] Without a database the input is not even parsed. */
+	if (!*db) {
+		err = strbuf_addstr(out, PCI_MISSING_DB);
+		return err ? err : 1;
+	}
+	return decoders_atoi_diag(in, len, v, d);
+}
+
 int pci_decode_id(struct decode_ctx *ctx, const uint8_t *in, size_t len, int min_digits,
 		  const char *(*lookup)(const struct pci_db *, const char *), const char *what,
 		  struct strbuf *out, struct diag *d)
@@ -224,17 +239,10 @@ int pci_decode_id(struct decode_ctx *ctx, const uint8_t *in, size_t len, int min
 	const struct pci_db *db;
 	const char *name;
 	int64_t v;
-	int err;
+	int err = pci_decode_start(ctx, in, len, &db, &v, out, d);
 
-	err = pci_db_get(ctx, &db, d);
 	if (err)
-		return err;
-	/* [compat] Without a database the input is not even parsed. */
-	if (!db)
-		return strbuf_addstr(out, PCI_MISSING_DB);
-	err = decoders_atoi_diag(in, len, &v, d);
-	if (err)
-		return err;
+		return err > 0 ? 0 : err;
 	decoders_gohex(key, v, min_digits);
 	name = lookup(db, key);
 	if (name)

@@ -13,17 +13,11 @@ int pci_subclass_decode(struct decode_ctx *ctx, const struct config_decoder *dec
 	const char *name;
 	bool found_class;
 	int64_t v;
-	int err;
+	int err = pci_decode_start(ctx, in, len, &db, &v, out, d);
 
 	(void)dec;
-	err = pci_db_get(ctx, &db, d);
 	if (err)
-		return err;
-	if (!db)
-		return strbuf_addstr(out, PCI_MISSING_DB);
-	err = decoders_atoi_diag(in, len, &v, d);
-	if (err)
-		return err;
+		return err > 0 ? 0 : err;
 	/* Go's >> on a negative int is arithmetic, as here. */
 	decoders_gohex(class_key, v >> 8, 2);
 	decoders_gohex(sub_key, v & 0xff, 2);
