@@ -593,9 +593,12 @@ static size_t split_key(const char *key, size_t len, const char **vals, size_t m
 	return n;
 }
 
-/* A record is turned into a series where it lies. */
-_Static_assert(sizeof(struct rec) == sizeof(struct series),
-	       "a record and a series must be the same size");
+/*
+ * A record is turned into a series where it lies: series i ends at or before record i + 1
+ * starts, so writing it overwrites only records already read.
+ */
+_Static_assert(sizeof(struct series) <= sizeof(struct rec),
+	       "a series must fit in the place of a record");
 
 /*
  * Copy the label sets of the first @n records into @out in their sorted order, and point
