@@ -2,7 +2,8 @@
  * ebpfexp-load: parse configs, load and attach their BPF objects, pin metric maps and
  * programs in bpffs, write a manifest per config for ebpfexp-read, then stay up: count
  * perf_event_array events, keep cgroup_id_maps current, reload on SIGHUP, detach on
- * SIGTERM/SIGINT. The loader module does the work; this file is flags, order and signals.
+ * SIGTERM/SIGINT, and ping systemd's watchdog from the main loop. The loader module does the
+ * work; this file is flags, order and signals.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -11,6 +12,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,6 +161,68 @@ static void notify_status(struct loader *l, const char *what)
 	free(st);
 }
 
+/*
+ * systemd's watchdog. The main loop pings it each time it comes round and a ping is due, so
+ * the pings stop when the loop hangs (in a reload, in the loader's work) and systemd
+ * restarts the service; a thread or timer of its own would go on pinging.
+ */
+struct watchdog {
+	uint64_t every_usec;	/* half of $WATCHDOG_USEC, as sd_watchdog_enabled(3) says; 0: off */
+	uint64_t next_usec;	/* CLOCK_MONOTONIC */
+	int last_err;		/* of the last ping: a failure is logged when it changes */
+};
+
+static uint64_t monotonic_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void watchdog_init(struct watchdog *w)
+{
+	struct diag d = { 0 };
+	uint64_t usec;
+
+	*w = (struct watchdog){ 0 };
+	if (sdnotify_watchdog_usec(&usec, &d))	/* not systemd's doing: go on without */
+		log_msg(LOG_WARN, "watchdog: not pinging: %s", diag_last(&d));
+	diag_release(&d);
+	if (!usec)
+		return;
+	w->every_usec = usec / 2 ? usec / 2 : 1;
+	w->next_usec = monotonic_usec() + w->every_usec;
+	log_debug("watchdog: WATCHDOG=1 every %llu us", (unsigned long long)w->every_usec);
+}
+
+static void watchdog_ping(struct watchdog *w, uint64_t now)
+{
+	int err;
+
+	if (!w->every_usec)
+		return;
+	err = sdnotify("WATCHDOG=1");
+	if (err && err != w->last_err)
+		log_msg(LOG_WARN, "watchdog: sd_notify WATCHDOG=1: %s", strerror(-err));
+	w->last_err = err;
+	w->next_usec = now + w->every_usec;
+}
+
+/* Ping if a ping is due; return how long poll() may wait for the next, at most @max_ms. */
+static int watchdog_poll_ms(struct watchdog *w, int max_ms)
+{
+	uint64_t now, left_ms;
+
+	if (!w->every_usec)
+		return max_ms;
+	now = monotonic_usec();
+	if (now >= w->next_usec)
+		watchdog_ping(w, now);
+	left_ms = (w->next_usec - now + 999) / 1000;	/* rounded up: wake when it is due */
+	return left_ms < (uint64_t)max_ms ? (int)left_ms : max_ms;
+}
+
 static void log_stats(const char *what, const struct loader_stats *st)
 {
 	log_msg(st->n_failed ? LOG_WARN : LOG_INFO,
@@ -187,8 +251,11 @@ static void reload(struct loader *l)
 	diag_release(&d);
 }
 
-/* Wait for SIGTERM or SIGINT; reload on SIGHUP; meanwhile do the loader's work. */
-static int serve(struct loader *l)
+/*
+ * Wait for SIGTERM or SIGINT; reload on SIGHUP; meanwhile do the loader's work and ping the
+ * watchdog.
+ */
+static int serve(struct loader *l, struct watchdog *wd)
 {
 	struct pollfd pfd[2];
 	sigset_t set;
@@ -213,7 +280,7 @@ static int serve(struct loader *l)
 		 * them: a perf wakeup travels by irq_work, which may wait for the next tick
 		 * on an idle CPU, so an event may not wake us at once.
 		 */
-		n = poll(pfd, 2, LOADER_POLL_MS);
+		n = poll(pfd, 2, watchdog_poll_ms(wd, LOADER_POLL_MS));
 		if (n < 0 && errno != EINTR)
 			break;
 		if (n == 0)
@@ -231,6 +298,8 @@ static int serve(struct loader *l)
 		if (n != sizeof(si))
 			break;
 		if (si.ssi_signo == SIGHUP) {
+			/* a reload may take long: let it have the whole watchdog interval */
+			watchdog_ping(wd, monotonic_usec());
 			reload(l);
 			continue;
 		}
@@ -313,6 +382,7 @@ int main(int argc, char **argv)
 	struct loader *l = NULL;
 	struct loader_stats st = { 0 };
 	struct caps_keep keep = { .all = true };
+	struct watchdog wd;
 	struct diag d = { 0 };
 	struct stat sb;
 	int err, rc = 0, lock_fd = -1;
@@ -377,7 +447,8 @@ int main(int argc, char **argv)
 	}
 	log_stats("start", &st);
 	notify_status(l, "READY=1\n");
-	serve(l);
+	watchdog_init(&wd);
+	serve(l, &wd);
 	sdnotify("STOPPING=1\nSTATUS=detaching");
 out:
 	loader_free(l, &d);

@@ -119,6 +119,9 @@ tcase 'loader: Type=notify, restarts on failure, reloads with SIGHUP' \
 	'test "$(key ebpfexp-load.service Type)" = notify &&
 	 test "$(key ebpfexp-load.service Restart)" = on-failure &&
 	 key ebpfexp-load.service ExecReload | grep -q -- "-HUP \$MAINPID"'
+tcase 'loader: a watchdog of 60 s (the loader pings at half of it), as ebpfexp-load(8) says' \
+	'test "$(key ebpfexp-load.service WatchdogSec)" = 60s &&
+	 grep -qx "\.Cm WatchdogSec=60s" "$TOP/man/ebpfexp-load.8"'
 tcase 'loader: bounding set is exactly BPF PERFMON SYS_ADMIN NET_ADMIN SYSLOG CHOWN' \
 	'test "$(key ebpfexp-load.service CapabilityBoundingSet | tr " " "\n" | sort | tr "\n" " ")" = \
 	 "CAP_BPF CAP_CHOWN CAP_NET_ADMIN CAP_PERFMON CAP_SYSLOG CAP_SYS_ADMIN "'

@@ -91,6 +91,9 @@ for b in load read; do
 done
 tcase 'ebpfexp-load(8) documents NOTIFY_SOCKET under ENVIRONMENT' \
 	'section "$MAN/ebpfexp-load.8" ENVIRONMENT | grep -q NOTIFY_SOCKET'
+tcase 'ebpfexp-load(8) documents WATCHDOG_USEC and WATCHDOG_PID under ENVIRONMENT' \
+	'section "$MAN/ebpfexp-load.8" ENVIRONMENT > "$T/env" &&
+	 grep -q "^ *WATCHDOG_USEC$" "$T/env" && grep -q "^ *WATCHDOG_PID$" "$T/env"'
 tcase 'ebpfexp.yaml(5) has NAME DESCRIPTION FILES EXAMPLES SEE ALSO' \
 	'check_sections "$MAN/ebpfexp.yaml.5" NAME DESCRIPTION FILES EXAMPLES "SEE ALSO"'
 tcase 'the exit statuses of ebpfexp-read --help are the ones of its page' \
@@ -139,7 +142,7 @@ fi
 if command -v groff >/dev/null; then
 	tcase 'groff renders each page without a warning' \
 		'for p in "$MAN"/ebpfexp.yaml.5 "$MAN"/ebpfexp-load.8 "$MAN"/ebpfexp-read.8; do
-			groff -mandoc -Tutf8 -ww -z "$p" 2>&1 | tee "$T/groff" && ! test -s "$T/groff" || exit 1
+			groff -mandoc -Tutf8 -ww -z "$p" 2>&1 | tee "$T/groff" && ! test -s "$T/groff" || return 1
 		 done'
 fi
 tdone
