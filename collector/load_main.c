@@ -155,9 +155,10 @@ static int resolve_group(const struct main_opts *o, struct pins_access *acc, str
 static void notify_status(struct loader *l, const char *what)
 {
 	char *st = loader_status(l);
+	int err = sdnotifyf("%sSTATUS=%s", what, st ? st : "");
 
-	if (sdnotifyf("%sSTATUS=%s", what, st ? st : "") < 0)
-		log_debug("sd_notify: %s", strerror(errno));
+	if (err < 0)
+		log_debug("sd_notify: %s", strerror(-err));
 	free(st);
 }
 

@@ -33,7 +33,7 @@ GROUP=$(getent group nogroup | cut -d: -f1)
 tcase '--bpffs.group: pins and manifest are 0640 with that group, directories 0750' \
 	'[ -n "$GROUP" ] && start_loader timers --bpffs.group="$GROUP" &&
 	 [ "$(stat -c "%a %G" "$BPFFS_ROOT/timers/timer_starts_total")" = "640 $GROUP" ] &&
-	 for p in "$BPFFS_ROOT"/timers/prog_*; do [ "$(stat -c "%a %G" "$p")" = "640 $GROUP" ] || exit 1; done &&
+	 for p in "$BPFFS_ROOT"/timers/prog_*; do [ "$(stat -c "%a %G" "$p")" = "640 $GROUP" ] || return 1; done &&
 	 [ "$(stat -c "%a %G" "$STATE/timers.json")" = "640 $GROUP" ] &&
 	 [ "$(stat -c "%a %G" "$BPFFS_ROOT/timers")" = "750 $GROUP" ] && stop_loader ||
 	 { stop_loader; ls -la "$BPFFS_ROOT" "$BPFFS_ROOT/timers" "$STATE"; false; }'
