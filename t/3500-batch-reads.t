@@ -68,4 +68,12 @@ tcase '300000 label sets alike in their first 8 bytes: merged early, none lost, 
 	grep -qx "ebpf_exporter_hex_total{key=\"0000000000df9304\"} 300000" "$T/hex"'
 tcase 'the bare batch read sees the same entries' '
 	"$MAPFILL" batchread "$BPFFS_ROOT/bulk/bulk_total" | grep -qx "10000 entries, sum 50005000"'
+tcase '300000 distinct ids (sorted in place, then in buckets through a buffer): all there, in order' '
+	rm "$BPFFS_ROOT/bulk/bulk_total" &&
+	"$MAPFILL" bulk --type=hash --entries=300000 "$BPFFS_ROOT/bulk/bulk_total" &&
+	"$READ" --state.dir="$STATE" --bpffs.root="$BPFFS_ROOT" --textfile.dir="$TEXTFILE" \
+		--config.names=bulk --metrics.max-series=0 &&
+	grep "^ebpf_exporter_bulk_total{" "$TEXTFILE/ebpfexp_bulk.prom" > "$T/ids" &&
+	test "$(sort -u "$T/ids" | wc -l)" = 300000 && LC_ALL=C sort -c "$T/ids" &&
+	grep -qx "ebpf_exporter_bulk_total{id=\"299999\"} 300000" "$T/ids"'
 tdone
