@@ -56,7 +56,8 @@ struct metric_reader {
 	struct rec *recs;
 	size_t n_recs, cap_recs;
 	size_t populated;	/* records whose pages are mapped in ahead (recs_populate) */
-	struct rec *tmp;	/* LSD_MAX records for the sort's distribution passes */
+	struct rec *tmp;	/* up to LSD_MAX records for the sort's distribution passes */
+	size_t tmp_cap;
 	size_t compact_at;
 	uint8_t *raw;		/* raw key with a cpu suffix */
 	size_t raw_cap;
@@ -160,7 +161,7 @@ void metric_reader_free(struct metric_reader *r)
 	free(r->raw);
 	recs_free(r);
 	if (r->tmp)
-		munmap(r->tmp, LSD_MAX * sizeof(*r->tmp));
+		munmap(r->tmp, r->tmp_cap * sizeof(*r->tmp));
 	free(r);
 }
 
@@ -293,9 +294,9 @@ static void recs_sort_lsd(struct metric_reader *r, struct rec *a, size_t n, int 
 
 /*
  * MSD radix sort on the prefix, from its byte @k (7: the first) down, in place ("American
- * flag": each swap puts a record into its bucket for good), until a bucket is small enough
- * for recs_sort_lsd() and its LSD_MAX-record buffer; big maps so need no second array of
- * their size. Without that buffer (no memory) it goes on in place to the last byte.
+ * flag": each swap puts a record into its bucket for good), until a bucket fits the buffer
+ * of recs_sort_lsd() (up to LSD_MAX records); big maps so need no second array of their
+ * size. Without that buffer (no memory) it goes on in place to the last byte.
  * Records whose prefixes are equal are left to qsort on the whole key.
  */
 static void recs_sort_from(struct metric_reader *r, struct rec *a, size_t n, int k)
@@ -306,7 +307,7 @@ static void recs_sort_from(struct metric_reader *r, struct rec *a, size_t n, int
 		recs_insertion_sort(r, a, n);
 		return;
 	}
-	if (k >= 0 && n <= LSD_MAX && r->tmp) {
+	if (k >= 0 && n <= r->tmp_cap) {
 		recs_sort_lsd(r, a, n, k);
 		return;
 	}
@@ -351,14 +352,19 @@ static void recs_sort_from(struct metric_reader *r, struct rec *a, size_t n, int
 
 static int recs_sort(struct metric_reader *r)
 {
-	if (r->n_recs >= 64 && !r->tmp) {
-		void *p = mmap(NULL, LSD_MAX * sizeof(*r->tmp), PROT_READ | PROT_WRITE,
+	size_t want = r->n_recs < LSD_MAX ? r->n_recs : LSD_MAX;
+
+	if (want >= 64 && want > r->tmp_cap) {
+		void *p = mmap(NULL, want * sizeof(*r->tmp), PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 		/* without it the sort runs in place, slower: no need to fail */
 		if (p != MAP_FAILED) {
-			(void)madvise(p, LSD_MAX * sizeof(*r->tmp), MADV_POPULATE_WRITE);
+			(void)madvise(p, want * sizeof(*r->tmp), MADV_POPULATE_WRITE);
+			if (r->tmp)
+				munmap(r->tmp, r->tmp_cap * sizeof(*r->tmp));
 			r->tmp = p;
+			r->tmp_cap = want;
 		}
 	}
 	if (r->n_recs > 1)
