@@ -98,6 +98,18 @@ void decode_ctx_free(struct decode_ctx *ctx)
 	free(ctx);
 }
 
+int decode_cgroups_remember(struct decode_ctx *ctx, const struct decode_cgroup *c, size_t n,
+			    int64_t now)
+{
+	return cgroup_remember(ctx, c, n, now);
+}
+
+int decode_cgroups_to_keep(struct decode_ctx *ctx, int64_t now, const struct decode_cgroup **out,
+			   size_t *n)
+{
+	return cgroup_to_keep(ctx, now, out, n);
+}
+
 static int decode_unknown(const struct config_decoder *dec, const struct pos *at, struct diag *d)
 {
 	const char *hint = config_suggest(dec->name, decode_name_list);

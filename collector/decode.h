@@ -50,6 +50,41 @@ int decode_label(struct decode_ctx *ctx, const struct config_label *label, const
  */
 int decode_check_label(const struct config_label *label, struct diag *d);
 
+/*
+ * Remembered cgroups. The cgroup decoder resolves ids by walking the cgroup2 tree once per
+ * context, so a cgroup removed since is unknown to it, while ebpf_exporter's cgroup
+ * monitor keeps a removed cgroup's path until DECODE_CGROUP_KEEP_S seconds after its last
+ * lookup (reference §9.1). A caller that lives longer than a context (the reader, from run
+ * to run) hands the context what it remembered before decoding, and takes back what to
+ * remember afterwards. Times are unix seconds; the caller says what "now" is.
+ */
+#define DECODE_CGROUP_KEEP_S 600
+
+struct decode_cgroup {
+	uint64_t id;
+	int64_t last_lookup;
+	const char *path;
+};
+
+/*
+ * Before decoding: remember @c[0..@n), replacing what was remembered before. Entries whose
+ * last lookup is DECODE_CGROUP_KEEP_S or more before @now are dropped, and of equal ids the
+ * one looked up last is kept. A remembered id resolves to its path only when the walk does
+ * not find it: a live cgroup always wins. Paths are copied. 0 or -ENOMEM.
+ */
+int decode_cgroups_remember(struct decode_ctx *ctx, const struct decode_cgroup *c, size_t n,
+			    int64_t now);
+/*
+ * After decoding: what to remember, sorted by id. Every id the cgroup decoder resolved in
+ * this context, live or remembered, with @now as its last lookup; and every remembered id
+ * not looked up whose last lookup is less than DECODE_CGROUP_KEEP_S before @now (with the
+ * live path if the walk found it). Ids that never resolved are not in it, nor cgroups that
+ * were walked but never looked up. *@out is borrowed, valid until the next call of either
+ * function or decode_ctx_free(). 0 or -ENOMEM.
+ */
+int decode_cgroups_to_keep(struct decode_ctx *ctx, int64_t now, const struct decode_cgroup **out,
+			   size_t *n);
+
 /* Is @name a known decoder? */
 int decode_is_known(const char *name);
 /* The known decoder names, NULL-terminated, sorted. */

@@ -4,7 +4,10 @@
  * "unknown_cgroup_id:<id>". A cgroup2 id is the inode number of its directory. Only the
  * cgroup2 mount (the first in mountinfo) is walked, never v1 hierarchies, whose inode
  * numbers collide with cgroup2 ids. The walk happens once per context, on first use:
- * directories only, no symlinks, entries that vanish meanwhile are skipped.
+ * directories only, no symlinks, entries that vanish meanwhile are skipped. A cgroup
+ * removed since an earlier context can still resolve through the paths its caller
+ * remembered (decode_cgroups_remember()); this file marks which ids it resolved, and
+ * leaves where they are kept between contexts to the caller.
  */
 #include "decoders.h"
 
@@ -22,6 +25,16 @@ struct cgroup_entry {
 	uint64_t ino;
 	size_t path; /* offset of the NUL-terminated path in cgroups.paths */
 	size_t seq;  /* walk order: the last of equal inodes wins */
+	bool used;   /* resolved a key in this context */
+};
+
+/* A cgroup remembered from an earlier context. */
+struct cgroup_memo {
+	uint64_t ino;
+	int64_t last_lookup;
+	size_t path; /* offset in cgroups.memo_paths */
+	size_t seq;  /* the caller's order */
+	bool used;
 };
 
 struct cgroups {
@@ -29,7 +42,18 @@ struct cgroups {
 	struct strbuf paths;
 	struct cgroup_entry *e;
 	size_t n, cap;
+	struct strbuf memo_paths;
+	struct cgroup_memo *memo; /* sorted by ino, one per ino */
+	size_t n_memo;
+	struct decode_cgroup *keep; /* the last answer of cgroup_to_keep() */
 };
+
+static struct cgroups *cgroups_get(struct decode_ctx *ctx)
+{
+	if (!ctx->cgroups)
+		ctx->cgroups = calloc(1, sizeof(*ctx->cgroups));
+	return ctx->cgroups;
+}
 
 static int cgroup_add(struct cgroups *cg, uint64_t ino, const char *path, size_t len)
 {
@@ -51,7 +75,7 @@ static int cgroup_add(struct cgroups *cg, uint64_t ino, const char *path, size_t
 		err = strbuf_addch(&cg->paths, '\0');
 	if (err)
 		return err;
-	cg->e[cg->n] = (struct cgroup_entry){ino, off, cg->n};
+	cg->e[cg->n] = (struct cgroup_entry){ino, off, cg->n, false};
 	cg->n++;
 	return 0;
 }
@@ -120,17 +144,13 @@ static int cgroup_load(struct decode_ctx *ctx, struct diag *d)
 {
 	const char *mountinfo =
 		ctx->opts.mountinfo_path ? ctx->opts.mountinfo_path : "/proc/self/mountinfo";
-	struct cgroups *cg = ctx->cgroups;
+	struct cgroups *cg = cgroups_get(ctx);
 	struct strbuf root = {0};
 	struct diag quiet = {0};
 	int err = 0, fd;
 
-	if (!cg) {
-		cg = calloc(1, sizeof(*cg));
-		if (!cg)
-			return -ENOMEM;
-		ctx->cgroups = cg;
-	}
+	if (!cg)
+		return -ENOMEM;
 	cg->walked = true;
 	if (ctx->opts.cgroup_root)
 		err = strbuf_addstr(&root, ctx->opts.cgroup_root);
@@ -177,7 +197,7 @@ static int cgroup_load(struct decode_ctx *ctx, struct diag *d)
 	return 0;
 }
 
-static const char *cgroup_find(const struct cgroups *cg, uint64_t ino)
+static struct cgroup_entry *cgroup_find(const struct cgroups *cg, uint64_t ino)
 {
 	size_t lo = 0, hi = cg->n;
 
@@ -190,14 +210,33 @@ static const char *cgroup_find(const struct cgroups *cg, uint64_t ino)
 			hi = mid;
 	}
 	if (lo && cg->e[lo - 1].ino == ino)
-		return cg->paths.buf + cg->e[lo - 1].path;
+		return &cg->e[lo - 1];
+	return NULL;
+}
+
+static struct cgroup_memo *cgroup_memo_find(const struct cgroups *cg, uint64_t ino)
+{
+	size_t lo = 0, hi = cg->n_memo;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (cg->memo[mid].ino < ino)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < cg->n_memo && cg->memo[lo].ino == ino)
+		return &cg->memo[lo];
 	return NULL;
 }
 
 int cgroup_decode(struct decode_ctx *ctx, const struct config_decoder *dec, const uint8_t *in,
 		  size_t len, struct strbuf *out, struct diag *d)
 {
-	const char *path = NULL;
+	struct cgroup_entry *live;
+	struct cgroup_memo *memo;
+	struct cgroups *cg;
 	int64_t id;
 	int err;
 
@@ -211,14 +250,133 @@ int cgroup_decode(struct decode_ctx *ctx, const struct config_decoder *dec, cons
 			return diag_err(d, err, NULL, "walking the cgroup2 tree: %s",
 					strerror(-err));
 	}
-	if (id >= 0)
-		path = cgroup_find(ctx->cgroups, (uint64_t)id);
-	if (path)
-		return strbuf_addstr(out, path);
+	cg = ctx->cgroups;
+	if (id >= 0 && (live = cgroup_find(cg, (uint64_t)id))) {
+		live->used = true;
+		return strbuf_addstr(out, cg->paths.buf + live->path);
+	}
+	if (id >= 0 && (memo = cgroup_memo_find(cg, (uint64_t)id))) {
+		memo->used = true;
+		return strbuf_addstr(out, cg->memo_paths.buf + memo->path);
+	}
 	err = strbuf_add(out, "unknown_cgroup_id:", 18);
 	if (!err)
 		err = decoders_add_i64(out, id);
 	return err;
+}
+
+/* Forgotten: last looked up DECODE_CGROUP_KEEP_S or more before @now (no overflow). */
+static bool cgroup_expired(int64_t last_lookup, int64_t now)
+{
+	return last_lookup < now && (uint64_t)now - (uint64_t)last_lookup >= DECODE_CGROUP_KEEP_S;
+}
+
+/* By ino, then by last lookup, then in the caller's order: the last of an ino is kept. */
+static int cgroup_memo_cmp(const void *a, const void *b)
+{
+	const struct cgroup_memo *x = a, *y = b;
+
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	if (x->last_lookup != y->last_lookup)
+		return x->last_lookup < y->last_lookup ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void cgroup_forget(struct cgroups *cg)
+{
+	strbuf_release(&cg->memo_paths);
+	free(cg->memo);
+	cg->memo = NULL;
+	cg->n_memo = 0;
+}
+
+int cgroup_remember(struct decode_ctx *ctx, const struct decode_cgroup *c, size_t n, int64_t now)
+{
+	struct cgroups *cg = cgroups_get(ctx);
+	size_t i, k = 0;
+	int err = 0;
+
+	if (!cg)
+		return -ENOMEM;
+	cgroup_forget(cg);
+	if (!n)
+		return 0;
+	cg->memo = calloc(n, sizeof(*cg->memo));
+	if (!cg->memo)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		size_t off = cg->memo_paths.len;
+
+		if (!c[i].path || cgroup_expired(c[i].last_lookup, now))
+			continue;
+		err = strbuf_add(&cg->memo_paths, c[i].path, strlen(c[i].path) + 1);
+		if (err) {
+			cgroup_forget(cg);
+			return err;
+		}
+		cg->memo[k++] = (struct cgroup_memo){c[i].id, c[i].last_lookup, off, i, false};
+	}
+	qsort(cg->memo, k, sizeof(cg->memo[0]), cgroup_memo_cmp);
+	cg->n_memo = 0;
+	for (i = 0; i < k; i++) {
+		if (i + 1 < k && cg->memo[i + 1].ino == cg->memo[i].ino)
+			continue;
+		cg->memo[cg->n_memo++] = cg->memo[i];
+	}
+	return 0;
+}
+
+static int decode_cgroup_cmp(const void *a, const void *b)
+{
+	const struct decode_cgroup *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+int cgroup_to_keep(struct decode_ctx *ctx, int64_t now, const struct decode_cgroup **out, size_t *n)
+{
+	struct cgroups *cg = ctx->cgroups;
+	struct decode_cgroup *keep;
+	size_t i, k = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!cg)
+		return 0;
+	/* At most one entry per walked cgroup looked up and per remembered one. */
+	keep = reallocarray(cg->keep, cg->n + cg->n_memo + 1, sizeof(*keep));
+	if (!keep)
+		return -ENOMEM;
+	cg->keep = keep;
+	for (i = 0; i < cg->n; i++)
+		if (cg->e[i].used)
+			keep[k++] = (struct decode_cgroup){cg->e[i].ino, now,
+							   cg->paths.buf + cg->e[i].path};
+	for (i = 0; i < cg->n_memo; i++) {
+		const struct cgroup_memo *m = &cg->memo[i];
+		const struct cgroup_entry *live = cgroup_find(cg, m->ino);
+		const char *path = cg->memo_paths.buf + m->path;
+		/* A last lookup after @now (a clock set back) counts as now, not as younger. */
+		int64_t last = m->last_lookup > now ? now : m->last_lookup;
+
+		if (m->used) {
+			last = now;
+		} else {
+			if (live && live->used)
+				continue; /* kept above, with its live path */
+			if (cgroup_expired(last, now))
+				continue;
+			/* Alive but not looked up: its current path, its own age. */
+			if (live)
+				path = cg->paths.buf + live->path;
+		}
+		keep[k++] = (struct decode_cgroup){m->ino, last, path};
+	}
+	qsort(keep, k, sizeof(*keep), decode_cgroup_cmp);
+	*out = keep;
+	*n = k;
+	return 0;
 }
 
 void cgroup_release(struct decode_ctx *ctx)
@@ -229,6 +387,8 @@ void cgroup_release(struct decode_ctx *ctx)
 		return;
 	strbuf_release(&cg->paths);
 	free(cg->e);
+	cgroup_forget(cg);
+	free(cg->keep);
 	free(cg);
 	ctx->cgroups = NULL;
 }

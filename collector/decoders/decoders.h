@@ -53,6 +53,11 @@ void majorminor_release(struct decode_ctx *ctx);
 void ifname_release(struct decode_ctx *ctx);
 void regexp_release(struct decode_ctx *ctx);
 
+/* cgroup.c: decode_cgroups_remember() and decode_cgroups_to_keep(), as decode.h says. */
+int cgroup_remember(struct decode_ctx *ctx, const struct decode_cgroup *c, size_t n, int64_t now);
+int cgroup_to_keep(struct decode_ctx *ctx, int64_t now, const struct decode_cgroup **out,
+		   size_t *n);
+
 /* Compile every pattern of @dec (a regexp decoder) once, to report errors at config time. */
 int regexp_check(const struct config_decoder *dec, struct diag *d);
 

@@ -692,6 +692,156 @@ static void test_cgroup(void)
 	decode_ctx_free(c);
 }
 
+/* The entry of @id in @k[0..@n), or NULL. */
+static const struct decode_cgroup *kept(const struct decode_cgroup *k, size_t n, uint64_t id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (k[i].id == id)
+			return &k[i];
+	return NULL;
+}
+
+/* @id is kept with @path and @last. */
+static int kept_as(const struct decode_cgroup *k, size_t n, uint64_t id, const char *path,
+		   int64_t last)
+{
+	const struct decode_cgroup *e = kept(k, n, id);
+
+	if (e && !strcmp(e->path, path) && e->last_lookup == last)
+		return 1;
+	printf("#   id %llu: got %s %lld, want %s %lld\n", (unsigned long long)id,
+	       e ? e->path : "(absent)", e ? (long long)e->last_lookup : 0LL, path,
+	       (long long)last);
+	return 0;
+}
+
+static void test_cgroup_remember(void)
+{
+	/* Made-up ids far above the inode numbers of the test's directories. */
+	enum { GONE = 1, EXPIRED, ALMOST, DUP, ODD, UNUSED, UNUSED_OLD, FUTURE };
+	const uint64_t base = 1ull << 50;
+	const int64_t now = 1700000000;
+	char root[256], live[300], other[300], gone[300], want[300];
+	struct decode_opts o = {.cgroup_root = root};
+	struct chain c1;
+	struct config_label *l = chain_init(&c1, "uint,cgroup");
+	const struct decode_cgroup *k;
+	struct decode_ctx *c;
+	uint64_t id, live_id, other_id, gone_id;
+	size_t n, i;
+	int sorted = 1;
+
+	snprintf(root, sizeof(root), "%s/cgr", tmpdir);
+	snprintf(live, sizeof(live), "%s/live", root);
+	snprintf(other, sizeof(other), "%s/other", root);
+	snprintf(gone, sizeof(gone), "%s/gone", root);
+	mkdir(root, 0755);
+	mkdir(live, 0755);
+	mkdir(other, 0755);
+	mkdir(gone, 0755);
+	live_id = ino_of(live);
+	other_id = ino_of(other);
+	gone_id = ino_of(gone);
+	rmdir(gone); /* before the walk: the walk misses it, as a removed cgroup */
+	{
+		const struct decode_cgroup mem[] = {
+			{gone_id, now - 10, "/sys/fs/cgroup/gone"},
+			{live_id, now - 10, "/sys/fs/cgroup/old-name"},
+			{other_id, now - 30, "/sys/fs/cgroup/other-old-name"},
+			{base + EXPIRED, now - DECODE_CGROUP_KEEP_S, "/x/expired"},
+			{base + ALMOST, now - DECODE_CGROUP_KEEP_S + 1, "/x/almost"},
+			{base + DUP, now - 100, "/dup/older"},
+			{base + DUP, now - 50, "/dup/newer"},
+			{base + DUP, now - 70, "/dup/middle"},
+			{base + ODD, now - 5, "/a\tb\nc\\d"},
+			{base + UNUSED, now - 300, "/x/unused"},
+			{base + UNUSED_OLD, now - 550, "/x/unused-old"},
+			{base + FUTURE, now + 1000, "/x/future"},
+			{base + GONE, now, NULL},
+		};
+
+		decode_ctx_new(&c, &o);
+		is_int(decode_cgroups_to_keep(c, now, &k, &n), 0,
+		       "cgroup memory: nothing remembered, nothing decoded ...");
+		is_int(n, 0, "cgroup memory: ... nothing to keep");
+		is_int(decode_cgroups_remember(c, mem, sizeof(mem) / sizeof(mem[0]), now), 0,
+		       "cgroup memory: remember");
+	}
+	is_str(run_label(c, l, &gone_id, 8), "/sys/fs/cgroup/gone",
+	       "cgroup memory: a removed cgroup the walk misses resolves to its remembered path");
+	is_str(run_label(c, l, &live_id, 8), live,
+	       "cgroup memory: a live cgroup wins over a remembered path of the same id");
+	id = base + EXPIRED;
+	snprintf(want, sizeof(want), "unknown_cgroup_id:%llu", (unsigned long long)id);
+	is_str(run_label(c, l, &id, 8), want,
+	       "cgroup memory: last looked up 10 minutes ago: forgotten, unknown");
+	id = base + ALMOST;
+	is_str(run_label(c, l, &id, 8), "/x/almost",
+	       "cgroup memory: last looked up 1 s less than 10 minutes ago: still resolves");
+	id = base + DUP;
+	is_str(run_label(c, l, &id, 8), "/dup/newer",
+	       "cgroup memory: of one id remembered twice, the later lookup is kept");
+	id = base + ODD;
+	is_str(run_label(c, l, &id, 8), "/a\tb\nc\\d",
+	       "cgroup memory: tab, newline and backslash in a path come back as they were");
+	id = base + GONE + 100;
+	snprintf(want, sizeof(want), "unknown_cgroup_id:%llu", (unsigned long long)id);
+	is_str(run_label(c, l, &id, 8), want, "cgroup memory: an id never seen stays unknown");
+	id = base + GONE;
+	snprintf(want, sizeof(want), "unknown_cgroup_id:%llu", (unsigned long long)id);
+	is_str(run_label(c, l, &id, 8), want, "cgroup memory: an entry without a path is ignored");
+
+	is_int(decode_cgroups_to_keep(c, now + 60, &k, &n), 0, "cgroup memory: to keep");
+	ok(kept_as(k, n, gone_id, "/sys/fs/cgroup/gone", now + 60),
+	   "to keep: a remembered id looked up, with now as its last lookup");
+	ok(kept_as(k, n, live_id, live, now + 60),
+	   "to keep: a live id looked up, with its live path and now");
+	ok(kept_as(k, n, base + ALMOST, "/x/almost", now + 60) &&
+		   kept_as(k, n, base + DUP, "/dup/newer", now + 60) &&
+		   kept_as(k, n, base + ODD, "/a\tb\nc\\d", now + 60),
+	   "to keep: every other id resolved in this context");
+	ok(kept_as(k, n, base + UNUSED, "/x/unused", now - 300),
+	   "to keep: remembered, not looked up, 6 minutes old: kept with its own last lookup");
+	ok(!kept(k, n, base + UNUSED_OLD),
+	   "to keep: remembered, not looked up, 10 min 10 s old: forgotten");
+	ok(kept_as(k, n, other_id, other, now - 30),
+	   "to keep: remembered, alive but not looked up: its live path, its own last lookup");
+	ok(kept_as(k, n, base + FUTURE, "/x/future", now + 60),
+	   "to keep: a last lookup in the future (a clock set back) counts as now");
+	ok(!kept(k, n, base + EXPIRED) && !kept(k, n, base + GONE) &&
+		   !kept(k, n, base + GONE + 100) && !kept(k, n, ino_of(root)),
+	   "to keep: no expired, unresolved or merely walked id");
+	is_int(n, 8, "to keep: 8 ids");
+	for (i = 1; i < n; i++)
+		if (k[i - 1].id >= k[i].id)
+			sorted = 0;
+	ok(sorted, "to keep: sorted by id, each once");
+
+	decode_cgroups_to_keep(c, now + 299, &k, &n);
+	ok(kept(k, n, base + UNUSED) != NULL, "to keep: 9 min 59 s after its last lookup: kept");
+	decode_cgroups_to_keep(c, now + 300, &k, &n);
+	ok(!kept(k, n, base + UNUSED) && kept(k, n, gone_id),
+	   "to keep: 10 min after its last lookup: forgotten; looked-up ids stay");
+	decode_ctx_free(c);
+
+	/* Remembering again replaces; without a walk, remembered ids are still answered. */
+	{
+		const struct decode_cgroup a[] = {{base + UNUSED, now, "/first"}};
+		const struct decode_cgroup b[] = {{base + DUP, now, "/second"}};
+
+		decode_ctx_new(&c, &o);
+		decode_cgroups_remember(c, a, 1, now);
+		decode_cgroups_remember(c, b, 1, now);
+		decode_cgroups_to_keep(c, now + 1, &k, &n);
+		ok(n == 1 && kept_as(k, n, base + DUP, "/second", now),
+		   "cgroup memory: remember replaces; with nothing decoded, ages are kept");
+		decode_ctx_free(c);
+	}
+	rmdir(live);
+	rmdir(other);
+	rmdir(root);
+}
+
 static void test_regexp(void)
 {
 	struct config_decoder decs[2] = {{.name = "string"}, {.name = "regexp"}};
@@ -867,6 +1017,7 @@ int main(void)
 	test_ifname();
 	test_pci();
 	test_cgroup();
+	test_cgroup_remember();
 	test_regexp();
 	test_chains_and_errors();
 	test_check_label();
