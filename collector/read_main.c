@@ -30,6 +30,7 @@
 #include "metric.h"
 #include "pins.h"
 #include "promtext.h"
+#include "readcgroups.h"
 #include "readstate.h"
 #include "strbuf.h"
 #include "view.h"
@@ -40,6 +41,7 @@
 #define DEFAULT_TEXTFILE_DIR "/var/lib/prometheus/node-exporter"
 #define DEFAULT_MAX_SERIES 100000
 #define STATE_FILE ".ebpfexp-read.state"
+#define CGROUPS_FILE ".ebpfexp-read.cgroups"
 #define LOCK_FILE ".ebpfexp-read.lock"
 #define SELF_FILE "ebpfexp.prom"
 
@@ -71,6 +73,8 @@ struct reader {
 	struct metric_reader *mr;
 	int textfile_fd;
 	struct readstate state;
+	int64_t now;		/* unix time of this run, for remembered cgroups */
+	bool has_cgroups;	/* CGROUPS_FILE was there: write it even if empty now */
 	size_t n_results;
 	struct read_result *results;
 	size_t n_failed;
@@ -620,6 +624,48 @@ static int write_output(const char *path, const struct strbuf *text, struct diag
 	return err;
 }
 
+/*
+ * The cgroups resolved in earlier runs, so that a cgroup removed since keeps its path while
+ * its key stays in a map, as under ebpf_exporter's cgroup monitor. Its problems are
+ * warnings: without the file, labels are decoded afresh, as with --output.
+ */
+static void remember_cgroups(struct reader *r, struct diag *d)
+{
+	struct readcgroups c = { 0 };
+	int err = readcgroups_load(&c, r->textfile_fd, CGROUPS_FILE, d);
+
+	if (!err)
+		err = decode_cgroups_remember(r->dctx, c.e, c.n, r->now);
+	if (err)
+		diag_warn(d, NULL, "%s: %s: no cgroup is remembered", CGROUPS_FILE,
+			  strerror(-err));
+	r->has_cgroups = c.found;
+	readcgroups_release(&c);
+}
+
+/* What this run resolved, and what is still young enough, for the next run. */
+static void save_cgroups(struct reader *r, struct diag *d)
+{
+	const struct decode_cgroup *keep;
+	struct diag quiet = { 0 };
+	size_t n;
+	int err = decode_cgroups_to_keep(r->dctx, r->now, &keep, &n);
+
+	/* no file and nothing to keep: spare the fsyncs */
+	if (!err && !n && !r->has_cgroups)
+		return;
+	if (!err)
+		err = readcgroups_save(keep, n, r->textfile_fd, CGROUPS_FILE, &quiet);
+	/* a warning, not an error: the metrics are written all the same */
+	if (err && quiet.n_msgs)
+		diag_warn(d, NULL, "%s: removed cgroups may decode as unknown next run",
+			  diag_last(&quiet));
+	else if (err)
+		diag_warn(d, NULL, "%s: %s: removed cgroups may decode as unknown next run",
+			  CGROUPS_FILE, strerror(-err));
+	diag_release(&quiet);
+}
+
 /* Open the textfile dir, serialise with other readers, clean up after killed ones. */
 static int open_textfile_dir(struct reader *r, struct diag *d)
 {
@@ -640,12 +686,13 @@ static int open_textfile_dir(struct reader *r, struct diag *d)
 				strerror(errno));
 	/* under the lock no other reader writes here: any temp file of ours is a leftover */
 	atomicfile_clean_stale(r->textfile_fd, 0);
+	remember_cgroups(r, d);
 	return readstate_load(&r->state, r->textfile_fd, STATE_FILE, d);
 }
 
 int main(int argc, char **argv)
 {
-	struct reader r = { .textfile_fd = -1 };
+	struct reader r = { .textfile_fd = -1, .now = (int64_t)time(NULL) };
 	struct metric_opts mopts = { 0 };
 	struct decode_opts dopts = { 0 };
 	char ksyms[PATH_MAX];
@@ -722,6 +769,7 @@ int main(int argc, char **argv)
 
 		self_metrics(&r, fs, now_s() - t0);
 		if (r.o.textfile_dir) {
+			save_cgroups(&r, &d);
 			err = write_families(&r, SELF_FILE, fs, &text, &d);
 			if (!err)
 				err = readstate_save(&r.state, r.textfile_fd, STATE_FILE, &d);
@@ -735,8 +783,8 @@ int main(int argc, char **argv)
 				err = diag_err(&d, errno, NULL, "write stdout: %s", strerror(errno));
 		}
 		family_set_release(&self);
+		print_diag(&d);
 		if (err) {
-			print_diag(&d);
 			rc = 2;
 			goto out;
 		}

@@ -1,0 +1,217 @@
+/*
+ * readcgroups: a tab-separated file "id<TAB>last_lookup<TAB>path" per line. cgroup names may
+ * hold any byte but '/' and NUL, so paths escape backslash, tab and newline; a line that
+ * does not parse exactly is skipped, never guessed at. What to remember is decode's call.
+ */
+#include "readcgroups.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "atomicfile.h"
+
+/* Read all of @fd into @sb; -EFBIG past READCGROUPS_MAX_SIZE. */
+static int read_all(int fd, struct strbuf *sb)
+{
+	for (;;) {
+		ssize_t got;
+		int err = strbuf_grow(sb, 65536);
+
+		if (err)
+			return err;
+		got = read(fd, sb->buf + sb->len, sb->cap - sb->len - 1);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return -errno;
+		if (!got)
+			return 0;
+		sb->len += (size_t)got;
+		sb->buf[sb->len] = '\0';
+		if (sb->len > READCGROUPS_MAX_SIZE)
+			return -EFBIG;
+	}
+}
+
+/* Decimal digits in [@s, @end), with a '-' in front when @sign; within int64 or uint64. */
+static bool parse_num(const char *s, const char *end, bool sign, uint64_t *out)
+{
+	bool neg = sign && s < end && *s == '-';
+	uint64_t v = 0, max = sign ? (uint64_t)INT64_MAX + neg : UINT64_MAX;
+
+	s += neg;
+	if (s == end)
+		return false;
+	for (; s < end; s++) {
+		unsigned dig = (unsigned)(unsigned char)*s - '0';
+
+		if (dig > 9 || v > (max - dig) / 10)
+			return false;
+		v = v * 10 + dig;
+	}
+	*out = neg ? 0 - v : v;
+	return true;
+}
+
+/* Undo the escapes of [@s, @end) in place and end it with a NUL there. */
+static bool unescape(char *s, char *end)
+{
+	char *w = s;
+
+	for (; s < end; s++) {
+		if (*s == '\t' || *s == '\0')
+			return false;
+		if (*s != '\\') {
+			*w++ = *s;
+			continue;
+		}
+		if (++s == end)
+			return false;
+		switch (*s) {
+		case '\\':
+			*w++ = '\\';
+			break;
+		case 't':
+			*w++ = '\t';
+			break;
+		case 'n':
+			*w++ = '\n';
+			break;
+		default:
+			return false;
+		}
+	}
+	*w = '\0';
+	return true;
+}
+
+/* One line [@s, @end) (without its newline) into @e; false when it is malformed. */
+static bool parse_line(char *s, char *end, struct decode_cgroup *e)
+{
+	char *tab1 = memchr(s, '\t', (size_t)(end - s));
+	char *tab2 = tab1 ? memchr(tab1 + 1, '\t', (size_t)(end - tab1 - 1)) : NULL;
+	uint64_t id, last;
+
+	if (!tab2 || !parse_num(s, tab1, false, &id) || !parse_num(tab1 + 1, tab2, true, &last))
+		return false;
+	/* The decoder's paths start at the cgroup2 mount point: absolute. */
+	if (tab2 + 1 == end || tab2[1] != '/' || !unescape(tab2 + 1, end))
+		return false;
+	*e = (struct decode_cgroup){.id = id, .last_lookup = (int64_t)last, .path = tab2 + 1};
+	return true;
+}
+
+int readcgroups_load(struct readcgroups *c, int dirfd, const char *name, struct diag *d)
+{
+	/* O_NONBLOCK: a FIFO planted here must not hang the run. */
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	size_t n_lines = 0, n_bad = 0;
+	struct stat st;
+	char *s, *end;
+	int err;
+
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	c->found = true;
+	if (fd < 0) {
+		err = errno;
+		diag_warn(d, NULL, "%s: %s%s: no cgroup is remembered", name, strerror(err),
+			  err == ELOOP ? " (a symlink, not followed)" : "");
+		return 0;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		diag_warn(d, NULL, "%s: not a regular file: no cgroup is remembered", name);
+		return 0;
+	}
+	err = read_all(fd, &c->buf);
+	close(fd);
+	if (err == -ENOMEM)
+		return err;
+	if (err) {
+		strbuf_reset(&c->buf);
+		diag_warn(d, NULL, "%s: %s: no cgroup is remembered", name,
+			  err == -EFBIG ? "too large" : strerror(-err));
+		return 0;
+	}
+	s = c->buf.buf;
+	end = s + c->buf.len;
+	for (char *p = s; p < end && (p = memchr(p, '\n', (size_t)(end - p))); p++)
+		n_lines++;
+	c->e = calloc(n_lines ? n_lines : 1, sizeof(*c->e));
+	if (!c->e)
+		return -ENOMEM;
+	while (s < end) {
+		char *nl = memchr(s, '\n', (size_t)(end - s));
+
+		/* A last line without its newline was cut short. */
+		if (!nl) {
+			n_bad++;
+			break;
+		}
+		if (parse_line(s, nl, &c->e[c->n]))
+			c->n++;
+		else
+			n_bad++;
+		s = nl + 1;
+	}
+	if (n_bad)
+		diag_warn(d, NULL, "%s: ignored %zu malformed line(s)", name, n_bad);
+	return 0;
+}
+
+static int add_escaped(struct strbuf *sb, const char *s)
+{
+	int err = 0;
+
+	for (; *s && !err; s++) {
+		switch (*s) {
+		case '\\':
+			err = strbuf_add(sb, "\\\\", 2);
+			break;
+		case '\t':
+			err = strbuf_add(sb, "\\t", 2);
+			break;
+		case '\n':
+			err = strbuf_add(sb, "\\n", 2);
+			break;
+		default:
+			err = strbuf_addch(sb, *s);
+			break;
+		}
+	}
+	return err;
+}
+
+int readcgroups_save(const struct decode_cgroup *e, size_t n, int dirfd, const char *name,
+		     struct diag *d)
+{
+	struct strbuf sb = {0};
+	int err = 0;
+
+	for (size_t i = 0; i < n && !err; i++) {
+		err = strbuf_addf(&sb, "%llu\t%lld\t", (unsigned long long)e[i].id,
+				  (long long)e[i].last_lookup);
+		if (!err)
+			err = add_escaped(&sb, e[i].path);
+		if (!err)
+			err = strbuf_addch(&sb, '\n');
+	}
+	if (err)
+		err = diag_err(d, -err, NULL, "%s: %s", name, strerror(-err));
+	else
+		err = atomicfile_replace(dirfd, name, 0600, sb.buf ? sb.buf : "", sb.len, d);
+	strbuf_release(&sb);
+	return err;
+}
+
+void readcgroups_release(struct readcgroups *c)
+{
+	free(c->e);
+	strbuf_release(&c->buf);
+	*c = (struct readcgroups){0};
+}
