@@ -9,13 +9,7 @@
 # and man pages are where PREFIX=/usr (or /usr/local) puts them; nothing changes outside.
 # verify exits 0 on warnings (an unknown key, a bad value): an empty stderr is required.
 . "${0%/*}/lib.sh"
-# Run copies of the binaries: others may relink build/ while this test runs.
-mkdir -p "$T/bin"
-for _b in "$LOAD" "$READ"; do
-	[ -x "$_b" ] && cp "$_b" "$T/bin/"
-done
-[ -x "$T/bin/ebpfexp-load" ] && LOAD=$T/bin/ebpfexp-load
-[ -x "$T/bin/ebpfexp-read" ] && READ=$T/bin/ebpfexp-read
+use_binary_copies
 need ROOT BUILD
 command -v systemd-analyze >/dev/null || skip_all "needs systemd-analyze (apt-get install systemd)"
 command -v unshare >/dev/null || skip_all "needs unshare (util-linux)"

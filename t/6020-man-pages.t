@@ -9,13 +9,7 @@
 # not installed: the lint runs on a `make install PREFIX=/usr` laid over /usr with
 # overlayfs in a private mount namespace, as on an installed system.
 . "${0%/*}/lib.sh"
-# Run copies of the binaries: others may relink build/ while this test runs.
-mkdir -p "$T/bin"
-for _b in "$LOAD" "$READ"; do
-	[ -x "$_b" ] && cp "$_b" "$T/bin/"
-done
-[ -x "$T/bin/ebpfexp-load" ] && LOAD=$T/bin/ebpfexp-load
-[ -x "$T/bin/ebpfexp-read" ] && READ=$T/bin/ebpfexp-read
+use_binary_copies
 need BUILD
 command -v mandoc >/dev/null || skip_all "needs mandoc (apt-get install mandoc)"
 

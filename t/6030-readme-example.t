@@ -2,13 +2,7 @@
 # 6030: the worked example of README.md ("Writing your own program and config") builds,
 # passes --config.check, loads, and gives the metric the README shows
 . "${0%/*}/lib.sh"
-# Run copies of the binaries: others may relink build/ while this test runs.
-mkdir -p "$T/bin"
-for _b in "$LOAD" "$READ"; do
-	[ -x "$_b" ] && cp "$_b" "$T/bin/"
-done
-[ -x "$T/bin/ebpfexp-load" ] && LOAD=$T/bin/ebpfexp-load
-[ -x "$T/bin/ebpfexp-read" ] && READ=$T/bin/ebpfexp-read
+use_binary_copies
 need ROOT BPF BUILD
 command -v clang >/dev/null || skip_all "needs clang"
 

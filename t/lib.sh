@@ -8,6 +8,9 @@
 #                                            never `exit`, which ends the whole script)
 #   tcleanup 'cmd'                           run cmd when the script ends
 #   wait_for 'condition' [seconds]           poll a condition instead of sleeping
+#   use_binary_copies                        run private copies of ebpfexp-load and
+#                                            ebpfexp-read ($LOAD, $READ): others may
+#                                            relink build/ while the script runs
 #   tdone                                    print the plan, exit with the result
 #
 # Each script gets a private scratch dir $T, a private bpffs mount $BPFFS (pins go to
@@ -38,6 +41,16 @@ _run_cleanups() {
 }
 trap _run_cleanups EXIT
 trap 'exit 130' INT TERM
+
+use_binary_copies() {
+	mkdir -p "$T/bin"
+	for _b in "$LOAD" "$READ"; do
+		[ -x "$_b" ] && cp "$_b" "$T/bin/"
+	done
+	[ -x "$T/bin/ebpfexp-load" ] && LOAD=$T/bin/ebpfexp-load
+	[ -x "$T/bin/ebpfexp-read" ] && READ=$T/bin/ebpfexp-read
+	return 0
+}
 
 tcleanup() {
 	_cleanups="$1
