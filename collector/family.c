@@ -32,10 +32,10 @@ struct family_hist *family_series_hist(struct series *s)
 
 static void family_release(struct family *f)
 {
-	/* borrowed counters own nothing: a million of them are not walked for nothing */
-	if (!f->values_borrowed || f->type == FAMILY_HISTOGRAM)
+	/* adopted counters own nothing: a million of them are not walked for nothing */
+	if (!f->series_mapped || f->type == FAMILY_HISTOGRAM)
 		for (size_t i = 0; i < f->n_series; i++)
-			series_release(&f->series[i], f->values_borrowed);
+			series_release(&f->series[i], f->series_mapped != 0);
 	if (f->series_mapped)
 		munmap(f->series, f->series_mapped);
 	else
@@ -161,7 +161,7 @@ int family_add_series(struct family *f, const char *const *label_values, double 
 	char *p;
 	int err;
 
-	if (f->values_borrowed || f->series_mapped)
+	if (f->series_mapped)
 		return -EINVAL;
 	err = grow((void **)&f->series, &f->cap_series, f->n_series + 1, sizeof(*f->series));
 	if (err)
@@ -185,27 +185,6 @@ int family_add_series(struct family *f, const char *const *label_values, double 
 	return 0;
 }
 
-int family_add_series_ref(struct family *f, const char *labels, double value,
-			  struct series **out)
-{
-	int err;
-
-	if ((f->n_series && !f->values_borrowed) || f->series_mapped)
-		return -EINVAL;
-	err = grow((void **)&f->series, &f->cap_series, f->n_series + 1, sizeof(*f->series));
-	if (err)
-		return err;
-	f->values_borrowed = 1;
-	f->series[f->n_series] = (struct series){
-		.labels = labels,
-		.value = value,
-	};
-	if (out)
-		*out = &f->series[f->n_series];
-	f->n_series++;
-	return 0;
-}
-
 int family_adopt_series(struct family *f, struct series *series, size_t n, size_t mapped)
 {
 	if (f->n_series || f->series_mapped)
@@ -214,7 +193,6 @@ int family_adopt_series(struct family *f, struct series *series, size_t n, size_
 	f->series = series;
 	f->n_series = f->cap_series = n;
 	f->series_mapped = mapped;
-	f->values_borrowed = 1;
 	return 0;
 }
 

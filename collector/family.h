@@ -42,8 +42,8 @@ struct family {
 	size_t *label_order;	/* [i]: index in label_names of the i-th name given at add */
 	size_t n_series, cap_series;
 	struct series *series;
-	size_t series_mapped;	/* series is an mmap()ed region of this many bytes */
-	int values_borrowed;	/* series added with family_add_series_ref() */
+	/* series is adopted: an mmap()ed region of this many bytes, labels borrowed */
+	size_t series_mapped;
 	int presorted;		/* the series are in §12 order already: family_set_sort() trusts it */
 };
 
@@ -73,17 +73,11 @@ int family_set_add(struct family_set *fs, const char *name, const char *help,
 int family_add_series(struct family *f, const char *const *label_values, double value,
 		      struct series **out);
 /*
- * The same without copying, for families of many series (a map's): @labels, the values
- * packed as in struct series, is borrowed and must live as long as @f's set, for instance
- * in memory handed to family_set_hold(). A family's series are either all copied or all
- * borrowed: mixing them is -EINVAL.
- */
-int family_add_series_ref(struct family *f, const char *labels, double value,
-			  struct series **out);
-/*
- * Give the empty family @f the @n series at @series, borrowed labels and all (as
- * family_add_series_ref()), in an anonymous mapping of @mapped bytes that @f now owns and
- * unmaps. No series can be added after. -EINVAL when @f has series already.
+ * Give the empty family @f the @n series at @series, for families of many series (a
+ * map's): the series lie in an anonymous mapping of @mapped bytes that @f now owns and
+ * unmaps; their labels are borrowed and must live as long as @f's set, for instance in
+ * memory handed to family_set_hold(). No series can be added after. -EINVAL when @f has
+ * series already.
  */
 int family_adopt_series(struct family *f, struct series *series, size_t n, size_t mapped);
 /* The label value after @v in a series' packed labels. */

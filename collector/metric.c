@@ -107,12 +107,18 @@ static int recs_grow(struct metric_reader *r)
 	return 0;
 }
 
+/* Let go of the record mapping (unmapped, or now someone else's). */
+static void recs_forget(struct metric_reader *r)
+{
+	r->recs = NULL;
+	r->cap_recs = r->n_recs = r->populated = 0;
+}
+
 static void recs_free(struct metric_reader *r)
 {
 	if (r->recs)
 		munmap(r->recs, r->cap_recs * sizeof(*r->recs));
-	r->recs = NULL;
-	r->cap_recs = r->n_recs = r->populated = 0;
+	recs_forget(r);
 }
 
 /* Records whose pages are mapped in at a time, ahead of their writing (2 MiB of them). */
@@ -701,7 +707,6 @@ static int gather_labels(struct metric_reader *r, size_t n, struct strbuf *out)
 	p = out->buf;
 	for (size_t i = 0; i < n; i++) {
 		struct rec *x = &r->recs[i];
-
 		char tmp[REC_INLINE];
 
 		memcpy(p, rec_key(r, x, tmp), x->len);
@@ -756,8 +761,7 @@ static int emit_counter(struct pass *p, struct family_set *fs, const char *fname
 	if (err)
 		return err;
 	f->presorted = 1;
-	r->recs = NULL;
-	r->cap_recs = r->n_recs = r->populated = 0;
+	recs_forget(r);	/* the family has the mapping now */
 	return 0;
 }
 

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "family.h"
 #include "utf8.h"
@@ -564,10 +563,7 @@ static int render_histogram(struct strbuf *out, const struct family *f, const st
 /* A family with this many series has its text reserved at once (see render_simple). */
 #define BIG_FAMILY 65536
 
-/*
- * Counters and gauges, the bulk of a map's output, one line per series: the name and the
- * label names are measured once per family, each value once per series.
- */
+/* Hand @sink's text to its flush callback once it holds flush_at bytes. */
 static int sink_maybe_flush(struct promtext_sink *sink)
 {
 	struct strbuf *out = sink->out;
@@ -580,6 +576,10 @@ static int sink_maybe_flush(struct promtext_sink *sink)
 	return err;
 }
 
+/*
+ * Counters and gauges, the bulk of a map's output, one line per series: the name and the
+ * label names are measured once per family, each value once per series.
+ */
 static int render_simple(struct promtext_sink *sink, const struct family *f)
 {
 	struct strbuf *out = sink->out;
