@@ -14,29 +14,6 @@
 
 #include "atomicfile.h"
 
-/* Read all of @fd into @sb; -EFBIG past READCGROUPS_MAX_SIZE. */
-static int read_all(int fd, struct strbuf *sb)
-{
-	for (;;) {
-		ssize_t got;
-		int err = strbuf_grow(sb, 65536);
-
-		if (err)
-			return err;
-		got = read(fd, sb->buf + sb->len, sb->cap - sb->len - 1);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0)
-			return -errno;
-		if (!got)
-			return 0;
-		sb->len += (size_t)got;
-		sb->buf[sb->len] = '\0';
-		if (sb->len > READCGROUPS_MAX_SIZE)
-			return -EFBIG;
-	}
-}
-
 /* Decimal digits in [@s, @end), with a '-' in front when @sign; within int64 or uint64. */
 static bool parse_num(const char *s, const char *end, bool sign, uint64_t *out)
 {
@@ -128,7 +105,7 @@ int readcgroups_load(struct readcgroups *c, int dirfd, const char *name, struct 
 		diag_warn(d, NULL, "%s: not a regular file: no cgroup is remembered", name);
 		return 0;
 	}
-	err = read_all(fd, &c->buf);
+	err = strbuf_read_fd(&c->buf, fd, 65536, READCGROUPS_MAX_SIZE);
 	close(fd);
 	if (err == -ENOMEM)
 		return err;

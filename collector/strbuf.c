@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 /*
  * Ask for huge pages under the unused part of a big buffer, which is about to be filled:
@@ -55,6 +56,29 @@ void strbuf_prefault(struct strbuf *sb)
 
 	if (sb->buf && end > start)
 		(void)madvise((void *)start, end - start, MADV_POPULATE_WRITE);
+}
+
+int strbuf_read_fd(struct strbuf *sb, int fd, size_t step, size_t max)
+{
+	for (;;) {
+		ssize_t got;
+		int err = strbuf_grow(sb, step);
+
+		if (err)
+			return err;
+		sb->buf[sb->len] = '\0';	/* NUL-terminated when nothing more comes */
+		got = read(fd, sb->buf + sb->len, sb->cap - sb->len - 1);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return -errno;
+		if (!got)
+			return 0;
+		sb->len += (size_t)got;
+		sb->buf[sb->len] = '\0';
+		if (max && sb->len > max)
+			return -EFBIG;
+	}
 }
 
 int strbuf_add(struct strbuf *sb, const void *data, size_t len)

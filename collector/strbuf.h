@@ -21,6 +21,12 @@ int strbuf_grow(struct strbuf *sb, size_t extra);
  */
 void strbuf_prefault(struct strbuf *sb);
 int strbuf_add(struct strbuf *sb, const void *data, size_t len);
+/*
+ * Append what @fd holds from its offset to EOF, reading up to @step bytes at a time (proc
+ * files report size 0). 0, -ENOMEM, -errno of read(), or -EFBIG once more than @max bytes
+ * are in @sb (@max 0: no limit).
+ */
+int strbuf_read_fd(struct strbuf *sb, int fd, size_t step, size_t max);
 int strbuf_addstr(struct strbuf *sb, const char *s);
 int strbuf_addch(struct strbuf *sb, char c);
 int strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -194,8 +194,7 @@ uint16_t decoders_u16(const uint8_t *in)
 
 int decoders_read_file(const char *path, struct strbuf *sb, struct diag *d)
 {
-	int fd, err = 0;
-	ssize_t n;
+	int fd, err;
 
 	strbuf_reset(sb);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -203,27 +202,9 @@ int decoders_read_file(const char *path, struct strbuf *sb, struct diag *d)
 		err = errno;
 		return diag_err(d, err, NULL, "open %s: %s", path, strerror(err));
 	}
-	for (;;) {
-		/* proc files report size 0: read in large steps until EOF. */
-		err = strbuf_grow(sb, 256 * 1024);
-		if (err) {
-			err = diag_err(d, ENOMEM, NULL, "read %s: %s", path, strerror(ENOMEM));
-			break;
-		}
-		n = read(fd, sb->buf + sb->len, sb->cap - sb->len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = errno;
-			err = diag_err(d, err, NULL, "read %s: %s", path, strerror(err));
-			break;
-		}
-		if (n == 0)
-			break;
-		sb->len += (size_t)n;
-	}
-	if (sb->buf)
-		sb->buf[sb->len] = '\0';
+	err = strbuf_read_fd(sb, fd, 256 * 1024, 0);
 	close(fd);
+	if (err)
+		err = diag_err(d, -err, NULL, "read %s: %s", path, strerror(-err));
 	return err;
 }
