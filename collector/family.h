@@ -44,7 +44,7 @@ struct family {
 	struct series *series;
 	/* series is adopted: an mmap()ed region of this many bytes, labels borrowed */
 	size_t series_mapped;
-	int presorted;		/* the series are in §12 order already: family_set_sort() trusts it */
+	int presorted;		/* the series are in §12 order: family_set_sort() trusts it */
 };
 
 /* `struct family_set fs = {0}` is empty and valid. */

@@ -708,7 +708,7 @@ int main(int argc, char **argv)
 		return 2;
 	log_setup("ebpfexp-read", r.o.debug ? LOG_DEBUG : LOG_INFO, false);
 	mopts.max_series = r.o.max_series;
-	/* without CAP_SYSLOG kallsyms is all zeros: the ksym decoders fall back on the loader's snapshot */
+	/* without CAP_SYSLOG kallsyms is all zeros: ksym falls back on the loader's snapshot */
 	snprintf(ksyms, sizeof(ksyms), "%s/%s", r.o.state_dir, KSYMSNAP_NAME);
 	dopts.kallsyms_fallback = ksyms;
 	err = decode_ctx_new(&r.dctx, &dopts);

@@ -40,7 +40,8 @@ static void test_labels(void)
 	is_str(val(f, s, 1), "sda", "series keeps its values (device)");
 	is_str(val(f, s, 2), "read", "series keeps its values (op)");
 	ok(val(f, s, 1) != vals[1], "values are copied, not borrowed");
-	ok(!memcmp(s->labels, "3\0sda\0read", 11), "packed one after the other, each ending in NUL");
+	ok(!memcmp(s->labels, "3\0sda\0read", 11),
+	   "packed one after the other, each ending in NUL");
 	ok(!s->hist, "a new series has no histogram part");
 	ok(family_series_hist(s) && s->hist->n_buckets == 0 && !s->hist->le,
 	   "family_series_hist gives it an empty one");
