@@ -236,12 +236,10 @@ static void reload(struct loader *l)
 {
 	struct loader_stats st;
 	struct diag d = { 0 };
-	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
 	/* Type=notify-reload wants RELOADING=1 with the time it started */
 	sdnotifyf("RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading",
-		  (unsigned long long)ts.tv_sec * 1000000ull + (unsigned long long)ts.tv_nsec / 1000);
+		  (unsigned long long)monotonic_usec());
 	log_msg(LOG_INFO, "SIGHUP: reloading");
 	loader_reload(l, &st, &d);
 	print_diag(&d);
