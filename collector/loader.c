@@ -48,7 +48,6 @@ enum source_kind { SRC_PERF, SRC_FLUSH, SRC_CGROUPS };
 struct source {
 	enum source_kind kind;
 	void *owner;
-	size_t idx;			/* SRC_PERF: the perf buffer's per-CPU ring */
 };
 
 /* One perf_event_array counter: events in, counts by label bytes out. */
@@ -61,8 +60,8 @@ struct perf_counter {
 	int count_fd, lost_fd, timer_fd;
 	char *count_pin;
 	struct perf_buffer *pb;
-	size_t n_rings;
-	struct source *ring_src;	/* [n_rings] */
+	size_t n_rings;			/* in the loader's epoll */
+	struct source ring_src;		/* all of them */
 	struct source timer_src;
 	uint64_t lost[PINS_PERF_LOST_N];	/* as in the .lost map */
 	bool lost_dirty;
@@ -474,7 +473,6 @@ static void perf_counter_release(struct loader *l, struct perf_counter *pc)
 			epoll_ctl(l->epfd, EPOLL_CTL_DEL, perf_buffer__buffer_fd(pc->pb, i), NULL);
 		perf_buffer__free(pc->pb);
 	}
-	free(pc->ring_src);
 	perf_flush_lost(pc);
 	if (pc->timer_fd >= 0) {
 		epoll_ctl(l->epfd, EPOLL_CTL_DEL, pc->timer_fd, NULL);
@@ -534,15 +532,14 @@ static int perf_counter_init(struct loader *l, struct loaded *ld, struct perf_co
 		return diag_err(d, err, NULL, "%s: open perf buffer: %s", what, strerror(-err));
 	}
 	/*
-	 * Each CPU's ring goes into our epoll itself: libbpf's own epoll fd nested in ours
-	 * does not wake us reliably when we consume without waiting on it.
+	 * Each CPU's ring goes into our epoll, to wake us. Which ring woke us is not to be
+	 * trusted: perf_poll() clears a ring's readiness when anything polls it, and our caller
+	 * polls the epoll fd before we read it. So every wake drains every ring
+	 * (perf_consume_all), which also covers libbpf's own epoll fd's failings.
 	 */
-	pc->ring_src = calloc(perf_buffer__buffer_cnt(pc->pb) + 1, sizeof(*pc->ring_src));
-	if (!pc->ring_src)
-		return -ENOMEM;
+	pc->ring_src = (struct source){ SRC_PERF, pc };
+	ev.data.ptr = &pc->ring_src;
 	for (size_t i = 0; i < perf_buffer__buffer_cnt(pc->pb); i++) {
-		pc->ring_src[i] = (struct source){ SRC_PERF, pc, i };
-		ev.data.ptr = &pc->ring_src[i];
 		if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, perf_buffer__buffer_fd(pc->pb, i), &ev))
 			return diag_err(d, errno, NULL, "%s: epoll: %s", what, strerror(errno));
 		pc->n_rings++;
@@ -555,7 +552,7 @@ static int perf_counter_init(struct loader *l, struct loaded *ld, struct perf_co
 	its.it_interval = its.it_value;
 	if (timerfd_settime(pc->timer_fd, 0, &its, NULL))
 		return diag_err(d, errno, NULL, "%s: flush timer: %s", what, strerror(errno));
-	pc->timer_src = (struct source){ SRC_FLUSH, pc, 0 };
+	pc->timer_src = (struct source){ SRC_FLUSH, pc };
 	ev.data.ptr = &pc->timer_src;
 	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, pc->timer_fd, &ev))
 		return diag_err(d, errno, NULL, "%s: epoll: %s", what, strerror(errno));
@@ -663,7 +660,7 @@ static int cgmap_setup(struct loader *l, struct loaded *ld, struct diag *d)
 			diag_prefix(d, "config \"%s\": cgroup_id_map", ld->cfg->name);
 			return err;
 		}
-		l->cgw_src = (struct source){ SRC_CGROUPS, l, 0 };
+		l->cgw_src = (struct source){ SRC_CGROUPS, l };
 		if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, cgwatch_fd(l->cgw), &ev))
 			return diag_err(d, errno, NULL, "epoll: %s", strerror(errno));
 	}
@@ -1254,6 +1251,22 @@ static void report_runtime(struct loader *l, struct diag *d)
 	}
 }
 
+/* Count what every perf ring holds; a failure is reported with the counter's other errors. */
+static void perf_consume_all(struct loader *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		for (size_t k = 0; k < l->cfgs[i]->n_perf; k++) {
+			struct perf_counter *pc = &l->cfgs[i]->perf[k];
+
+			if (pc->pb && perf_buffer__consume(pc->pb) < 0 && !pc->update_err)
+				pc->update_err = -errno;
+		}
+}
+
+/*
+ * The loader's epoll fd is readable: handle timers and cgroup events, then drain every perf
+ * ring, even when epoll_wait() names none of them (see perf_counter_init).
+ */
 int loader_process(struct loader *l, struct diag *d)
 {
 	struct epoll_event evs[16];
@@ -1269,9 +1282,7 @@ int loader_process(struct loader *l, struct diag *d)
 
 		switch (src->kind) {
 		case SRC_PERF:
-			if (perf_buffer__consume_buffer(pc->pb, src->idx) < 0 && !pc->update_err)
-				pc->update_err = -errno;
-			break;
+			break;	/* perf_consume_all() below, whichever ring it was */
 		case SRC_FLUSH:
 			if (read(pc->timer_fd, &ticks, sizeof(ticks)) != sizeof(ticks))
 				break;
@@ -1286,17 +1297,17 @@ int loader_process(struct loader *l, struct diag *d)
 			break;
 		}
 	}
+	perf_consume_all(l);
 	report_runtime(l, d);
 	return err;
 }
 
 void loader_drain(struct loader *l)
 {
+	perf_consume_all(l);	/* errors: reported by the next loader_process() */
 	for (size_t i = 0; i < l->n; i++)
-		for (size_t k = 0; k < l->cfgs[i]->n_perf; k++) {
-			(void)perf_buffer__consume(l->cfgs[i]->perf[k].pb); /* errors: next time */
+		for (size_t k = 0; k < l->cfgs[i]->n_perf; k++)
 			perf_flush_lost(&l->cfgs[i]->perf[k]);
-		}
 }
 
 char *loader_status(const struct loader *l)

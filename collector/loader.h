@@ -53,7 +53,7 @@ int loader_start(struct loader *l, struct loader_stats *st, struct diag *d);
 int loader_reload(struct loader *l, struct loader_stats *st, struct diag *d);
 /* Readable (poll) when loader_process() has events to handle. */
 int loader_fd(const struct loader *l);
-/* Handle what is pending: perf events, flush timers, cgroups that came or went. */
+/* Handle what is pending: flush timers, cgroups that came or went; then drain every perf ring. */
 int loader_process(struct loader *l, struct diag *d);
 /* Drain every perf ring now (the main loop does it when nothing woke it for a while). */
 void loader_drain(struct loader *l);

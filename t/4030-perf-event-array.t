@@ -33,6 +33,19 @@ tcase '100 getppid() calls of one process count exactly 100 under its pid' \
 	 wait_for "read_prom && grep -qx \"ebpf_exporter_perf_events_getppid_total{pid=\\\"$PID\\\"} 100\" $T/out.prom" 60 ||
 	 { cat "$T/out.prom" "$T/loader.log";
 	   bpftool map dump pinned "$DIR/perf_events_getppid_total-lost" -j; false; }'
+# The loader's poll() of its epoll fd clears a perf ring's readiness: events that keep waking it
+# must not keep it from draining the rings, or a busy counter is counted only when it idles.
+tcase 'a steady stream of events from another process does not hold back the count' \
+	'/usr/bin/python3 -c "import os, time
+while True:
+    os.getppid(); time.sleep(0.01)" &
+	 BG=$!
+	 tcleanup "kill $BG 2>/dev/null"
+	 PID=$(getppids 100) &&
+	 wait_for "kill -0 $BG && read_prom && grep -qx \"ebpf_exporter_perf_events_getppid_total{pid=\\\"$PID\\\"} 100\" $T/out.prom" 20
+	 rc=$?
+	 kill "$BG"; wait "$BG" 2>/dev/null
+	 [ $rc = 0 ] || { cat "$T/out.prom"; false; }'
 tcase 'the reader exports it as a counter with its help' \
 	'grep -qx "# TYPE ebpf_exporter_perf_events_getppid_total counter" "$T/out.prom" &&
 	 grep -qx "# HELP ebpf_exporter_perf_events_getppid_total getppid() calls by process, counted from perf events (test)" "$T/out.prom"'
