@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "atomicfile.h"
@@ -30,18 +31,36 @@ struct readstate_entry *readstate_get(struct readstate *s, const char *config)
 	return e;
 }
 
+/* What losing the state costs, for the warnings: the next save starts it anew. */
+#define STATE_RESET "decoder error totals start again from zero"
+
 int readstate_load(struct readstate *s, int dirfd, const char *name, struct diag *d)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* O_NONBLOCK: a FIFO planted here must not hang the run. */
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	struct stat st;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
 	FILE *f;
 	int bad = 0;
 
-	if (fd < 0)
-		return errno == ENOENT ? 0 :
-		       diag_err(d, errno, NULL, "open state %s: %s", name, strerror(errno));
+	if (fd < 0) {
+		int err = errno;
+
+		if (err != ENOENT)
+			diag_warn(d, NULL, "state %s: %s%s: " STATE_RESET, name, strerror(err),
+				  err == ELOOP ? " (a symlink, not followed)" : "");
+		return 0;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > READSTATE_MAX_SIZE) {
+		const char *why = fstat(fd, &st) ? strerror(errno) :
+				  !S_ISREG(st.st_mode) ? "not a regular file" : "too large";
+
+		diag_warn(d, NULL, "state %s: %s: " STATE_RESET, name, why);
+		close(fd);
+		return 0;
+	}
 	f = fdopen(fd, "r");
 	if (!f) {
 		close(fd);
@@ -77,7 +96,8 @@ int readstate_load(struct readstate *s, int dirfd, const char *name, struct diag
 	free(line);
 	fclose(f);
 	if (bad)
-		diag_warn(d, NULL, "state %s: ignored malformed lines", name);
+		diag_warn(d, NULL, "state %s: ignored malformed lines (their configs' " STATE_RESET ")",
+			  name);
 	return 0;
 }
 

@@ -22,7 +22,14 @@ struct readstate {
 	struct readstate_entry *e;
 };
 
-/* Load @name in @dirfd; a missing file is an empty state, a corrupt one is reset (warned). */
+/* Larger files are not read: the state has a short line per config. */
+#define READSTATE_MAX_SIZE (16 << 20)
+
+/*
+ * Load @name in @dirfd (never through a symlink). A missing file is an empty state; one that
+ * cannot be opened, is not a regular file or is larger than READSTATE_MAX_SIZE is an empty
+ * state with a warning in @d, as are its malformed lines. Returns 0, or -ENOMEM.
+ */
 int readstate_load(struct readstate *s, int dirfd, const char *name, struct diag *d);
 /* The entry of @config, created at zero when missing; NULL only on ENOMEM. Borrowed. */
 struct readstate_entry *readstate_get(struct readstate *s, const char *config);

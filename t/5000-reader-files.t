@@ -1,6 +1,7 @@
 #!/bin/sh
 # 5000: the reader writes its files safely: atomic, exact modes, no symlink followed, leftovers
-# cleaned, concurrent runs serialised, a failing config leaves its old file and the rest go on
+# cleaned, concurrent runs serialised, a failing config leaves its old file and the rest go on;
+# a garbled, symlinked or FIFO state file is a warning, never a failed or hung run
 . "${0%/*}/lib.sh"
 need ROOT BPF BUILD PROMTOOL
 
@@ -60,6 +61,28 @@ tcase 'decoder error counters never go down across runs' \
 	'a=$(grep "^ebpf_exporter_decoder_errors_total{config=\"syscalls\"}" "$TEXTFILE/ebpfexp.prom" | cut -d" " -f2) &&
 	 read_all && b=$(grep "^ebpf_exporter_decoder_errors_total{config=\"syscalls\"}" "$TEXTFILE/ebpfexp.prom" | cut -d" " -f2) &&
 	 [ "$a" -ge 1 ] && [ "$b" -ge "$a" ]'
+STATEFILE=$TEXTFILE/.ebpfexp-read.state
+derrs() {	# the syscalls config's decoder error total in the last ebpfexp.prom
+	grep "^ebpf_exporter_decoder_errors_total{config=\"syscalls\"}" "$TEXTFILE/ebpfexp.prom" |
+		cut -d" " -f2
+}
+tcase 'a garbled state file: a warning, exit 0; its good lines are kept, the file is written anew' \
+	'printf "garbage\nsyscalls\t900\t0\ntimers\tmany\t0\n" > "$STATEFILE" &&
+	 read_all 2>"$T/err"; rc=$?; cat "$T/err"; [ $rc = 0 ] &&
+	 grep -q "state .ebpfexp-read.state: ignored malformed lines" "$T/err" &&
+	 [ "$(derrs)" -ge 900 ] && ! grep -q garbage "$STATEFILE" &&
+	 read_all 2>"$T/err2" && ! grep -q state "$T/err2"'
+tcase 'a symlink planted at the state file: not followed, a warning, exit 0, replaced' \
+	'echo precious > "$T/victim" && rm "$STATEFILE" && ln -s "$T/victim" "$STATEFILE" &&
+	 read_all 2>"$T/err"; rc=$?; cat "$T/err"; [ $rc = 0 ] &&
+	 grep -q "state .ebpfexp-read.state: .*(a symlink, not followed): decoder error totals start again from zero" "$T/err" &&
+	 [ "$(cat "$T/victim")" = precious ] && ! test -L "$STATEFILE" && test -f "$STATEFILE" &&
+	 [ "$(derrs)" -lt 900 ]'
+tcase 'a FIFO planted at the state file does not hang the run; it is replaced' \
+	'rm "$STATEFILE" && mkfifo "$STATEFILE" && timeout 60 "$READ" --state.dir="$STATE" \
+		--bpffs.root="$BPFFS_ROOT" --textfile.dir="$TEXTFILE" 2>"$T/err"; rc=$?; cat "$T/err";
+	 [ $rc = 0 ] && grep -q "state .ebpfexp-read.state: not a regular file" "$T/err" &&
+	 test -f "$STATEFILE" && ! test -p "$STATEFILE"'
 tcase '--output=- prints every family once, as prom' \
 	'"$READ" --state.dir="$STATE" --bpffs.root="$BPFFS_ROOT" --output=- > "$T/all.prom" &&
 	 promcheck < "$T/all.prom" &&
