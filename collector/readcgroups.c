@@ -6,11 +6,8 @@
 #include "readcgroups.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "atomicfile.h"
 
@@ -84,35 +81,19 @@ static bool parse_line(char *s, char *end, struct decode_cgroup *e)
 
 int readcgroups_load(struct readcgroups *c, int dirfd, const char *name, struct diag *d)
 {
-	/* O_NONBLOCK: a FIFO planted here must not hang the run. */
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	size_t n_lines = 0, n_bad = 0;
-	struct stat st;
-	char *s, *end;
-	int err;
+	char why[160], *s, *end;
+	int err = strbuf_read_private(&c->buf, dirfd, name, READCGROUPS_MAX_SIZE, why,
+				      sizeof(why));
 
-	if (fd < 0 && errno == ENOENT)
+	if (err == -ENOENT)
 		return 0;
-	c->found = true;
-	if (fd < 0) {
-		err = errno;
-		diag_warn(d, NULL, "%s: %s%s: no cgroup is remembered", name, strerror(err),
-			  err == ELOOP ? " (a symlink, not followed)" : "");
-		return 0;
-	}
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		close(fd);
-		diag_warn(d, NULL, "%s: not a regular file: no cgroup is remembered", name);
-		return 0;
-	}
-	err = strbuf_read_fd(&c->buf, fd, 65536, READCGROUPS_MAX_SIZE);
-	close(fd);
 	if (err == -ENOMEM)
 		return err;
+	c->found = true;
 	if (err) {
 		strbuf_reset(&c->buf);
-		diag_warn(d, NULL, "%s: %s: no cgroup is remembered", name,
-			  err == -EFBIG ? "too large" : strerror(-err));
+		diag_warn(d, NULL, "%s: %s: no cgroup is remembered", name, why);
 		return 0;
 	}
 	s = c->buf.buf;

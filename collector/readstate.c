@@ -2,12 +2,8 @@
 #include "readstate.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "atomicfile.h"
 #include "strbuf.h"
@@ -36,43 +32,33 @@ struct readstate_entry *readstate_get(struct readstate *s, const char *config)
 
 int readstate_load(struct readstate *s, int dirfd, const char *name, struct diag *d)
 {
-	/* O_NONBLOCK: a FIFO planted here must not hang the run. */
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	struct stat st;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	FILE *f;
+	struct strbuf sb = { 0 };
+	char why[160], *line, *next, *end;
+	int err = strbuf_read_private(&sb, dirfd, name, READSTATE_MAX_SIZE, why, sizeof(why));
 	int bad = 0;
 
-	if (fd < 0) {
-		int err = errno;
-
-		if (err != ENOENT)
-			diag_warn(d, NULL, "state %s: %s%s: " STATE_RESET, name, strerror(err),
-				  err == ELOOP ? " (a symlink, not followed)" : "");
+	if (err) {
+		strbuf_release(&sb);
+		if (err == -ENOMEM)
+			return err;
+		if (err != -ENOENT)
+			diag_warn(d, NULL, "state %s: %s: " STATE_RESET, name, why);
 		return 0;
 	}
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > READSTATE_MAX_SIZE) {
-		const char *why = fstat(fd, &st) ? strerror(errno) :
-				  !S_ISREG(st.st_mode) ? "not a regular file" : "too large";
-
-		diag_warn(d, NULL, "state %s: %s: " STATE_RESET, name, why);
-		close(fd);
-		return 0;
-	}
-	f = fdopen(fd, "r");
-	if (!f) {
-		close(fd);
-		return -errno;
-	}
-	while ((n = getline(&line, &cap, f)) > 0) {
-		char *tab1 = strchr(line, '\t'), *tab2 = tab1 ? strchr(tab1 + 1, '\t') : NULL;
+	end = sb.buf + sb.len;
+	for (line = sb.buf; line < end; line = next) {
+		char *nl = memchr(line, '\n', (size_t)(end - line));
+		char *tab1, *tab2, *end1, *end2;
 		struct readstate_entry *e;
-		char *end1, *end2;
 		unsigned long long errs;
 		double last;
 
+		/* a last line without its newline counts as any other */
+		next = nl ? nl + 1 : end;
+		if (nl)
+			*nl = '\0';
+		tab1 = strchr(line, '\t');
+		tab2 = tab1 ? strchr(tab1 + 1, '\t') : NULL;
 		if (!tab2) {
 			bad = 1;
 			continue;
@@ -80,21 +66,19 @@ int readstate_load(struct readstate *s, int dirfd, const char *name, struct diag
 		*tab1 = '\0';
 		errs = strtoull(tab1 + 1, &end1, 10);
 		last = strtod(tab2 + 1, &end2);
-		if (end1 != tab2 || (*end2 && *end2 != '\n')) {
+		if (end1 != tab2 || *end2) {
 			bad = 1;
 			continue;
 		}
 		e = readstate_get(s, line);
 		if (!e) {
-			free(line);
-			fclose(f);
+			strbuf_release(&sb);
 			return -ENOMEM;
 		}
 		e->decoder_errors = errs;
 		e->last_success = last;
 	}
-	free(line);
-	fclose(f);
+	strbuf_release(&sb);
 	if (bad)
 		diag_warn(d, NULL, "state %s: ignored malformed lines (their configs' " STATE_RESET ")",
 			  name);

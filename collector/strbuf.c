@@ -2,11 +2,13 @@
 #include "strbuf.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /*
@@ -79,6 +81,37 @@ int strbuf_read_fd(struct strbuf *sb, int fd, size_t step, size_t max)
 		if (max && sb->len > max)
 			return -EFBIG;
 	}
+}
+
+int strbuf_read_private(struct strbuf *sb, int dirfd, const char *name, size_t max, char *why,
+			size_t why_len)
+{
+	/* O_NONBLOCK: a FIFO planted here must not hang the run. */
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	struct stat st;
+	int err;
+
+	snprintf(why, why_len, "%s", "");
+	if (fd < 0) {
+		err = -errno;
+		if (err != -ENOENT)
+			snprintf(why, why_len, "%s%s", strerror(-err),
+				 err == -ELOOP ? " (a symlink, not followed)" : "");
+		return err;
+	}
+	if (fstat(fd, &st)) {
+		err = -errno;
+		snprintf(why, why_len, "%s", strerror(-err));
+	} else if (!S_ISREG(st.st_mode)) {
+		err = -EINVAL;
+		snprintf(why, why_len, "not a regular file");
+	} else {
+		err = strbuf_read_fd(sb, fd, 65536, max);
+		if (err && err != -ENOMEM)
+			snprintf(why, why_len, "%s", err == -EFBIG ? "too large" : strerror(-err));
+	}
+	close(fd);
+	return err;
 }
 
 int strbuf_add(struct strbuf *sb, const void *data, size_t len)

@@ -27,6 +27,14 @@ int strbuf_add(struct strbuf *sb, const void *data, size_t len);
  * are in @sb (@max 0: no limit).
  */
 int strbuf_read_fd(struct strbuf *sb, int fd, size_t step, size_t max);
+/*
+ * Append the whole of the private file @name in @dirfd: never through a symlink, only from a
+ * regular file (a FIFO planted there does not block), at most @max bytes. 0, -ENOENT when
+ * there is no such file, -ENOMEM, or another -errno with why it was not read in @why
+ * (strerror(), "not a regular file" or "too large"; "" for the other two).
+ */
+int strbuf_read_private(struct strbuf *sb, int dirfd, const char *name, size_t max, char *why,
+			size_t why_len);
 int strbuf_addstr(struct strbuf *sb, const char *s);
 int strbuf_addch(struct strbuf *sb, char c);
 int strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
