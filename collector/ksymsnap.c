@@ -72,7 +72,7 @@ int ksymsnap_write(const char *state_dir, const char *src, mode_t mode, gid_t gi
 		err = ksymidx_build(text.buf ? text.buf : "", text.len, src, &stamp, &idx,
 				    &all_zero, d);
 	if (!err)
-		err = replace(state_dir, KSYMIDX_NAME, idx.buf, idx.len, mode, gid, d);
+		err = ksymidx_write(state_dir, idx.buf, idx.len, mode, gid, d);
 	strbuf_release(&idx);
 	strbuf_release(&text);
 	return err;
