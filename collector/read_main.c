@@ -367,6 +367,8 @@ static int write_families(struct reader *r, const char *name, struct family_set 
 	strbuf_reset(text);
 	err = atomicfile_open(&w.f, r->textfile_fd, name, 0644, d);
 	if (!err)
+		atomicfile_no_sync(w.f);	/* written again next run */
+	if (!err)
 		err = promtext_render_sink(&sink, fs);
 	if (!err && text->len)
 		err = atomicfile_write(w.f, text->buf, text->len, d);
