@@ -81,8 +81,12 @@ int ksymidx_modules_hash(const char *path, bool full, uint64_t *out, struct diag
 
 	if (!path)
 		path = KSYMIDX_MODULES;
-	/* a kernel built without modules has no /proc/modules: its symbols never change */
-	if (access(path, F_OK) && errno == ENOENT) {
+	/*
+	 * A kernel built without modules has no /proc/modules: its symbols never change. One
+	 * that hides it from us (EACCES) is taken alike, loader and reader the same way, so
+	 * that the index is still used; module changes then go unnoticed until a reload.
+	 */
+	if (access(path, R_OK) && (errno == ENOENT || errno == EACCES)) {
 		*out = h;
 		return 0;
 	}
