@@ -229,8 +229,8 @@ static int parse_text(const char *text, size_t len, const char *path, struct ksy
 		if (sp2) {
 			if (hex_u64(p, (size_t)(sp1 - p), &addr)) {
 				free(e);
-				return diag_err(d, EINVAL, NULL, "%s:%u: bad address \"%.*s\"", path,
-						line, (int)(sp1 - p), p);
+				return diag_err(d, EINVAL, NULL, "%s:%u: bad address \"%.*s\"",
+						path, line, (int)(sp1 - p), p);
 			}
 			name = sp2 + 1;
 			name_end = memchr(name, ' ', (size_t)(eol - name));
@@ -498,10 +498,10 @@ int ksymidx_write(const char *dir, const void *idx, size_t len, mode_t mode, gid
 	 * In pieces: from one write of megabytes a file system with large folios (ext4 since
 	 * 6.x) makes 2 MB folios, and a reader's first lookup would map 2 MB of it at once.
 	 */
-	for (size_t off = 0; !err && off < len; off += KSYMIDX_WRITE_CHUNK)
-		err = atomicfile_write(f, (const char *)idx + off,
-				       len - off < KSYMIDX_WRITE_CHUNK ? len - off : KSYMIDX_WRITE_CHUNK,
-				       d);
+	for (size_t off = 0, n; !err && off < len; off += n) {
+		n = len - off < KSYMIDX_WRITE_CHUNK ? len - off : KSYMIDX_WRITE_CHUNK;
+		err = atomicfile_write(f, (const char *)idx + off, n, d);
+	}
 	if (err) {
 		atomicfile_abort(f);
 		return err;

@@ -28,7 +28,8 @@ static void lookups(const struct ksymidx *ix, const uint8_t *buf, size_t size,
 
 	for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++)
 		if (!ksymidx_find(ix, edges[i], &name, &exact) && name)
-			FUZZ_ASSERT(name >= (const char *)buf && name + strlen(name) < (const char *)buf + size,
+			FUZZ_ASSERT(name >= (const char *)buf &&
+					    name + strlen(name) < (const char *)buf + size,
 				    "a name outside the buffer");
 	for (size_t off = 0; off + 8 <= n_data && off < 512; off += 8) {
 		memcpy(&addr, data + off, 8);

@@ -43,6 +43,11 @@ static int write_all(const char *path, const void *buf, size_t len)
 	return ok_ ? 0 : -1;
 }
 
+static int write_str(const char *path, const char *s)
+{
+	return write_all(path, s, strlen(s));
+}
+
 static const char *find(const struct ksymidx *ix, uint64_t addr, bool *exact)
 {
 	const char *name;
@@ -157,6 +162,31 @@ static void test_broken(void)
 	diag_release(&d);
 }
 
+/* What the loader watches and what the reader checks, from /proc/modules. */
+static void test_modules_hash(void)
+{
+	char path[300];
+	uint64_t full1, full2, names1, names2, none;
+	struct diag d = { 0 };
+
+	snprintf(path, sizeof(path), "%s/modules", tmpdir);
+	write_str(path, "jbd2 196608 1 ext4, Live 0xffffffffc0100000\n");
+	ksymidx_modules_hash(path, true, &full1, &d);
+	ksymidx_modules_hash(path, false, &names1, &d);
+	write_str(path, "jbd2 196608 1 ext4, Live 0x0000000000000000\n");
+	ksymidx_modules_hash(path, true, &full2, &d);
+	ksymidx_modules_hash(path, false, &names2, &d);
+	ok(full1 != full2, "modules: the loader sees a module loaded again elsewhere");
+	ok(names1 == names2, "modules: the reader's hash is the same with addresses hidden");
+	write_str(path, "jbd2 196608 1 ext4, Live 0x0000000000000000\nxfs 1 0 - Live 0x0\n");
+	ksymidx_modules_hash(path, false, &names2, &d);
+	ok(names1 != names2, "modules: a module loaded changes the reader's hash too");
+	unlink(path);
+	is_int(ksymidx_modules_hash(path, false, &none, &d), 0,
+	       "modules: no /proc/modules (no module support) is no modules");
+	diag_release(&d);
+}
+
 static const char *label(struct decode_ctx *c, const char *dec, const uint64_t *in, size_t len,
 			 struct strbuf *out)
 {
@@ -260,6 +290,7 @@ int main(void)
 	snprintf(idx_path, sizeof(idx_path), "%s/%s", tmpdir, KSYMIDX_NAME);
 	test_build_and_find();
 	test_broken();
+	test_modules_hash();
 	test_every_symbol();
 	strbuf_release(&idx);
 	rmdir(tmpdir);
