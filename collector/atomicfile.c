@@ -31,6 +31,7 @@ struct atomicfile {
 	int fd;
 	int err;		/* first write error: commit refuses to rename */
 	bool created;		/* the temp file exists and is ours to remove */
+	bool no_sync;		/* atomicfile_no_sync() */
 	char *name;		/* final base name */
 	char *tmp;		/* temp base name */
 	char *path;		/* the target as given, for messages */
@@ -193,6 +194,11 @@ int atomicfile_write(struct atomicfile *f, const void *buf, size_t len, struct d
 	return 0;
 }
 
+void atomicfile_no_sync(struct atomicfile *f)
+{
+	f->no_sync = true;
+}
+
 int atomicfile_commit(struct atomicfile *f, struct diag *d)
 {
 	int err = 0, fd;
@@ -202,7 +208,7 @@ int atomicfile_commit(struct atomicfile *f, struct diag *d)
 			       f->tmp_path);
 		goto out;
 	}
-	if (fsync(f->fd) < 0) {
+	if (!f->no_sync && fsync(f->fd) < 0) {
 		err = -errno;
 		diag_err(d, err, NULL, "fsync %s: %s", f->tmp_path, strerror(-err));
 		goto out;
@@ -223,7 +229,7 @@ int atomicfile_commit(struct atomicfile *f, struct diag *d)
 	}
 	f->created = false;
 	/* Make the rename itself durable; EINVAL: the file system cannot sync a directory. */
-	if (fsync(f->dirfd) < 0 && errno != EINVAL) {
+	if (!f->no_sync && fsync(f->dirfd) < 0 && errno != EINVAL) {
 		err = -errno;
 		diag_err(d, err, NULL, "fsync directory of %s: %s", f->path, strerror(-err));
 	}

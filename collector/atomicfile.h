@@ -15,6 +15,12 @@ struct atomicfile;
 int atomicfile_open(struct atomicfile **out, int dirfd, const char *path, mode_t mode,
 		    struct diag *d);
 int atomicfile_write(struct atomicfile *f, const void *buf, size_t len, struct diag *d);
+/*
+ * For content that need not survive a crash, because it is written again soon (the reader's
+ * textfiles, every 15 s): commit renames without the two fsyncs, which cost milliseconds
+ * each on a busy disk. Readers still see the old content or the new, never a mix.
+ */
+void atomicfile_no_sync(struct atomicfile *f);
 /* fsync, rename over @path, fsync the directory. Frees @f whether or not it succeeds. */
 int atomicfile_commit(struct atomicfile *f, struct diag *d);
 /* Remove the temp file and free @f. NULL is fine. */

@@ -93,9 +93,17 @@ void decode_ctx_free(struct decode_ctx *ctx)
 	pci_release(ctx);
 	cgroup_release(ctx);
 	kallsyms_release(ctx);
+	diag_release(&ctx->warnings);
 	strbuf_release(&ctx->chain[1]);
 	strbuf_release(&ctx->chain[0]);
 	free(ctx);
+}
+
+void decode_take_warnings(struct decode_ctx *ctx, struct diag *d)
+{
+	if (ctx->warnings.n_msgs)
+		diag_move(d, &ctx->warnings);
+	diag_clear(&ctx->warnings);
 }
 
 int decode_cgroups_remember(struct decode_ctx *ctx, const struct decode_cgroup *c, size_t n,
@@ -125,6 +133,7 @@ int decode_label(struct decode_ctx *ctx, const struct config_label *label, const
 {
 	const uint8_t *cur = in;
 	size_t cur_len = len, i, before;
+	bool counted = false;
 	int err = 0;
 
 	strbuf_reset(out);
@@ -145,6 +154,14 @@ int decode_label(struct decode_ctx *ctx, const struct config_label *label, const
 		err = def->decode(ctx, dec, cur, cur_len, dst, d);
 		if (err == DECODE_SKIP)
 			return DECODE_SKIP;
+		if (err == DECODE_COUNTED) {
+			/* the output stands; the error is told once, for the first decoder */
+			if (!counted)
+				diag_prefix(d, "label \"%s\": decoder \"%s\"", label->name,
+					    dec->name);
+			counted = true;
+			err = 0;
+		}
 		if (err) {
 			/* Buffer growth fails without a message of its own. */
 			if (d && d->n_msgs == before)
@@ -160,7 +177,7 @@ int decode_label(struct decode_ctx *ctx, const struct config_label *label, const
 		strbuf_reset(out);
 		diag_prefix(d, "label \"%s\"", label->name);
 	}
-	return err;
+	return err ? err : counted ? DECODE_COUNTED : 0;
 }
 
 int decode_check_label(const struct config_label *label, struct diag *d)

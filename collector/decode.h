@@ -15,6 +15,12 @@
 
 /* Returned by decode_label() when a decoder (regexp) says: drop this whole sample. */
 #define DECODE_SKIP 1
+/*
+ * Returned by decode_label() when the label is written but a decoder could not do its job
+ * (ksym: an unresolved address): count a decoder error, with the reason in @d, and keep
+ * the sample.
+ */
+#define DECODE_COUNTED 2
 
 /* Where the lookup sources are; NULL fields mean the system's files. Borrowed. */
 struct decode_opts {
@@ -24,6 +30,17 @@ struct decode_opts {
 	 * CAP_SYSLOG): the loader's snapshot. NULL: none.
 	 */
 	const char *kallsyms_fallback;
+	/*
+	 * The loader's symbol index (ksymidx), mapped instead of reading kallsyms when it is
+	 * current; when it is missing, stale or broken, a warning says why. NULL: none.
+	 */
+	const char *ksym_index;
+	/*
+	 * [compat] ksym writes an address it cannot resolve as ebpf_exporter does,
+	 * "unknown_addr:0x<hex>", and counts no error. Off: "unknown_addr", with a decoder
+	 * error counted, so that no kernel address reaches a world-readable file.
+	 */
+	bool ksym_unknown_addr;
 	const char *partitions_path;	/* /proc/partitions */
 	const char *mountinfo_path;	/* /proc/self/mountinfo (finds the cgroup2 mount) */
 	const char *cgroup_root;	/* overrides the cgroup2 mount found in mountinfo */
@@ -35,6 +52,8 @@ struct decode_ctx;
 /* Free with decode_ctx_free(). @opts may be NULL. */
 int decode_ctx_new(struct decode_ctx **out, const struct decode_opts *opts);
 void decode_ctx_free(struct decode_ctx *ctx);
+/* Move the context's warnings so far (e.g. why a lookup source fell back) into @d. */
+void decode_take_warnings(struct decode_ctx *ctx, struct diag *d);
 
 /*
  * Run @label's decoder chain over @in[0..@len) and put the label value in @out (reset

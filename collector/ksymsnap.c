@@ -1,4 +1,4 @@
-/* ksymsnap: write and choose the kallsyms snapshot; parsing is the ksym decoder's. */
+/* ksymsnap: write the kallsyms snapshot and the symbol index; the index format is ksymidx's. */
 #include "ksymsnap.h"
 
 #include <errno.h>
@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "atomicfile.h"
+#include "ksymidx.h"
+#include "strbuf.h"
 
 #define PROC_KALLSYMS "/proc/kallsyms"
 
@@ -25,38 +27,65 @@ bool ksymsnap_needed(const struct config *c)
 	return false;
 }
 
-int ksymsnap_write(const char *state_dir, const char *src, mode_t mode, gid_t gid,
-		   struct diag *d)
+/* Replace @dir/@name with @buf[0..@len), with @mode and @gid. */
+static int replace(const char *dir, const char *name, const void *buf, size_t len, mode_t mode,
+		   gid_t gid, struct diag *d)
 {
-	char path[4096], buf[1 << 16];
-	struct atomicfile *f = NULL;
-	int in, err = 0;
-	ssize_t n;
+	char path[4096];
+	int err;
 
-	if (!src)
-		src = PROC_KALLSYMS;
-	if (snprintf(path, sizeof(path), "%s/%s", state_dir, KSYMSNAP_NAME) >= (int)sizeof(path))
-		return diag_err(d, ENAMETOOLONG, NULL, "%s: path too long", state_dir);
-	in = open(src, O_RDONLY | O_CLOEXEC);
-	if (in < 0)
-		return diag_err(d, errno, NULL, "open %s: %s", src, strerror(errno));
-	err = atomicfile_open(&f, AT_FDCWD, path, mode, d);
-	while (!err && (n = read(in, buf, sizeof(buf))) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			err = diag_err(d, errno, NULL, "read %s: %s", src, strerror(errno));
-			break;
-		}
-		err = atomicfile_write(f, buf, (size_t)n, d);
-	}
-	close(in);
-	if (err) {
-		atomicfile_abort(f);
-		return err;
-	}
-	err = atomicfile_commit(f, d);
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
+		return diag_err(d, ENAMETOOLONG, NULL, "%s: path too long", dir);
+	err = atomicfile_replace(AT_FDCWD, path, mode, buf, len, d);
 	if (!err && gid != (gid_t)-1 && chown(path, (uid_t)-1, gid))
 		err = diag_err(d, errno, NULL, "chown %s: %s", path, strerror(errno));
 	return err;
+}
+
+int ksymsnap_write(const char *state_dir, const char *src, mode_t mode, gid_t gid,
+		   uint64_t *modules, struct diag *d)
+{
+	struct strbuf text = { 0 }, idx = { 0 };
+	struct ksymidx_stamp stamp;
+	bool all_zero;
+	int in, err;
+
+	if (!src)
+		src = PROC_KALLSYMS;
+	/* the modules before the symbols: a change in between is seen at the next look */
+	err = ksymidx_modules_hash(NULL, true, modules, d);
+	if (!err)
+		err = ksymidx_stamp_now(&stamp, d);
+	if (err)
+		return err;
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return diag_err(d, errno, NULL, "open %s: %s", src, strerror(errno));
+	err = strbuf_read_fd(&text, in, 1 << 20, 0);
+	close(in);
+	if (err)
+		err = diag_err(d, -err, NULL, "read %s: %s", src, strerror(-err));
+	if (!err)
+		err = replace(state_dir, KSYMSNAP_NAME, text.buf ? text.buf : "", text.len, mode,
+			      gid, d);
+	if (!err)
+		err = ksymidx_build(text.buf ? text.buf : "", text.len, src, &stamp, &idx,
+				    &all_zero, d);
+	if (!err)
+		err = ksymidx_write(state_dir, idx.buf, idx.len, mode, gid, d);
+	strbuf_release(&idx);
+	strbuf_release(&text);
+	return err;
+}
+
+bool ksymsnap_modules_changed(uint64_t modules)
+{
+	struct diag quiet = { 0 };
+	uint64_t now;
+	bool changed;
+
+	/* unreadable: assume unchanged, as the symbols cannot be read either */
+	changed = !ksymidx_modules_hash(NULL, true, &now, &quiet) && now != modules;
+	diag_release(&quiet);
+	return changed;
 }

@@ -102,6 +102,10 @@ struct loader {
 	struct source cgw_src;
 	struct decode_ctx *dctx;
 	struct strbuf scratch;
+	/* the symbol snapshot and index: written when modules change (ksym_watch) */
+	bool ksym_written;
+	uint64_t ksym_modules;
+	struct timespec ksym_looked;
 };
 
 static int cmp_str(const void *a, const void *b)
@@ -1031,21 +1035,48 @@ static int remove_config(struct loader *l, size_t i, struct diag *d)
 
 /*
  * A reader without CAP_SYSLOG sees /proc/kallsyms zeroed: when a config decodes with ksym or
- * kstack, keep a copy in the state dir, readable like the manifests (refreshed at every start
- * and reload). Not fatal: without it such a reader counts decoder errors, and says why.
+ * kstack, keep a copy in the state dir and its binary index, which readers map instead of
+ * parsing the text each run, readable like the manifests (refreshed at every start and
+ * reload, and when modules change: ksym_watch). Not fatal: without them a reader reads
+ * /proc/kallsyms, and says why; one without CAP_SYSLOG resolves nothing.
  */
 static void snapshot_kallsyms(struct loader *l, struct diag *d)
 {
 	struct diag err = { 0 };
 	bool needed = false;
 
+	l->ksym_written = false;
 	if (l->o.check)
 		return;		/* check mode writes nothing */
 	for (size_t i = 0; i < l->n && !needed; i++)
 		needed = ksymsnap_needed(l->cfgs[i]->cfg);
-	if (needed && ksymsnap_write(l->o.state_dir, NULL, l->o.acc.mode, l->o.acc.gid, &err))
+	if (needed && ksymsnap_write(l->o.state_dir, NULL, l->o.acc.mode, l->o.acc.gid,
+				     &l->ksym_modules, &err))
 		diag_warn(d, NULL, "kallsyms snapshot for unprivileged readers: %s", diag_last(&err));
+	else
+		l->ksym_written = needed;
 	diag_release(&err);
+}
+
+/* From the main loop's wakeups, at most once a second: modules loaded or removed? */
+static void ksym_watch(struct loader *l)
+{
+	struct diag d = { 0 };
+	struct timespec now;
+
+	if (!l->ksym_written)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec == l->ksym_looked.tv_sec)
+		return;
+	l->ksym_looked = now;
+	if (!ksymsnap_modules_changed(l->ksym_modules))
+		return;
+	log_debug("modules changed: writing the kallsyms snapshot and index again");
+	snapshot_kallsyms(l, &d);
+	for (size_t i = 0; i < d.n_msgs; i++)
+		log_msg(LOG_WARN, "%s", d.msgs[i].text);
+	diag_release(&d);
 }
 
 /*
@@ -1299,6 +1330,7 @@ int loader_process(struct loader *l, struct diag *d)
 	}
 	perf_consume_all(l);
 	report_runtime(l, d);
+	ksym_watch(l);
 	return err;
 }
 
@@ -1308,6 +1340,7 @@ void loader_drain(struct loader *l)
 	for (size_t i = 0; i < l->n; i++)
 		for (size_t k = 0; k < l->cfgs[i]->n_perf; k++)
 			perf_flush_lost(&l->cfgs[i]->perf[k]);
+	ksym_watch(l);
 }
 
 char *loader_status(const struct loader *l)

@@ -74,6 +74,8 @@ struct pass {
 	size_t order[MAX_LABELS];	/* the k-th value of a label set is config label order[k] */
 	bool plain_uint[MAX_LABELS];	/* the label's only decoder is uint: format inline */
 	size_t n_decode_errors, n_skipped, n_dropped;
+	size_t n_counted;	    /* written with a decoder error counted (DECODE_COUNTED) */
+	struct diag first_counted;
 	struct diag first_error;	/* the first decode problem, for the message */
 };
 
@@ -517,6 +519,7 @@ static int decode_key(struct pass *p, const uint8_t *raw, size_t len, struct dia
 	struct metric_reader *r = p->r;
 	const struct config_metric *m = p->m;
 	size_t off = 0, n = m->n_labels;
+	bool counted = false;
 	int err = 0;
 
 	if (len != p->key_total)
@@ -534,6 +537,10 @@ static int decode_key(struct pass *p, const uint8_t *raw, size_t len, struct dia
 			r->labs[i].len--;	/* the NUL is added below */
 		} else {
 			err = decode_label(r->dctx, l, raw + off, l->size, &r->labs[i], d);
+			if (err == DECODE_COUNTED) {
+				counted = true;
+				err = 0;
+			}
 		}
 		if (err)
 			return err;	/* decode_label names the label */
@@ -549,7 +556,7 @@ static int decode_key(struct pass *p, const uint8_t *raw, size_t len, struct dia
 			r->arena.buf[r->arena.len++] = '\0';
 		}
 	}
-	return err;
+	return err ? err : counted ? DECODE_COUNTED : 0;
 }
 
 static int add_sample(struct pass *p, const uint8_t *raw, size_t len, double v)
@@ -584,6 +591,14 @@ static int add_sample(struct pass *p, const uint8_t *raw, size_t len, double v)
 			p->n_skipped++;
 			diag_release(&d);
 			return 0;
+		}
+		if (err == DECODE_COUNTED) {
+			/* written, and counted: the label says what it could not resolve */
+			p->n_counted++;
+			if (!p->first_counted.n_msgs)
+				diag_move(&p->first_counted, &d);
+			diag_release(&d);
+			err = 0;
 		}
 		if (err) {
 			r->arena.len = off;
@@ -919,12 +934,16 @@ out:
 		recs_free(r);
 	if (r->arena.cap > KEEP_RECS * 16)
 		strbuf_release(&r->arena);
-	st->n_decode_errors += p.n_decode_errors;
+	st->n_decode_errors += p.n_decode_errors + p.n_counted;
 	st->n_skipped += p.n_skipped;
 	st->n_dropped += p.n_dropped;
 	if (p.n_decode_errors)
 		diag_warn(d, NULL, "%zu sample(s) skipped: %s", p.n_decode_errors,
 			  diag_last(&p.first_error));
+	if (p.n_counted)
+		diag_warn(d, NULL, "%zu sample(s) counted as decoder errors: %s", p.n_counted,
+			  diag_last(&p.first_counted));
+	diag_release(&p.first_counted);
 	if (p.n_dropped)
 		diag_warn(d, NULL,
 			  "reached --metrics.max-series=%zu; %zu series dropped",

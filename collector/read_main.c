@@ -24,6 +24,7 @@
 #include "decode.h"
 #include "diag.h"
 #include "family.h"
+#include "ksymidx.h"
 #include "ksymsnap.h"
 #include "log.h"
 #include "manifest.h"
@@ -57,6 +58,7 @@ struct reader_opts {
 	bool format_set;
 	size_t max_series;
 	bool debug;
+	bool ksym_unknown_addr;	/* --compat.ksym-unknown-addr */
 };
 
 /* One config's outcome in this run. */
@@ -101,6 +103,10 @@ static void usage(FILE *f)
 		"  --metrics.max-series=N    at most N series per metric (default: %d; 0: no limit)\n"
 		"  --state.dir=DIR           where the loader's manifests are (default: %s)\n"
 		"  --bpffs.root=DIR          only pins below DIR are opened (default: %s)\n"
+		"  --compat.ksym-unknown-addr\n"
+		"                            write an address that is no kernel symbol's as\n"
+		"                            ebpf_exporter does, unknown_addr:0x<hex> (default:\n"
+		"                            unknown_addr, counted as a decoder error)\n"
 		"  --debug                   debug logging\n"
 		"  -h, --help                this help\n"
 		"  --version                 print the version\n"
@@ -112,7 +118,7 @@ static void usage(FILE *f)
 
 enum {
 	OPT_TEXTFILE_DIR = 256, OPT_OUTPUT, OPT_FORMAT, OPT_CONFIG_NAMES, OPT_MAX_SERIES,
-	OPT_STATE_DIR, OPT_BPFFS_ROOT, OPT_DEBUG, OPT_VERSION,
+	OPT_STATE_DIR, OPT_BPFFS_ROOT, OPT_DEBUG, OPT_VERSION, OPT_KSYM_UNKNOWN_ADDR,
 };
 
 static int parse_args(struct reader_opts *o, int argc, char **argv)
@@ -125,6 +131,7 @@ static int parse_args(struct reader_opts *o, int argc, char **argv)
 		{ "metrics.max-series", required_argument, NULL, OPT_MAX_SERIES },
 		{ "state.dir", required_argument, NULL, OPT_STATE_DIR },
 		{ "bpffs.root", required_argument, NULL, OPT_BPFFS_ROOT },
+		{ "compat.ksym-unknown-addr", no_argument, NULL, OPT_KSYM_UNKNOWN_ADDR },
 		{ "debug", no_argument, NULL, OPT_DEBUG },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "help", no_argument, NULL, 'h' },
@@ -165,6 +172,7 @@ static int parse_args(struct reader_opts *o, int argc, char **argv)
 		case OPT_STATE_DIR: o->state_dir = optarg; break;
 		case OPT_BPFFS_ROOT: o->bpffs_root = optarg; break;
 		case OPT_DEBUG: o->debug = true; break;
+		case OPT_KSYM_UNKNOWN_ADDR: o->ksym_unknown_addr = true; break;
 		case OPT_VERSION:
 			printf("ebpfexp-read %s (%s)\n", EBPFEXP_VERSION, EBPFEXP_REVISION);
 			exit(0);
@@ -358,6 +366,8 @@ static int write_families(struct reader *r, const char *name, struct family_set 
 	family_set_sort(fs);
 	strbuf_reset(text);
 	err = atomicfile_open(&w.f, r->textfile_fd, name, 0644, d);
+	if (!err)
+		atomicfile_no_sync(w.f);	/* written again next run */
 	if (!err)
 		err = promtext_render_sink(&sink, fs);
 	if (!err && text->len)
@@ -695,7 +705,7 @@ int main(int argc, char **argv)
 	struct reader r = { .textfile_fd = -1, .now = (int64_t)time(NULL) };
 	struct metric_opts mopts = { 0 };
 	struct decode_opts dopts = { 0 };
-	char ksyms[PATH_MAX];
+	char ksyms[PATH_MAX], ksymidx[PATH_MAX];
 	struct family_set all = { 0 };
 	struct strbuf text = { 0 };
 	struct diag d = { 0 };
@@ -711,6 +721,10 @@ int main(int argc, char **argv)
 	/* without CAP_SYSLOG kallsyms is all zeros: ksym falls back on the loader's snapshot */
 	snprintf(ksyms, sizeof(ksyms), "%s/%s", r.o.state_dir, KSYMSNAP_NAME);
 	dopts.kallsyms_fallback = ksyms;
+	/* ... and maps the loader's symbol index first, when it is current */
+	snprintf(ksymidx, sizeof(ksymidx), "%s/%s", r.o.state_dir, KSYMIDX_NAME);
+	dopts.ksym_index = ksymidx;
+	dopts.ksym_unknown_addr = r.o.ksym_unknown_addr;
 	err = decode_ctx_new(&r.dctx, &dopts);
 	if (!err)
 		err = metric_reader_new(&r.mr, r.dctx, &mopts);
@@ -754,6 +768,7 @@ int main(int argc, char **argv)
 		res->ok = !err;
 		if (err)
 			n_failed++;
+		decode_take_warnings(r.dctx, &d);
 		print_diag(&d);
 		family_set_release(&fs);
 	}

@@ -94,14 +94,17 @@ read_without_kallsyms() {
 		'$READ' --state.dir='$STATE' --bpffs.root='$BPFFS_ROOT' --textfile.dir='$TEXTFILE' \
 		2>'$T/ksym.err'; echo \$? > '$T/ksym.rc'" && cat "$T/ksym.err"
 }
+# the text snapshot, without the symbol index (t/5700 tests the index)
 snapshot_instead() {
+	mv "$STATE/kallsyms.idx" "$T/kallsyms.idx" &&
 	test -s "$STATE/kallsyms" && read_without_kallsyms && [ "$(cat "$T/ksym.rc")" = 0 ] &&
 	! grep -q "skipped" "$T/ksym.err" &&
 	grep "^ebpf_exporter_timer_starts_total{" "$TEXTFILE/ebpfexp_timers.prom" | grep -v unknown_addr | grep -q .
 }
 unreadable_kallsyms() {
 	mv "$STATE/kallsyms" "$T/kallsyms.snapshot" && read_without_kallsyms;
-	mv "$T/kallsyms.snapshot" "$STATE/kallsyms"; [ "$(cat "$T/ksym.rc")" = 0 ] &&
+	mv "$T/kallsyms.snapshot" "$STATE/kallsyms"; mv "$T/kallsyms.idx" "$STATE/kallsyms.idx";
+	[ "$(cat "$T/ksym.rc")" = 0 ] &&
 	grep -q "config \"timers\": metric \"timer_starts_total\": [0-9]* sample(s) skipped: .*kallsyms.*Permission denied" "$T/ksym.err" &&
 	[ "$(grep "^ebpf_exporter_decoder_errors_total{config=\"timers\"}" "$TEXTFILE/ebpfexp.prom" | cut -d" " -f2)" -gt 0 ] &&
 	grep -q "^ebpf_exporter_syscalls_total{" "$TEXTFILE/ebpfexp_syscalls.prom"

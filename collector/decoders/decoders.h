@@ -36,6 +36,7 @@ struct decode_ctx {
 	struct partitions *partitions; /* majorminor */
 	struct ifnames *ifnames;       /* ifname */
 	struct regexps *regexps;       /* regexp: compiled patterns keyed by the decoder spec */
+	struct diag warnings;	       /* for decode_take_warnings() */
 };
 
 typedef int decoder_fn(struct decode_ctx *ctx, const struct config_decoder *dec, const uint8_t *in,

@@ -1,9 +1,9 @@
 /*
- * kallsyms: /proc/kallsyms as a sorted array for the ksym and kstack decoders (§6.8,
- * §6.9). The file is read once per context, on first use, into one buffer that also holds
- * the names (each cut off in place); the entries point into it. Lookups are binary
- * searches. Module symbols keep the module, as ebpf_exporter prints them:
- * "name\t[module]".
+ * kallsyms: the kernel's symbols for the ksym and kstack decoders (§6.8, §6.9), once per
+ * context, on first use. The loader's binary index (ksymidx) is mapped when it is current;
+ * otherwise /proc/kallsyms (or the loader's text snapshot) is read and indexed in memory the
+ * same way, so that both give the same names. Lookups are binary searches. Module symbols
+ * keep the module, as ebpf_exporter prints them: "name\t[module]".
  */
 #include "decoders.h"
 
@@ -14,158 +14,19 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-struct ksym_entry {
-	uint64_t addr;
-	uint32_t name; /* offset of the name in kallsyms.text */
-	uint32_t seq;  /* line order, so that the last of equal addresses wins */
-};
+#include "ksymidx.h"
 
 struct kallsyms {
-	char *text; /* mmap()ed: the file, names cut off in place */
+	char *text; /* mmap()ed: a kallsyms text being read */
 	size_t text_len, text_cap;
-	struct ksym_entry *syms;
-	size_t n, cap;
-	bool loaded;   /* read and parsed without error */
-	bool all_zero; /* no CAP_SYSLOG: the kernel shows every address as 0 */
-	bool reread;   /* read again after a miss already */
+	struct strbuf built;	/* the index built from text */
+	struct ksymidx *ix;	/* mapped from the loader's file, or over @built */
+	bool loaded;		/* an index is ready */
+	bool from_file;		/* ... and it is the loader's, current */
+	bool file_tried;	/* the loader's index was looked at */
+	bool all_zero;		/* no CAP_SYSLOG: the kernel shows every address as 0 */
+	bool reread;		/* read again after a miss already */
 };
-
-static int ksym_entry_cmp(const void *a, const void *b)
-{
-	const struct ksym_entry *x = a, *y = b;
-
-	if (x->addr != y->addr)
-		return x->addr < y->addr ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-/*
- * Sort @ks->syms whose first @k entries are sorted already: sort the rest and merge it in
- * from the back. The kernel lists its own symbols in order and modules and BPF programs
- * after them, so the rest is short and this costs a small part of a full sort.
- */
-static int kallsyms_sort(struct kallsyms *ks, size_t k)
-{
-	size_t n_tail = ks->n - k, i = k, j = n_tail, o = ks->n;
-	struct ksym_entry *tail, *e = ks->syms;
-
-	qsort(e + k, n_tail, sizeof(*e), ksym_entry_cmp);
-	tail = malloc(n_tail * sizeof(*tail));
-	if (!tail)
-		return -ENOMEM;
-	memcpy(tail, e + k, n_tail * sizeof(*tail));
-	while (j > 0) {
-		if (i > 0 && ksym_entry_cmp(&e[i - 1], &tail[j - 1]) > 0)
-			e[--o] = e[--i];
-		else
-			e[--o] = tail[--j];
-	}
-	free(tail);
-	return 0;
-}
-
-static int hex_u64(const char *s, size_t len, uint64_t *out)
-{
-	uint64_t v = 0;
-	size_t i;
-
-	if (!len || len > 16)
-		return -EINVAL;
-	for (i = 0; i < len; i++) {
-		char c = s[i];
-		unsigned dig;
-
-		if (c >= '0' && c <= '9')
-			dig = (unsigned)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			dig = (unsigned)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			dig = (unsigned)(c - 'A' + 10);
-		else
-			return -EINVAL;
-		v = v << 4 | dig;
-	}
-	*out = v;
-	return 0;
-}
-
-static int kallsyms_push(struct kallsyms *ks, uint64_t addr, size_t name)
-{
-	if (ks->n == ks->cap) {
-		size_t cap = ks->cap ? ks->cap * 2 : 65536;
-		struct ksym_entry *p = reallocarray(ks->syms, cap, sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		ks->syms = p;
-		ks->cap = cap;
-	}
-	if (name > UINT32_MAX || ks->n >= UINT32_MAX)
-		return -E2BIG;
-	ks->syms[ks->n] = (struct ksym_entry){addr, (uint32_t)name, (uint32_t)ks->n};
-	ks->n++;
-	return 0;
-}
-
-/*
- * [compat] A line counts when it has at least three fields separated by single spaces:
- * "addr type name", where name runs to the next space or the end of the line and so
- * keeps "\t[module]".
- */
-static int kallsyms_parse(struct kallsyms *ks, const char *path, struct diag *d)
-{
-	char *p = ks->text, *end = p + ks->text_len;
-	size_t n_sorted = 0; /* entries in order from the start */
-	unsigned line = 0;
-	int err;
-
-	ks->n = 0;
-	ks->all_zero = true;
-	/* A kallsyms line takes about 44 bytes: size the array once, in most cases. */
-	if (ks->cap < ks->text_len / 36 + 1024) {
-		struct ksym_entry *e = reallocarray(ks->syms, ks->text_len / 36 + 1024, sizeof(*e));
-
-		if (!e)
-			return diag_err(d, ENOMEM, NULL, "%s: %s", path, strerror(ENOMEM));
-		ks->syms = e;
-		ks->cap = ks->text_len / 36 + 1024;
-	}
-	while (p < end) {
-		char *eol = memchr(p, '\n', (size_t)(end - p));
-		char *sp1, *sp2, *name_end;
-		uint64_t addr;
-
-		if (!eol)
-			eol = end;
-		line++;
-		*eol = '\0';
-		sp1 = memchr(p, ' ', (size_t)(eol - p));
-		sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t)(eol - sp1 - 1)) : NULL;
-		if (sp2) {
-			if (hex_u64(p, (size_t)(sp1 - p), &addr))
-				return diag_err(d, EINVAL, NULL, "%s:%u: bad address \"%.*s\"",
-						path, line, (int)(sp1 - p), p);
-			name_end = memchr(sp2 + 1, ' ', (size_t)(eol - sp2 - 1));
-			if (name_end)
-				*name_end = '\0';
-			err = kallsyms_push(ks, addr, (size_t)(sp2 + 1 - ks->text));
-			if (err)
-				return diag_err(d, err, NULL, "%s: %s", path, strerror(-err));
-			if (addr)
-				ks->all_zero = false;
-			if (n_sorted == ks->n - 1 &&
-			    (ks->n == 1 || ks->syms[ks->n - 2].addr <= addr))
-				n_sorted = ks->n;
-		}
-		p = eol + 1;
-	}
-	if (n_sorted < ks->n) {
-		err = kallsyms_sort(ks, n_sorted);
-		if (err)
-			return diag_err(d, err, NULL, "%s: %s", path, strerror(-err));
-	}
-	return 0;
-}
 
 /*
  * Read @path into ks->text. The buffer is mapped with MAP_POPULATE: on a VM, faulting in
@@ -224,20 +85,54 @@ static int kallsyms_read_text(struct kallsyms *ks, const char *path, struct diag
 	return err;
 }
 
-/* Read and parse @path into @ks. */
+/* Read @path and build its index in memory; the text is dropped once indexed. */
 static int kallsyms_load(struct kallsyms *ks, const char *path, struct diag *d)
 {
 	int err;
 
 	ks->loaded = false;
+	ksymidx_free(ks->ix);
+	ks->ix = NULL;
 	err = kallsyms_read_text(ks, path, d);
 	if (!err)
-		err = kallsyms_parse(ks, path, d);
-	if (err)
-		ks->n = 0;
-	else
+		err = ksymidx_build(ks->text, ks->text_len, path, NULL, &ks->built, &ks->all_zero,
+				    d);
+	if (ks->text) {
+		munmap(ks->text, ks->text_cap);
+		ks->text = NULL;
+	}
+	if (!err)
+		err = ksymidx_from_mem(&ks->ix, ks->built.buf, ks->built.len, d);
+	if (!err)
 		ks->loaded = true;
 	return err;
+}
+
+/*
+ * The loader's index, when there is one and it is current: mapped, not parsed. Why it is
+ * not used goes to the context's warnings, once: the text is read instead.
+ */
+static bool kallsyms_map_index(struct decode_ctx *ctx, struct kallsyms *ks)
+{
+	struct ksymidx_stamp now;
+	struct diag why = { 0 };
+	int err;
+
+	ks->file_tried = true;
+	if (!ctx->opts.ksym_index)
+		return false;
+	err = ksymidx_stamp_now(&now, &why);
+	if (!err)
+		err = ksymidx_open(&ks->ix, ctx->opts.ksym_index, &now, &why);
+	if (!err) {
+		ks->loaded = ks->from_file = true;
+		ks->all_zero = ksymidx_all_zero(ks->ix);
+	} else {
+		diag_warn(&ctx->warnings, NULL, "ksym: the loader's symbol index is not used: %s; "
+			  "reading kallsyms instead", diag_last(&why));
+	}
+	diag_release(&why);
+	return !err;
 }
 
 /*
@@ -259,6 +154,9 @@ static int kallsyms_read(struct decode_ctx *ctx, struct diag *d)
 			return diag_err(d, ENOMEM, NULL, "%s: %s", path, strerror(ENOMEM));
 		ctx->kallsyms = ks;
 	}
+	if (!ks->file_tried && kallsyms_map_index(ctx, ks))
+		return 0;
+	ks->from_file = false;
 	err = kallsyms_load(ks, path, &first);
 	if ((!err && !ks->all_zero) || !fallback) {
 		diag_move(d, &first);
@@ -284,7 +182,6 @@ int kallsyms_find(struct decode_ctx *ctx, uint64_t addr, const char **name, bool
 		  struct diag *d)
 {
 	struct kallsyms *ks = ctx->kallsyms;
-	size_t lo = 0, hi;
 	int err;
 
 	*name = NULL;
@@ -295,20 +192,11 @@ int kallsyms_find(struct decode_ctx *ctx, uint64_t addr, const char **name, bool
 			return err;
 		ks = ctx->kallsyms;
 	}
-	/* The first entry above @addr; the one before it is the answer. */
-	hi = ks->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (ks->syms[mid].addr <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (!lo)
-		return 0;
-	*name = ks->text + ks->syms[lo - 1].name;
-	*exact = ks->syms[lo - 1].addr == addr;
+	err = ksymidx_find(ks->ix, addr, name, exact);
+	if (err)
+		return diag_err(d, EINVAL, NULL, "%s: a name outside the name pool (a broken "
+				"index; ebpfexp-load writes it again at its next start)",
+				ctx->opts.ksym_index);
 	return 0;
 }
 
@@ -317,7 +205,11 @@ int kallsyms_reread_once(struct decode_ctx *ctx, struct diag *d)
 	struct kallsyms *ks = ctx->kallsyms;
 	int err;
 
-	if (!ks || ks->reread || ks->all_zero)
+	/*
+	 * The loader's index is current: it was checked against the modules loaded now, and
+	 * reading the text again would find the same symbols.
+	 */
+	if (!ks || ks->reread || ks->all_zero || ks->from_file)
 		return 0;
 	ks->reread = true;
 	err = kallsyms_read(ctx, d);
@@ -332,7 +224,8 @@ void kallsyms_release(struct decode_ctx *ctx)
 		return;
 	if (ks->text)
 		munmap(ks->text, ks->text_cap);
-	free(ks->syms);
+	ksymidx_free(ks->ix);
+	strbuf_release(&ks->built);
 	free(ks);
 	ctx->kallsyms = NULL;
 }

@@ -1,6 +1,9 @@
 /*
  * ksym: a host-order u64 kernel address -> the name of the symbol at exactly that address
- * (§6.8), "name\t[module]" for module symbols; otherwise "unknown_addr:0x<hex>".
+ * (§6.8), "name\t[module]" for module symbols. An address that is no symbol's is written
+ * "unknown_addr" and counted as a decoder error: a kernel address would leak the kernel's
+ * layout into world-readable files. [compat] decode_opts.ksym_unknown_addr gives
+ * ebpf_exporter's "unknown_addr:0x<hex>", counted as nothing.
  */
 #include "decoders.h"
 
@@ -29,6 +32,14 @@ int ksym_decode(struct decode_ctx *ctx, const struct config_decoder *dec, const 
 		return err;
 	if (exact)
 		return strbuf_addstr(out, name);
+	if (!ctx->opts.ksym_unknown_addr) {
+		err = strbuf_add(out, "unknown_addr", 12);
+		if (!err)
+			diag_err(d, ENOENT, NULL, "an address that is no kernel symbol's is "
+				 "written \"unknown_addr\" (ebpfexp-read --compat.ksym-unknown-addr writes "
+				 "the address)");
+		return err ? err : DECODE_COUNTED;
+	}
 	err = strbuf_add(out, "unknown_addr:0x", 15);
 	if (!err)
 		err = decoders_add_hex_u64(out, addr);

@@ -330,7 +330,7 @@ static void test_static_map(void)
 
 static void test_ksym_kstack(void)
 {
-	struct decode_opts o = {.kallsyms_path = DATA "kallsyms"};
+	struct decode_opts o = {.kallsyms_path = DATA "kallsyms", .ksym_unknown_addr = true};
 	struct decode_ctx *c;
 	uint64_t stack[20] = {0};
 	uint64_t a;
@@ -441,6 +441,34 @@ static void test_ksym_kstack(void)
 	decode_ctx_free(c);
 }
 
+/* By default an unresolved address is written without it, and counted. */
+static void test_ksym_no_addr(void)
+{
+	struct decode_opts o = {.kallsyms_path = DATA "kallsyms"};
+	struct decode_ctx *c;
+	struct chain c1, c2;
+	struct config_label *ksym = chain_init(&c1, "ksym");
+	struct config_label *chain = chain_init(&c2, "ksym,string");
+	uint64_t a = 0xffffffff81001001;
+	int rc;
+
+	decode_ctx_new(&c, &o);
+	diag_clear(&diag);
+	rc = decode_label(c, ksym, (const uint8_t *)&a, 8, &result, &diag);
+	is_int(rc, DECODE_COUNTED, "ksym: an unresolved address is counted as a decoder error");
+	is_str(strbuf_str(&result), "unknown_addr", "ksym: ... and written without the address");
+	like(diag_last(&diag), "label \"l\": decoder \"ksym\": an address that is no kernel",
+	     "ksym: ... with a message naming the label and the option");
+	ok(!strstr(diag_last(&diag), "ffffffff"), "ksym: the message holds no address either");
+	diag_clear(&diag);
+	rc = decode_label(c, chain, (const uint8_t *)&a, 8, &result, &diag);
+	ok(rc == DECODE_COUNTED && !strcmp(strbuf_str(&result), "unknown_addr"),
+	   "ksym: a counted label goes on through the rest of the chain");
+	a = 0xffffffff81001000;
+	is_str(run_label(c, ksym, &a, 8), "do_one_initcall", "ksym: resolved ones are not counted");
+	decode_ctx_free(c);
+}
+
 static void write_file(const char *path, const char *text, const char *mode)
 {
 	FILE *f = fopen(path, mode);
@@ -454,7 +482,7 @@ static void write_file(const char *path, const char *text, const char *mode)
 static void test_kallsyms_reread(void)
 {
 	char path[256];
-	struct decode_opts o = {.kallsyms_path = path};
+	struct decode_opts o = {.kallsyms_path = path, .ksym_unknown_addr = true};
 	struct decode_ctx *c;
 	struct chain c1;
 	struct config_label *ksym = chain_init(&c1, "ksym");
@@ -1013,6 +1041,7 @@ int main(void)
 	test_static_map();
 	test_ksym_kstack();
 	test_kallsyms_reread();
+	test_ksym_no_addr();
 	test_majorminor();
 	test_ifname();
 	test_pci();
