@@ -152,10 +152,14 @@ static int resolve_group(const struct main_opts *o, struct pins_access *acc, str
 	return 0;
 }
 
-static void notify_status(struct loader *l, const char *what)
+/* "STATUS=2 config(s): a, b", and "; some configs failed (N)" when N failed. */
+static void notify_status(struct loader *l, const struct loader_stats *stats, const char *what)
 {
 	char *st = loader_status(l);
-	int err = sdnotifyf("%sSTATUS=%s", what, st ? st : "");
+	int err = stats->n_failed
+			  ? sdnotifyf("%sSTATUS=%s; some configs failed (%zu)", what, st ? st : "",
+				      stats->n_failed)
+			  : sdnotifyf("%sSTATUS=%s", what, st ? st : "");
 
 	if (err < 0)
 		log_debug("sd_notify: %s", strerror(-err));
@@ -246,7 +250,7 @@ static void reload(struct loader *l)
 	if (st.wants_post_attach)
 		post_attach_mark();
 	log_stats("reload", &st);
-	notify_status(l, "READY=1\n");
+	notify_status(l, &st, "READY=1\n");
 	diag_release(&d);
 }
 
@@ -445,7 +449,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	log_stats("start", &st);
-	notify_status(l, "READY=1\n");
+	notify_status(l, &st, "READY=1\n");
 	watchdog_init(&wd);
 	serve(l, &wd);
 	sdnotify("STOPPING=1\nSTATUS=detaching");
