@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -26,6 +25,7 @@
 #include "attach.h"
 #include "diag.h"
 #include "loader.h"
+#include "loaderlock.h"
 #include "log.h"
 #include "pins.h"
 #include "sdnotify.h"
@@ -117,24 +117,6 @@ static void print_diag(struct diag *d)
 	for (size_t i = 0; i < d->n_msgs; i++)
 		log_msg(d->msgs[i].is_warning ? LOG_WARN : LOG_ERROR, "%s", d->msgs[i].text);
 	diag_clear(d);
-}
-
-static int take_lock(const struct main_opts *o, int *fd, struct diag *d)
-{
-	char path[PATH_MAX];
-
-	if (mkdir(o->state_dir, 0755) && errno != EEXIST)
-		return diag_err(d, errno, NULL, "create state dir %s: %s", o->state_dir,
-				strerror(errno));
-	snprintf(path, sizeof(path), "%s/loader.lock", o->state_dir);
-	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (*fd < 0)
-		return diag_err(d, errno, NULL, "open %s: %s", path, strerror(errno));
-	if (flock(*fd, LOCK_EX | LOCK_NB))
-		return diag_err(d, errno, NULL,
-				"%s is locked: another ebpfexp-load runs with this state dir",
-				path);
-	return 0;
 }
 
 static int resolve_group(const struct main_opts *o, struct pins_access *acc, struct diag *d)
@@ -415,10 +397,11 @@ int main(int argc, char **argv)
 			       o.btf_path, strerror(errno));
 	if (!err)
 		err = attach_register_handlers(&d);
+	/* the lock first: a loader that is refused must not touch the pin root's mode */
 	if (!err && !o.check) {
-		err = pins_ensure_root(o.bpffs_root, &lo.acc, &d);
+		err = loaderlock_take(o.state_dir, &lock_fd, &d);
 		if (!err)
-			err = take_lock(&o, &lock_fd, &d);
+			err = pins_ensure_root(o.bpffs_root, &lo.acc, &d);
 	}
 	if (!err)
 		err = loader_new(&l, &lo, &d);
