@@ -22,7 +22,11 @@ ALL_CFLAGS += -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-rec
 LDFLAGS    += -fsanitize=address,undefined,float-cast-overflow
 endif
 ARCH       := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ibuild -Ibpf -Wall -Werror
+# clang -target bpf leaves out the multiarch include dir (asm/errno.h): pass clang's own
+# system include list, as libbpf-tools does, so a bare Debian builds without a symlink.
+CLANG_BPF_SYS_INCLUDES ?= $(shell scripts/clang-bpf-sys-includes $(CLANG))
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ibuild -Ibpf -Wall -Werror \
+              $(CLANG_BPF_SYS_INCLUDES)
 
 ifeq ($(V),1)
 Q :=

@@ -1415,32 +1415,40 @@ int config_parse_file(struct config **out, const char *path, const char *name, s
 
 /* ---- sets of configs and small helpers ---- */
 
+int config_check_clash(const struct config *c, struct config *const *others, size_t n,
+		       struct diag *d)
+{
+	int err = 0;
+
+	for (size_t mi = 0; mi < c->n_metrics; mi++) {
+		const struct config_metric *m = &c->metrics[mi];
+		bool found = false;
+
+		for (size_t j = 0; j < n && !found; j++) {
+			for (size_t mj = 0; mj < others[j]->n_metrics && !found; mj++) {
+				const struct config_metric *o = &others[j]->metrics[mj];
+
+				if (strcmp(o->name, m->name))
+					continue;
+				found = true;
+				err = diag_err(d, EEXIST, &m->at,
+					       "metric \"%s\": also defined by config \"%s\" at "
+					       "%s:%u:%u (a metric name must come from one config)",
+					       m->name, others[j]->name, o->at.file, o->at.line,
+					       o->at.col);
+			}
+		}
+	}
+	return err;
+}
+
 int config_check_set(struct config *const *cfgs, size_t n, struct diag *d)
 {
 	int err = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		for (size_t mi = 0; mi < cfgs[i]->n_metrics; mi++) {
-			const struct config_metric *m = &cfgs[i]->metrics[mi];
-			bool found = false;
-
-			for (size_t j = 0; j < i && !found; j++) {
-				for (size_t mj = 0; mj < cfgs[j]->n_metrics && !found; mj++) {
-					const struct config_metric *o = &cfgs[j]->metrics[mj];
-
-					if (strcmp(o->name, m->name))
-						continue;
-					found = true;
-					err = diag_err(d, EEXIST, &m->at,
-						       "metric \"%s\": also defined by config "
-						       "\"%s\" at %s:%u:%u (a metric name must "
-						       "come from one config)",
-						       m->name, cfgs[j]->name, o->at.file,
-						       o->at.line, o->at.col);
-				}
-			}
-		}
-	}
+	for (size_t i = 0; i < n; i++)
+		if (config_check_clash(cfgs[i], cfgs, i, d))
+			err = -EEXIST;
 	return err;
 }
 

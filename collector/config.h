@@ -98,6 +98,12 @@ void config_free(struct config *c);
 
 /* Check names across configs: one metric name must never be defined twice. */
 int config_check_set(struct config *const *cfgs, size_t n, struct diag *d);
+/*
+ * -EEXIST, with a message per metric, if @c defines a metric that one of @others (@n of
+ * them) defines too; else 0.
+ */
+int config_check_clash(const struct config *c, struct config *const *others, size_t n,
+		       struct diag *d);
 
 /*
  * The decoder names the format knows (reference §2.6), NULL-terminated and sorted; the

@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -26,6 +25,7 @@
 #include "attach.h"
 #include "diag.h"
 #include "loader.h"
+#include "loaderlock.h"
 #include "log.h"
 #include "pins.h"
 #include "sdnotify.h"
@@ -119,24 +119,6 @@ static void print_diag(struct diag *d)
 	diag_clear(d);
 }
 
-static int take_lock(const struct main_opts *o, int *fd, struct diag *d)
-{
-	char path[PATH_MAX];
-
-	if (mkdir(o->state_dir, 0755) && errno != EEXIST)
-		return diag_err(d, errno, NULL, "create state dir %s: %s", o->state_dir,
-				strerror(errno));
-	snprintf(path, sizeof(path), "%s/loader.lock", o->state_dir);
-	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (*fd < 0)
-		return diag_err(d, errno, NULL, "open %s: %s", path, strerror(errno));
-	if (flock(*fd, LOCK_EX | LOCK_NB))
-		return diag_err(d, errno, NULL,
-				"%s is locked: another ebpfexp-load runs with this state dir",
-				path);
-	return 0;
-}
-
 static int resolve_group(const struct main_opts *o, struct pins_access *acc, struct diag *d)
 {
 	struct group *g;
@@ -152,10 +134,14 @@ static int resolve_group(const struct main_opts *o, struct pins_access *acc, str
 	return 0;
 }
 
-static void notify_status(struct loader *l, const char *what)
+/* "STATUS=2 config(s): a, b", and "; some configs failed (N)" when N failed. */
+static void notify_status(struct loader *l, const struct loader_stats *stats, const char *what)
 {
 	char *st = loader_status(l);
-	int err = sdnotifyf("%sSTATUS=%s", what, st ? st : "");
+	int err = stats->n_failed
+			  ? sdnotifyf("%sSTATUS=%s; some configs failed (%zu)", what, st ? st : "",
+				      stats->n_failed)
+			  : sdnotifyf("%sSTATUS=%s", what, st ? st : "");
 
 	if (err < 0)
 		log_debug("sd_notify: %s", strerror(-err));
@@ -246,7 +232,7 @@ static void reload(struct loader *l)
 	if (st.wants_post_attach)
 		post_attach_mark();
 	log_stats("reload", &st);
-	notify_status(l, "READY=1\n");
+	notify_status(l, &st, "READY=1\n");
 	diag_release(&d);
 }
 
@@ -411,10 +397,11 @@ int main(int argc, char **argv)
 			       o.btf_path, strerror(errno));
 	if (!err)
 		err = attach_register_handlers(&d);
+	/* the lock first: a loader that is refused must not touch the pin root's mode */
 	if (!err && !o.check) {
-		err = pins_ensure_root(o.bpffs_root, &lo.acc, &d);
+		err = loaderlock_take(o.state_dir, &lock_fd, &d);
 		if (!err)
-			err = take_lock(&o, &lock_fd, &d);
+			err = pins_ensure_root(o.bpffs_root, &lo.acc, &d);
 	}
 	if (!err)
 		err = loader_new(&l, &lo, &d);
@@ -445,7 +432,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	log_stats("start", &st);
-	notify_status(l, "READY=1\n");
+	notify_status(l, &st, "READY=1\n");
 	watchdog_init(&wd);
 	serve(l, &wd);
 	sdnotify("STOPPING=1\nSTATUS=detaching");

@@ -971,14 +971,19 @@ int loader_new(struct loader **out, const struct loader_opts *o, struct diag *d)
 struct parsed {
 	size_t n;
 	char **names;
-	struct config **cfgs;	/* NULL where parsing failed */
+	struct config **cfgs;	/* NULL where parsing failed or the config was refused */
 	char (*sha)[65];
+	struct diag *clash;	/* why config i was refused (it clashes); empty: it was not */
 };
 
 static void parsed_release(struct parsed *p)
 {
-	for (size_t i = 0; i < p->n; i++)
+	for (size_t i = 0; i < p->n; i++) {
 		config_free(p->cfgs ? p->cfgs[i] : NULL);
+		if (p->clash)
+			diag_release(&p->clash[i]);
+	}
+	free(p->clash);
 	free_names(p->names, p->n);
 	free(p->cfgs);
 	free(p->sha);
@@ -987,7 +992,9 @@ static void parsed_release(struct parsed *p)
 
 /*
  * Parse every config on disk. A config that fails to parse is reported and left NULL;
- * for the set check, the running version stands in for it.
+ * for the set check, the running version stands in for it. A config that defines a metric
+ * that a config before it in name order defines too is refused (and left NULL with its
+ * reason in p->clash): the later one fails, the others go on, at start as at a reload.
  */
 static int parse_all(struct loader *l, struct parsed *p, struct diag *d)
 {
@@ -1002,25 +1009,31 @@ static int parse_all(struct loader *l, struct parsed *p, struct diag *d)
 		return diag_err(d, ENOENT, NULL, "no configs (*.yaml) in %s", l->o.config_dir);
 	p->cfgs = calloc(p->n, sizeof(*p->cfgs));
 	p->sha = calloc(p->n, sizeof(*p->sha));
+	p->clash = calloc(p->n, sizeof(*p->clash));
 	set = calloc(p->n, sizeof(*set));
-	if (!p->cfgs || !p->sha || !set) {
+	if (!p->cfgs || !p->sha || !p->clash || !set) {
 		free(set);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < p->n; i++) {
 		struct loaded **run = find_loaded(l, p->names[i]);
+		struct config *c;
 
 		if (parse_one(l, p->names[i], &p->cfgs[i], p->sha[i], d) && run)
 			diag_warn(d, NULL, "config \"%s\": keeps running its previous version",
 				  p->names[i]);
-		if (p->cfgs[i])
-			set[n_set++] = p->cfgs[i];
-		else if (run)
-			set[n_set++] = (*run)->cfg;
+		c = p->cfgs[i] ? p->cfgs[i] : run ? (*run)->cfg : NULL;
+		if (!c)
+			continue;
+		if (config_check_clash(c, set, n_set, &p->clash[i])) {
+			config_free(p->cfgs[i]);
+			p->cfgs[i] = NULL;
+			continue;
+		}
+		set[n_set++] = c;
 	}
-	err = config_check_set(set, n_set, d);
 	free(set);
-	return err;
+	return 0;
 }
 
 static int remove_config(struct loader *l, size_t i, struct diag *d)
@@ -1166,6 +1179,21 @@ static int apply(struct loader *l, struct parsed *p, struct loader_stats *st, st
 
 		size_t before = d->n_msgs;
 
+		if (p->clash[i].n_errors) {
+			/*
+			 * Refused: a running version must stop too, or two configs would
+			 * export one metric; what runs is what a fresh start would run.
+			 */
+			st->n_failed++;
+			mark_failed(l, p->names[i], &p->clash[i], 0);
+			diag_move(d, &p->clash[i]);
+			if (run) {
+				diag_warn(d, NULL, "config \"%s\": stopped: a metric of it is now "
+					  "defined by a config before it in name order", p->names[i]);
+				remove_config(l, (size_t)(run - l->cfgs), d);
+			}
+			continue;
+		}
 		if (!p->cfgs[i]) {
 			st->n_failed++;
 			mark_failed(l, p->names[i], NULL, 0);

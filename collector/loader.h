@@ -45,8 +45,9 @@ struct loader;
 int loader_new(struct loader **out, const struct loader_opts *o, struct diag *d);
 /*
  * Load every config. A config that fails is reported in @d and counted; the others go on.
- * Returns a negative errno only when nothing could be tried (no configs, bad dir, a set of
- * configs that contradict each other).
+ * Of two configs that define one metric, the later in name order fails (at a reload too,
+ * where a running config so refused is stopped). Returns a negative errno only when
+ * nothing could be tried (no configs, bad dir).
  */
 int loader_start(struct loader *l, struct loader_stats *st, struct diag *d);
 /* Compare the configs on disk with what runs; load, replace and remove what changed. */

@@ -26,6 +26,7 @@
 #include "family.h"
 #include "ksymidx.h"
 #include "ksymsnap.h"
+#include "loaderlock.h"
 #include "log.h"
 #include "manifest.h"
 #include "metric.h"
@@ -221,21 +222,6 @@ static bool name_selected(const char *filter, const char *name)
 		p = comma ? comma + 1 : NULL;
 	}
 	return false;
-}
-
-/* Probe the loader's lock without blocking: held means the loader is up. */
-static bool loader_is_up(const char *state_dir)
-{
-	char path[PATH_MAX];
-	int fd, up;
-
-	snprintf(path, sizeof(path), "%s/loader.lock", state_dir);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	up = flock(fd, LOCK_SH | LOCK_NB) && errno == EWOULDBLOCK;
-	close(fd);
-	return up;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -737,7 +723,7 @@ int main(int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
-	r.loader_up = loader_is_up(r.o.state_dir);
+	r.loader_up = loaderlock_is_held(r.o.state_dir);
 	if (!r.loader_up)
 		log_msg(LOG_WARN, "ebpfexp-load is not running (no lock on %s/loader.lock): "
 				  "counters are frozen", r.o.state_dir);

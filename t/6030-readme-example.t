@@ -25,6 +25,7 @@ tcase 'the README has the C program and the YAML config' \
 	 grep -q "name: signals_total" "$EX/configs/signals.yaml"'
 tcase 'the program builds as the Makefile builds bpf/*.bpf.c' \
 	'clang -g -O2 -target bpf -D__TARGET_ARCH_$ARCH -I"$BUILD" -I"$TOP/bpf" -Wall -Werror \
+		$("$TOP"/scripts/clang-bpf-sys-includes) \
 		-c "$EX/signals.bpf.c" -o "$EX/signals.bpf.o"'
 tcase 'ebpfexp-load --config.check passes' \
 	'"$LOAD" --config.check --config.dir="$EX/configs" --bpf.dir="$EX" --config.names=signals \
