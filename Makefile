@@ -45,7 +45,7 @@ BINS       := build/ebpfexp-load build/ebpfexp-read
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all check bench soak fuzz install uninstall clean format tests
+.PHONY: all check bench soak fuzz install uninstall clean format tests deb
 
 all: $(BINS) $(BPF_OBJS) tests
 
@@ -162,6 +162,29 @@ uninstall:
 	rm -f $(DESTDIR)$(DOCDIR)/examples/cron.d/ebpfexp-read $(DESTDIR)$(DOCDIR)/README.md
 	rmdir $(DESTDIR)$(DOCDIR)/examples/cron.d $(DESTDIR)$(DOCDIR)/examples \
 		$(DESTDIR)$(DOCDIR) $(DESTDIR)$(CONFDIR) 2>/dev/null || true
+
+# The Debian package, build/ebpfexp_$(DEB_VERSION)_ARCH.deb (dpkg-buildpackage, debhelper;
+# the packaging is in scripts/debian/). The sources and scripts/debian are copied into
+# build/deb/ebpfexp-$(DEB_VERSION)/ and built there, so the top level stays as it is.
+# DEB_VERSION=0.1.0+1 makes a newer build of the same tree, for upgrade tests.
+DEB_VERSION ?= $(VERSION)
+DEB_STAGE  := build/deb/ebpfexp-$(DEB_VERSION)
+DEB_DATE   := $(shell git log -1 --format=%cD 2>/dev/null || date -R)
+
+deb:
+	$(call msg,DEB,$(DEB_STAGE))
+	$(Q)rm -rf build/deb && mkdir -p $(DEB_STAGE)
+	$(Q)cp -a Makefile README.md bpf collector configs man scripts $(DEB_STAGE)/
+	$(Q)mv $(DEB_STAGE)/scripts/debian $(DEB_STAGE)/debian
+	$(Q)printf '%s\n' 'ebpfexp ($(DEB_VERSION)) unstable; urgency=medium' '' \
+		'  * Built from revision $(REVISION) of the source tree.' '' \
+		' -- ebpfexp maintainers <maintainers@users.noreply.r-seed-b8e03994.example>  $(DEB_DATE)' \
+		> $(DEB_STAGE)/debian/changelog
+	$(Q)cd $(DEB_STAGE) && dpkg-buildpackage --build=binary --no-sign \
+		$(if $(filter 1,$(V)),,>../build.log 2>&1) \
+		|| { tail -n 40 ../build.log 2>/dev/null; exit 1; }
+	$(Q)mv -f build/deb/ebpfexp_$(DEB_VERSION)_*.deb build/deb/ebpfexp-dbgsym_$(DEB_VERSION)_*.deb build/
+	$(Q)ls build/ebpfexp_$(DEB_VERSION)_*.deb
 
 clean:
 	rm -rf build
