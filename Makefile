@@ -11,7 +11,10 @@ DEPS       := libbpf libelf jansson yaml-0.1 libpcre2-8 libcap
 WERROR     ?= 1
 WARN       := -Wall -Wextra -Wshadow -Wmissing-prototypes $(if $(filter 1,$(WERROR)),-Werror)
 VERSION    := 0.1.0
+# REVISION=... from outside wins: a copy of the tree outside git (the package's build) has it so
+ifndef REVISION
 REVISION   := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+endif
 ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -Icollector \
               -DEBPFEXP_VERSION='"$(VERSION)"' -DEBPFEXP_REVISION='"$(REVISION)"' \
               $(shell $(PKG_CONFIG) --cflags $(DEPS)) $(CFLAGS) -MMD -MP
@@ -49,7 +52,7 @@ BINS       := build/ebpfexp-load build/ebpfexp-read
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all check bench soak fuzz install uninstall clean format tests
+.PHONY: all check bench soak fuzz install uninstall clean format tests deb
 
 all: $(BINS) $(BPF_OBJS) tests
 
@@ -166,6 +169,31 @@ uninstall:
 	rm -f $(DESTDIR)$(DOCDIR)/examples/cron.d/ebpfexp-read $(DESTDIR)$(DOCDIR)/README.md
 	rmdir $(DESTDIR)$(DOCDIR)/examples/cron.d $(DESTDIR)$(DOCDIR)/examples \
 		$(DESTDIR)$(DOCDIR) $(DESTDIR)$(CONFDIR) 2>/dev/null || true
+
+# The Debian package, $(DEB_DIR)/ebpfexp_$(DEB_VERSION)_ARCH.deb (dpkg-buildpackage and
+# debhelper; the packaging is in scripts/debian/). The sources and scripts/debian are
+# copied into $(DEB_DIR)/deb/ebpfexp-$(DEB_VERSION)/ and built there, so the top level
+# stays as it is. DEB_VERSION=0.1.0+1 makes a newer build of the same tree (upgrade tests);
+# DEB_DIR (default build) puts the package and its staging tree elsewhere.
+DEB_VERSION ?= $(VERSION)
+DEB_DIR    ?= build
+DEB_STAGE  := $(DEB_DIR)/deb/ebpfexp-$(DEB_VERSION)
+DEB_DATE   := $(shell git log -1 --format=%cD 2>/dev/null || date -R)
+
+deb:
+	$(call msg,DEB,$(DEB_DIR)/ebpfexp_$(DEB_VERSION)_*.deb)
+	$(Q)rm -rf $(DEB_DIR)/deb && mkdir -p $(DEB_STAGE)
+	$(Q)cp -a Makefile README.md bpf collector configs man scripts $(DEB_STAGE)/
+	$(Q)mv $(DEB_STAGE)/scripts/debian $(DEB_STAGE)/debian
+	$(Q)printf '%s\n' 'ebpfexp ($(DEB_VERSION)) unstable; urgency=medium' '' \
+		'  * Built from revision $(REVISION) of the source tree.' '' \
+		' -- ebpfexp maintainers <maintainers@users.noreply.r-seed-b8e03994.example>  $(DEB_DATE)' \
+		> $(DEB_STAGE)/debian/changelog
+	$(Q)cd $(DEB_STAGE) && REVISION=$(REVISION) dpkg-buildpackage --build=binary --no-sign \
+		$(if $(filter 1,$(V)),,>../build.log 2>&1) \
+		|| { tail -n 40 ../build.log 2>/dev/null; exit 1; }
+	$(Q)mv -f $(DEB_DIR)/deb/ebpfexp_$(DEB_VERSION)_*.deb \
+		$(DEB_DIR)/deb/ebpfexp-dbgsym_$(DEB_VERSION)_*.deb $(DEB_DIR)/
 
 clean:
 	rm -rf build
