@@ -117,7 +117,12 @@ sdboot_start() {
 	cat >"$T/sdboot-init.sh" <<'END'
 set -e
 r=$1
+# Nothing mounted here may reach the host. In a chroot whose root is no mount point (the
+# suite inside a bare root under unshare -m, whose mounts are private already) / cannot
+# be made private; the root's own bind mount below always is.
+mount --make-rprivate / 2>/dev/null || true
 mount --bind "$r" "$r"
+mount --make-rprivate "$r"
 mount -t proc proc "$r/proc"
 mount --rbind /sys "$r/sys"
 mount -o remount,bind,ro "$r/sys"
@@ -143,7 +148,7 @@ exec chroot . /usr/bin/env -i container=ebpfexp-test PATH=/usr/sbin:/usr/bin:/sb
 	/lib/systemd/systemd
 END
 	sh -c 'echo $$ > "$1/cgroup.procs" && exec unshare --pid --fork --mount --cgroup --uts \
-		--ipc --propagation private sh "$2" "$3"' sh "$SDBOOT_CG" "$T/sdboot-init.sh" \
+		--ipc --propagation unchanged sh "$2" "$3"' sh "$SDBOOT_CG" "$T/sdboot-init.sh" \
 		"$_root" </dev/null >"$SDBOOT_LOG" 2>&1 &
 	SDBOOT_JOB=$!
 	# SD_PID: the unshare's child, once it runs systemd
