@@ -86,7 +86,9 @@ sdroot_make() {
 
 sd() {
 	[ -n "$SD_PID" ] || { echo "sd: no system booted" >&2; return 1; }
-	nsenter -t "$SD_PID" -a "$@"
+	# -r -w: the target's root and cwd. Entering the mount namespace alone sets the root to
+	# the namespace's, which is the host's / when the suite runs in a chroot.
+	nsenter -t "$SD_PID" -a -r -w "$@"
 }
 
 # _sdboot_state: what `systemctl is-system-running` says inside, or nothing yet
