@@ -123,14 +123,19 @@ tcase 'loader: read-only system but bpffs; /run/ebpfexp kept across restarts' \
 	'test "$(key ebpfexp-load.service ProtectSystem)" = strict &&
 	 test "$(key ebpfexp-load.service ReadWritePaths)" = /sys/fs/bpf &&
 	 test "$(key ebpfexp-load.service RuntimeDirectory)" = ebpfexp &&
-	 test "$(key ebpfexp-load.service RuntimeDirectoryPreserve)" = yes'
+	 test "$(key ebpfexp-load.service RuntimeDirectoryPreserve)" = yes &&
+	 test "$(key ebpfexp-load.service ReadOnlyPaths)" = /run'
+tcase 'loader: exit status 1 (ran, some configs had failed) is a clean stop' \
+	'test "$(key ebpfexp-load.service SuccessExitStatus)" = 1'
 tcase 'the loader does not set ProtectKernelLogs (it would drop CAP_SYSLOG)' \
 	'! grep -q "^ProtectKernelLogs" "$TOP"/scripts/systemd/ebpfexp-load.service'
-tcase 'reader: oneshot, no new privileges, writes only the textfile directory' \
+tcase 'reader: oneshot, no new privileges, writes only the textfile directory, which it makes' \
 	'test "$(key ebpfexp-read.service Type)" = oneshot &&
 	 test "$(key ebpfexp-read.service NoNewPrivileges)" = yes &&
 	 test "$(key ebpfexp-read.service ProtectSystem)" = strict &&
-	 test "$(key ebpfexp-read.service ReadWritePaths)" = /var/lib/prometheus/node-exporter &&
+	 test "$(key ebpfexp-read.service ReadWritePaths)" = -/var/lib/prometheus/node-exporter &&
+	 test "$(key ebpfexp-read.service ReadOnlyPaths)" = /run &&
+	 test "$(key ebpfexp-read.service ExecStartPre)" = "+/bin/mkdir -p /var/lib/prometheus/node-exporter" &&
 	 key ebpfexp-read.service ExecStart | grep -q -- "--textfile.dir=/var/lib/prometheus/node-exporter"'
 tcase 'reader: an empty bounding set' \
 	'grep -qx "CapabilityBoundingSet=" "$TOP/scripts/systemd/ebpfexp-read.service" &&

@@ -19,7 +19,9 @@
 #                              to call twice.
 #
 # Everything the boot mounts lives in the new mount namespace and goes with it; the
-# cgroup is removed by sdboot_stop. SDBOOT_LOG is systemd's console output.
+# cgroup is removed by sdboot_stop. SDBOOT_LOG is systemd's console output. Where
+# pivot_root cannot work (the suite itself in a chroot), the root's mount is moved onto /
+# and chrooted into instead; SDBOOT_NO_PIVOT=1 takes that way anyway, to test it.
 
 SD_PID=""
 SDBOOT_CG=""
@@ -84,7 +86,9 @@ sdroot_make() {
 
 sd() {
 	[ -n "$SD_PID" ] || { echo "sd: no system booted" >&2; return 1; }
-	nsenter -t "$SD_PID" -a "$@"
+	# -r -w: the target's root and cwd. Entering the mount namespace alone sets the root to
+	# the namespace's, which is the host's / when the suite runs in a chroot.
+	nsenter -t "$SD_PID" -a -r -w "$@"
 }
 
 # _sdboot_state: what `systemctl is-system-running` says inside, or nothing yet
@@ -115,7 +119,12 @@ sdboot_start() {
 	cat >"$T/sdboot-init.sh" <<'END'
 set -e
 r=$1
+# Nothing mounted here may reach the host. In a chroot whose root is no mount point (the
+# suite inside a bare root under unshare -m, whose mounts are private already) / cannot
+# be made private; the root's own bind mount below always is.
+mount --make-rprivate / 2>/dev/null || true
 mount --bind "$r" "$r"
+mount --make-rprivate "$r"
 mount -t proc proc "$r/proc"
 mount --rbind /sys "$r/sys"
 mount -o remount,bind,ro "$r/sys"
@@ -126,14 +135,22 @@ mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs "$r/run"
 mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$r/tmp"
 mkdir -p "$r/.sdboot-old"
 cd "$r"
-pivot_root . .sdboot-old
-cd /
-umount -l /.sdboot-old
-rmdir /.sdboot-old
-exec env -i container=ebpfexp-test PATH=/usr/sbin:/usr/bin:/sbin:/bin /lib/systemd/systemd
+if [ -z "${SDBOOT_NO_PIVOT:-}" ] && pivot_root . .sdboot-old; then
+	cd /
+	umount -l /.sdboot-old
+	rmdir /.sdboot-old
+	exec env -i container=ebpfexp-test PATH=/usr/sbin:/usr/bin:/sbin:/bin /lib/systemd/systemd
+fi
+# pivot_root fails when this runs in a chroot whose root is no mount point (a suite run
+# inside a bare root): move the root's mount onto / and chroot into it, as systemd-nspawn
+# does; the root is then a mount's root all the same, which the units' sandboxes need
+rmdir .sdboot-old
+mount --move . /
+exec chroot . /usr/bin/env -i container=ebpfexp-test PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+	/lib/systemd/systemd
 END
 	sh -c 'echo $$ > "$1/cgroup.procs" && exec unshare --pid --fork --mount --cgroup --uts \
-		--ipc --propagation private sh "$2" "$3"' sh "$SDBOOT_CG" "$T/sdboot-init.sh" \
+		--ipc --propagation unchanged sh "$2" "$3"' sh "$SDBOOT_CG" "$T/sdboot-init.sh" \
 		"$_root" </dev/null >"$SDBOOT_LOG" 2>&1 &
 	SDBOOT_JOB=$!
 	# SD_PID: the unshare's child, once it runs systemd
