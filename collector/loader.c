@@ -35,6 +35,7 @@
 #include "log.h"
 #include "ksymsnap.h"
 #include "manifest.h"
+#include "promname.h"
 #include "strbuf.h"
 
 #define LOADER_PERF_PAGES 256			/* per CPU: 1 MiB with 4 KiB pages */
@@ -183,12 +184,15 @@ static int parse_one(struct loader *l, const char *name, struct config **out, ch
 		     struct diag *d)
 {
 	struct config *c = NULL;
-	char *path;
+	char *path, why[160];
 	int err;
 
 	*out = NULL;
 	if (!name[0])
 		return diag_err(d, EINVAL, NULL, "--config.names: empty config name");
+	if (promname_check_config(name, why, sizeof(why)))
+		return diag_err(d, EINVAL, NULL, "config \"%s\": %s (rename %s/%s.yaml)", name, why,
+				l->o.config_dir, name);
 	if (asprintf(&path, "%s/%s.yaml", l->o.config_dir, name) < 0)
 		return -ENOMEM;
 	err = manifest_sha256_file(path, sha, d);
