@@ -415,8 +415,8 @@ static int r_name(struct mreader *r, const char *where, const char *key, const c
 	if (!check(name, why, sizeof(why)))
 		return 0;
 	promname_quote(q, sizeof(q), name);
-	return r_fail(r, where, key, "%s: %s (the loader refuses it: restart ebpfexp-load to "
-		      "rewrite the manifest)", q, why);
+	return r_fail(r, where, key, "%s: %s: the loader refuses such a name (restart "
+		      "ebpfexp-load to rewrite the manifest)", q, why);
 }
 
 /* "file:line:col" of @at, or "no position" when it has no line. */

@@ -666,6 +666,24 @@ static void save_cgroups(struct reader *r, struct diag *d)
 	diag_release(&quiet);
 }
 
+/*
+ * The decoder error totals, for the next run. As with the cgroups file, a failure is a
+ * warning: the .prom files are written, and the totals start again from zero next run.
+ */
+static void save_state(struct reader *r, struct diag *d)
+{
+	struct diag quiet = { 0 };
+	int err = readstate_save(&r->state, r->textfile_fd, STATE_FILE, &quiet);
+
+	if (err && quiet.n_msgs)
+		diag_warn(d, NULL, "state %s not saved: %s: decoder error totals start again "
+			  "from zero next run", STATE_FILE, diag_last(&quiet));
+	else if (err)
+		diag_warn(d, NULL, "state %s not saved: %s: decoder error totals start again "
+			  "from zero next run", STATE_FILE, strerror(-err));
+	diag_release(&quiet);
+}
+
 /* Open the textfile dir, serialise with other readers, clean up after killed ones. */
 static int open_textfile_dir(struct reader *r, struct diag *d)
 {
@@ -772,7 +790,7 @@ int main(int argc, char **argv)
 			save_cgroups(&r, &d);
 			err = write_families(&r, SELF_FILE, fs, &text, &d);
 			if (!err)
-				err = readstate_save(&r.state, r.textfile_fd, STATE_FILE, &d);
+				save_state(&r, &d);
 		} else {
 			strbuf_reset(&text);
 			err = render(r.o.format, &text, fs);
