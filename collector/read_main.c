@@ -105,8 +105,12 @@ static void usage(FILE *f)
 		"  -h, --help                this help\n"
 		"  --version                 print the version\n"
 		"\n"
+		"Manifests are input: a config whose manifest has a bad or repeated metric or label\n"
+		"name, or a pin that is not a map, fails with a message; the others are written.\n"
+		"\n"
 		"Exit status: 0 all configs read; 1 some failed (the others were written);\n"
-		"2 usage error or nothing could be done.\n",
+		"2 usage error or nothing could be done. A state or cgroups file that cannot be\n"
+		"saved is a warning.\n",
 		DEFAULT_TEXTFILE_DIR, DEFAULT_MAX_SERIES, DEFAULT_STATE_DIR, DEFAULT_BPFFS_ROOT);
 }
 
