@@ -29,6 +29,7 @@
 #include "manifest.h"
 #include "metric.h"
 #include "pins.h"
+#include "promname.h"
 #include "promtext.h"
 #include "readcgroups.h"
 #include "readstate.h"
@@ -65,6 +66,7 @@ struct read_result {
 	bool ok;
 	struct metric_stats st;
 	struct manifest *m;	/* NULL when its manifest could not be read */
+	bool bad_name;		/* NAME.json names no config: it has no series, no state */
 };
 
 struct reader {
@@ -391,6 +393,22 @@ static const char *access_hint(const char *path, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * The file's NAME is the config name the reader prints (config="NAME", ebpfexp_NAME.prom,
+ * the state file's lines): it must pass the loader's rule too, else the manifest is refused.
+ */
+static int check_manifest_name(struct read_result *res, const char *path, struct diag *d)
+{
+	char why[160], q[80];
+
+	if (!promname_check_config(res->name, why, sizeof(why)))
+		return 0;
+	res->bad_name = true;
+	promname_quote(q, sizeof(q), res->name);
+	return diag_err(d, EINVAL, NULL, "%s: config %s: %s (no loader writes such a manifest: "
+			"remove it)", path, q, why);
+}
+
 /* Read one config into @fs. */
 static int read_config(struct reader *r, struct read_result *res, struct family_set *fs,
 		       struct diag *d)
@@ -401,6 +419,9 @@ static int read_config(struct reader *r, struct read_result *res, struct family_
 
 	snprintf(path, sizeof(path), "%s/%s.json", r->o.state_dir, res->name);
 	before = d->n_msgs;
+	err = check_manifest_name(res, path, d);
+	if (err)
+		return err;
 	if (access(path, R_OK) && (errno == EACCES || errno == EPERM)) {
 		int saved = errno;
 
@@ -527,7 +548,7 @@ static void self_metrics(struct reader *r, struct family_set *fs, double duratio
 		  duration);
 	for (size_t i = 0; i < r->n_results; i++) {
 		struct read_result *res = &r->results[i];
-		struct readstate_entry *e = readstate_get(&r->state, res->name);
+		struct readstate_entry *e = res->bad_name ? NULL : readstate_get(&r->state, res->name);
 		const char *cfg[] = { res->name };
 		char num[32];
 

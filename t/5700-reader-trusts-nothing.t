@@ -49,6 +49,12 @@ tcase 'node_exporter reads every file without a scrape error' \
 	 grep -qx "node_textfile_scrape_error 0" "$T/scrape" &&
 	 grep -q "^ebpf_exporter_timer_starts_total{" "$T/scrape" &&
 	 grep -q "^ebpfexp_read_success{config=\"dup\"} 0" "$T/scrape"'
+tcase 'a manifest file whose name is no config name: refused, no series and no file for it' \
+	'craft "bad name" "." && { read_all 2>"$T/name.err"; rc=$?; }; cat "$T/name.err";
+	 rm -f "$STATE/bad name.json";
+	 [ $rc = 1 ] && grep -qF "/bad name.json: config \"bad name\": not a valid config name" "$T/name.err" &&
+	 ! grep -q "bad name" "$TEXTFILE/ebpfexp.prom" && ! ls -A "$TEXTFILE" | grep -q "bad name" &&
+	 ! grep -q "bad name" "$TEXTFILE/.ebpfexp-read.state"'
 tcase 'a directory at the state file: a warning naming it, every file written, exit 0' \
 	'rm -f "$STATE/dup.json" "$STATE/newline.json" "$STATE/quote.json" "$STATE/pindir.json" &&
 	 rm -f "$TEXTFILE/.ebpfexp-read.state" && mkdir "$TEXTFILE/.ebpfexp-read.state" &&
