@@ -321,6 +321,15 @@ static int check_pins(const struct reader *r, const struct manifest *m, struct d
 					"map \"%s\": pin %s is outside --bpffs.root %s",
 					m->maps[i].metric, p ? p : "(none)", r->o.bpffs_root);
 	}
+	/* program pins are opened too, for their run time and count */
+	for (size_t i = 0; i < m->n_progs; i++) {
+		const char *p = m->progs[i].pin_path;
+
+		if (p && (strncmp(p, r->o.bpffs_root, n) || p[n] != '/' || strstr(p, "/../")))
+			return diag_err(d, EPERM, NULL,
+					"program \"%s\": pin %s is outside --bpffs.root %s",
+					m->progs[i].name, p, r->o.bpffs_root);
+	}
 	return 0;
 }
 

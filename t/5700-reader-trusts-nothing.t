@@ -55,6 +55,10 @@ tcase 'a manifest file whose name is no config name: refused, no series and no f
 	 [ $rc = 1 ] && grep -qF "/bad name.json: config \"bad name\": not a valid config name" "$T/name.err" &&
 	 ! grep -q "bad name" "$TEXTFILE/ebpfexp.prom" && ! ls -A "$TEXTFILE" | grep -q "bad name" &&
 	 ! grep -q "bad name" "$TEXTFILE/.ebpfexp-read.state"'
+tcase 'a program pin outside --bpffs.root is refused, as a map pin is' \
+	'craft progpin ".programs[0].pin_path = \"/sys/fs/bpf/elsewhere\"" &&
+	 { read_all 2>"$T/prog.err"; rc=$?; }; cat "$T/prog.err"; rm -f "$STATE/progpin.json";
+	 [ $rc = 1 ] && grep -q "config \"progpin\": program \"[a-z_]*\": pin /sys/fs/bpf/elsewhere is outside --bpffs.root" "$T/prog.err"'
 tcase 'a directory at the state file: a warning naming it, every file written, exit 0' \
 	'rm -f "$STATE/dup.json" "$STATE/newline.json" "$STATE/quote.json" "$STATE/pindir.json" &&
 	 rm -f "$TEXTFILE/.ebpfexp-read.state" && mkdir "$TEXTFILE/.ebpfexp-read.state" &&
