@@ -59,6 +59,11 @@ tcase 'a program pin outside --bpffs.root is refused, as a map pin is' \
 	'craft progpin ".programs[0].pin_path = \"/sys/fs/bpf/elsewhere\"" &&
 	 { read_all 2>"$T/prog.err"; rc=$?; }; cat "$T/prog.err"; rm -f "$STATE/progpin.json";
 	 [ $rc = 1 ] && grep -q "config \"progpin\": program \"[a-z_]*\": pin /sys/fs/bpf/elsewhere is outside --bpffs.root" "$T/prog.err"'
+tcase 'two manifests with one metric, read into one --output: the second fails with a message' \
+	'craft timers2 "." && { "$READ" --state.dir="$STATE" --bpffs.root="$BPFFS_ROOT" --output=- \
+		>"$T/both.prom" 2>"$T/both.err"; rc=$?; }; cat "$T/both.err"; rm -f "$STATE/timers2.json";
+	 [ $rc = 1 ] && grep -q "config \"timers2\": metric \"timer_starts_total\": family ebpf_exporter_timer_starts_total is written already" "$T/both.err" &&
+	 promcheck < "$T/both.prom"'
 tcase 'a directory at the state file: a warning naming it, every file written, exit 0' \
 	'rm -f "$STATE/dup.json" "$STATE/newline.json" "$STATE/quote.json" "$STATE/pindir.json" &&
 	 rm -f "$TEXTFILE/.ebpfexp-read.state" && mkdir "$TEXTFILE/.ebpfexp-read.state" &&
