@@ -131,7 +131,9 @@ int atomicfile_open(struct atomicfile **out, int dirfd, const char *path, mode_t
 		free(f->tmp);
 		free(f->tmp_path);
 		f->tmp_path = NULL;
-		if (asprintf(&f->tmp, ".%s.tmp.%s", f->name, suffix) < 0) {
+		/* hidden, with one dot: ".NAME.tmp.X", and ".NAME.tmp.X" for ".NAME" too */
+		if (asprintf(&f->tmp, "%s%s.tmp.%s", f->name[0] == '.' ? "" : ".", f->name,
+			     suffix) < 0) {
 			f->tmp = NULL;
 			err = diag_err(d, ENOMEM, NULL, "%s: out of memory", path);
 			goto out;

@@ -8,8 +8,8 @@
 struct atomicfile;
 
 /*
- * Create a hidden temp file ".NAME.tmp.XXXXXX" (never ending in ".prom") with O_EXCL beside
- * @path. @dirfd: a directory fd that @path is relative to, or AT_FDCWD. The final name
+ * Create a hidden temp file ".NAME.tmp.XXXXXX" (never ending in ".prom"; a NAME that is
+ * hidden already gets no second dot) with O_EXCL beside @path. @dirfd: a directory fd that @path is relative to, or AT_FDCWD. The final name
  * is created without following symlinks (a symlink planted there is replaced, not followed).
  */
 int atomicfile_open(struct atomicfile **out, int dirfd, const char *path, mode_t mode,

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "promname.h"
 #include "strbuf.h"
 
 /*
@@ -49,16 +50,6 @@ static const char *const decoder_keys[] = {"name", "static_map", "allow_unknown"
 static const char *const cgroup_keys[] = {"name", "type", "regexps", NULL};
 static const char *const bucket_types[] = {"exp2", "exp2zero", "linear", "fixed", NULL};
 static const char *const cgroup_types[] = {"hash", "cgrp_storage", NULL};
-
-/* Families ebpf_exporter itself exports: a config metric of the same name would clash. */
-static const char *const builtin_names[] = {"enabled_configs",
-					    "ebpf_program_info",
-					    "ebpf_program_attached",
-					    "ebpf_program_run_time_seconds",
-					    "ebpf_program_run_count_total",
-					    "decoder_errors_total",
-					    "build_info",
-					    NULL};
 
 enum {
 	C_NAME,
@@ -842,6 +833,7 @@ static void parse_label(struct parser *p, const yaml_node_t *n, size_t idx, stru
 	yaml_node_t *f[4];
 	const char *name = NULL;
 	size_t saved, len;
+	char why[160];
 
 	l->at = node_pos(p, n);
 	if (n->type != YAML_MAPPING_NODE) {
@@ -860,15 +852,8 @@ static void parse_label(struct parser *p, const yaml_node_t *n, size_t idx, stru
 		perr(p, n, "missing \"name\" (the Prometheus label name)");
 	} else {
 		name = get_string(p, f[0], "name", "a label name", true);
-		if (name && !is_ident(name)) {
-			perr(p, f[0],
-			     "name: not a valid label name (letters, digits and _, not "
-			     "starting with a digit)");
-			name = NULL;
-		} else if (name && !strncmp(name, "__", 2)) {
-			perr(p, f[0],
-			     "name: label names starting with __ are reserved by "
-			     "Prometheus");
+		if (name && promname_check_label(name, why, sizeof(why))) {
+			perr(p, f[0], "name: %s", why);
 			name = NULL;
 		}
 		if (name)
@@ -1074,6 +1059,7 @@ static void parse_metric(struct parser *p, const yaml_node_t *n, enum metric_kin
 	yaml_node_t *f[8];
 	const char *name = NULL, *help;
 	size_t saved;
+	char why[160];
 
 	m->kind = kind;
 	m->at = node_pos(p, n);
@@ -1098,12 +1084,8 @@ static void parse_metric(struct parser *p, const yaml_node_t *n, enum metric_kin
 	if (!f[0]) {
 		perr(p, n, "missing \"name\" (the metric and map name)");
 	} else if ((name = get_string(p, f[0], "name", "a metric name", true))) {
-		if (!is_ident(name))
-			perr(p, f[0],
-			     "name: not a valid metric name (letters, digits and _, not "
-			     "starting with a digit; it is also the map name)");
-		else if (word_index(name, builtin_names) >= 0)
-			perr(p, f[0], "name: ebpf_exporter_%s is a built-in metric", name);
+		if (promname_check_metric(name, why, sizeof(why)))
+			perr(p, f[0], "name: %s", why);
 		m->name = xstrdup(p, name);
 	}
 	if (!f[1])

@@ -12,6 +12,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +36,7 @@
 #include "log.h"
 #include "ksymsnap.h"
 #include "manifest.h"
+#include "promname.h"
 #include "strbuf.h"
 
 #define LOADER_PERF_PAGES 256			/* per CPU: 1 MiB with 4 KiB pages */
@@ -187,12 +189,15 @@ static int parse_one(struct loader *l, const char *name, struct config **out, ch
 		     struct diag *d)
 {
 	struct config *c = NULL;
-	char *path;
+	char *path, why[160];
 	int err;
 
 	*out = NULL;
 	if (!name[0])
 		return diag_err(d, EINVAL, NULL, "--config.names: empty config name");
+	if (promname_check_config(name, why, sizeof(why)))
+		return diag_err(d, EINVAL, NULL, "config \"%s\": %s (rename %s/%s.yaml)", name, why,
+				l->o.config_dir, name);
 	if (asprintf(&path, "%s/%s.yaml", l->o.config_dir, name) < 0)
 		return -ENOMEM;
 	err = manifest_sha256_file(path, sha, d);
@@ -282,6 +287,67 @@ static const char *load_hint(const struct bpf_program *prog)
 	return "";
 }
 
+/* Functions a C compiler may leave as a call that only libc has, never BPF. */
+static const char *const libc_builtins[] = { "memcmp", "memcpy", "memmove", "memset",
+					     "strlen", "strcmp", "strncmp", "bcmp" };
+
+/*
+ * bpf_object__open_file() failed with @err: say which of libbpf's steps failed, from what
+ * libbpf said. The file was read just before (for its sha256), so @err is libbpf's, not
+ * the open's: "open FILE" is said only when the file cannot be opened now.
+ */
+static int open_failed(struct diag *d, const char *cfg, const char *path, int err,
+		       struct strbuf *captured)
+{
+	static const struct { const char *word, *step, *hint; } steps[] = {
+		{ "elf", "reading its ELF", " (is it a BPF object, built with clang -target bpf?)" },
+		{ "btf", "reading its BTF", " (build it with clang -g)" },
+		{ "reloc", "relocating its programs", "" },
+		{ "map", "reading its map definitions", "" },
+		{ "prog", "reading its programs", "" },
+	};
+	const char *s = strbuf_str(captured), *ext = strstr(s, "extern '"), *step = "opening it";
+	const char *hint = "";
+	char quote[512], lower[512], name[64];
+	size_t n;
+	int saved;
+
+	if (access(path, R_OK)) {
+		saved = errno;
+		return diag_err(d, saved, NULL, "config \"%s\": open %s: %s", cfg, path,
+				strerror(saved));
+	}
+	quote_libbpf(captured, quote, sizeof(quote));
+	if (ext && sscanf(ext, "extern '%63[^']'", name) == 1) {
+		bool libc = false;
+
+		for (size_t i = 0; i < sizeof(libc_builtins) / sizeof(libc_builtins[0]); i++)
+			libc = libc || !strcmp(name, libc_builtins[i]);
+		if (libc)
+			return diag_err(d, err, NULL, "config \"%s\": object %s: extern \"%s\" "
+					"is not resolved: libbpf: %s (BPF has no libc: the compiler "
+					"left a call to %s; rebuild the object with a clang that "
+					"inlines it, or avoid the call)", cfg, path, name, quote,
+					name);
+		return diag_err(d, err, NULL, "config \"%s\": object %s: extern \"%s\" is not "
+				"resolved: libbpf: %s (no kernel symbol, kfunc or Kconfig value "
+				"of that name: declare it __weak if it is optional)", cfg, path,
+				name, quote);
+	}
+	for (n = 0; quote[n] && n < sizeof(lower) - 1; n++)
+		lower[n] = (char)tolower((unsigned char)quote[n]);
+	lower[n] = '\0';
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]) && quote[0]; i++) {
+		if (strstr(lower, steps[i].word)) {
+			step = steps[i].step;
+			hint = steps[i].hint;
+			break;
+		}
+	}
+	return diag_err(d, err, NULL, "config \"%s\": object %s: libbpf failed %s: %s%s%s%s",
+			cfg, path, step, strerror(-err), quote[0] ? "; libbpf: " : "", quote, hint);
+}
+
 static int open_and_load(struct loader *l, struct loaded *ld, struct diag *d)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oopts, .btf_custom_path = l->o.btf_path);
@@ -303,11 +369,9 @@ static int open_and_load(struct loader *l, struct loaded *ld, struct diag *d)
 	ld->obj = bpf_object__open_file(ld->obj_path, &oopts);
 	log_capture_libbpf(NULL);
 	if (!ld->obj) {
-		err = -errno;
-		quote_libbpf(&captured, quote, sizeof(quote));
+		err = open_failed(d, c->name, ld->obj_path, -errno, &captured);
 		strbuf_release(&captured);
-		return diag_err(d, err, NULL, "config \"%s\": open %s: %s%s%s", c->name,
-				ld->obj_path, strerror(-err), quote[0] ? ": libbpf: " : "", quote);
+		return err;
 	}
 	err = btfcheck_config(c, ld->obj, d);
 	if (!err)

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "atomicfile.h"
+#include "promname.h"
 
 /* A manifest is a few KiB; anything far larger is not one. */
 #define MANIFEST_MAX_SIZE (64u << 20)
@@ -402,6 +403,32 @@ static int r_oom(struct mreader *r)
 	return diag_err(r->d, ENOMEM, &at, "out of memory");
 }
 
+/*
+ * A name the reader will print, checked by the loader's rule (promname): a manifest that
+ * breaks it would inject lines into a .prom file or make node_exporter drop the file.
+ */
+static int r_name(struct mreader *r, const char *where, const char *key, const char *name,
+		  int (*check)(const char *, char *, size_t))
+{
+	char why[160], q[80];
+
+	if (!check(name, why, sizeof(why)))
+		return 0;
+	promname_quote(q, sizeof(q), name);
+	return r_fail(r, where, key, "%s: %s: the loader refuses such a name (restart "
+		      "ebpfexp-load to rewrite the manifest)", q, why);
+}
+
+/* "file:line:col" of @at, or "no position" when it has no line. */
+static const char *r_at(char *buf, size_t size, const struct pos *at)
+{
+	if (!at->line)
+		snprintf(buf, size, "no position");
+	else
+		snprintf(buf, size, "%s:%u:%u", at->file ? at->file : "", at->line, at->col);
+	return buf;
+}
+
 /* Element @i of array @where.@key, as a path. Ownership: the caller's buffer. */
 static const char *r_elem(char *buf, size_t size, const char *where, const char *key, size_t i)
 {
@@ -623,6 +650,8 @@ static int r_label(struct mreader *r, json_t *o, const char *where, struct confi
 
 	err = r_str(r, o, where, "name", false, &l->name);
 	if (!err)
+		err = r_name(r, where, "name", l->name, promname_check_label);
+	if (!err)
 		err = r_pos(r, o, where, &l->at);
 	if (!err)
 		err = r_u32(r, o, where, "size", &l->size);
@@ -708,6 +737,8 @@ static int r_metric(struct mreader *r, json_t *o, const char *where, struct conf
 	if (!err)
 		err = r_str(r, o, where, "name", false, &cm->name);
 	if (!err)
+		err = r_name(r, where, "name", cm->name, promname_check_metric);
+	if (!err)
 		err = r_str(r, o, where, "help", true, &cm->help);
 	if (!err)
 		err = r_pos(r, o, where, &cm->at);
@@ -764,6 +795,52 @@ static int r_metric(struct mreader *r, json_t *o, const char *where, struct conf
 		err = r_map(r, mj, where, cm->name, mm);
 	}
 	return err;
+}
+
+/* Positions of @a and @b for a message: "FILE:L:C and FILE:L:C". */
+static void r_two_places(char *buf, size_t size, const struct pos *a, const struct pos *b)
+{
+	char pa[96], pb[96];
+
+	snprintf(buf, size, "%s and %s", r_at(pa, sizeof(pa), a), r_at(pb, sizeof(pb), b));
+}
+
+/*
+ * Metric @i against the ones before it, and its labels against each other: the loader
+ * refuses a name twice, and a manifest with one would write a family or a label twice
+ * (node_exporter drops the file) and decode one metric with the other's map.
+ */
+static int r_unique_metric(struct mreader *r, const struct config *c, size_t i)
+{
+	const struct config_metric *cm = &c->metrics[i];
+	char w[64], places[256], q[80];
+
+	for (size_t j = 0; j < i; j++) {
+		if (strcmp(c->metrics[j].name, cm->name))
+			continue;
+		promname_quote(q, sizeof(q), cm->name);
+		r_two_places(places, sizeof(places), &c->metrics[j].at, &cm->at);
+		r_elem(w, sizeof(w), "", "metrics", i);
+		return r_fail(r, w, "name", "metric %s is also metrics[%zu] (from %s): a metric "
+			      "appears once (restart ebpfexp-load to rewrite the manifest)", q, j,
+			      places);
+	}
+	for (size_t k = 0; k < cm->n_labels; k++) {
+		for (size_t j = 0; j < k; j++) {
+			char lw[128];
+
+			if (strcmp(cm->labels[j].name, cm->labels[k].name))
+				continue;
+			promname_quote(q, sizeof(q), cm->labels[k].name);
+			r_two_places(places, sizeof(places), &cm->labels[j].at, &cm->labels[k].at);
+			r_elem(w, sizeof(w), "", "metrics", i);
+			r_elem(lw, sizeof(lw), w, "labels", k);
+			return r_fail(r, lw, "name", "label %s is also labels[%zu] (from %s): a "
+				      "label appears once in a metric (restart ebpfexp-load to "
+				      "rewrite the manifest)", q, j, places);
+		}
+	}
+	return 0;
 }
 
 static int r_cgroup_id_map(struct mreader *r, json_t *root, struct config_cgroup_id_map *cg)
@@ -854,6 +931,8 @@ static int r_manifest(struct mreader *r, json_t *root, struct manifest *m)
 		return r_oom(r);
 	err = r_str(r, root, "", "name", false, &c->name);
 	if (!err)
+		err = r_name(r, "", "name", c->name, promname_check_config);
+	if (!err)
 		err = r_str(r, root, "", "config_path", false, &c->path);
 	r->cfg_path = c->path;
 	if (!err)
@@ -893,6 +972,8 @@ static int r_manifest(struct mreader *r, json_t *root, struct manifest *m)
 		err = r_metric(r, mj, w, &c->metrics[i], &m->maps[m->n_maps], &has_map);
 		if (has_map)
 			m->n_maps++;
+		if (!err)
+			err = r_unique_metric(r, c, i);
 	}
 	if (!err)
 		err = r_get(r, root, "", "kaddrs", JSON_ARRAY, false, &a);

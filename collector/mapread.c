@@ -9,9 +9,13 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
+#include <linux/magic.h>
 
 #define MAPREAD_DEFAULT_BATCH 4096
 #define MAPREAD_MAX_BATCH (1u << 20)
@@ -32,23 +36,70 @@ static int map_is_percpu(uint32_t type)
 	       type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
 }
 
+/*
+ * What @path is when it is not a pinned map, or NULL when it is one (or when that cannot
+ * be told). The kernel refuses a directory or a file outside bpffs with EACCES, as it does
+ * a pin this user may not read: tell them apart, so that nobody is sent to fix a group.
+ * With @fd >= 0 (the pin opened), the kind of BPF object it is.
+ */
+static const char *not_a_map(const char *path, int fd)
+{
+	char link[64], target[64];
+	struct statfs sfs;
+	struct stat st;
+	ssize_t n;
+
+	if (fd >= 0) {
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n <= 0)
+			return NULL;
+		target[n] = '\0';
+		if (!strcmp(target, "anon_inode:bpf-map"))
+			return NULL;
+		if (!strcmp(target, "anon_inode:bpf-prog"))
+			return "a pinned program";
+		if (!strcmp(target, "anon_inode:bpf_link"))
+			return "a pinned link";
+		return "a pinned BPF object of another kind";
+	}
+	if (stat(path, &st))
+		return NULL;
+	if (S_ISDIR(st.st_mode))
+		return "a directory";
+	if (statfs(path, &sfs) == 0 && sfs.f_type != BPF_FS_MAGIC)
+		return S_ISREG(st.st_mode) ? "a file outside bpffs" : "not on bpffs";
+	return NULL;
+}
+
 int mapread_open(struct mapread **out, const char *pin_path, struct diag *d)
 {
 	LIBBPF_OPTS(bpf_obj_get_opts, gopts, .file_flags = BPF_F_RDONLY);
 	struct bpf_map_info info = { 0 };
 	__u32 info_len = sizeof(info);
 	struct mapread *r;
+	const char *what;
 	int fd, err, ncpu;
 
 	*out = NULL;
 	fd = bpf_obj_get_opts(pin_path, &gopts);
 	if (fd < 0) {
 		err = -errno;
+		what = err == -EACCES || err == -EPERM ? not_a_map(pin_path, -1) : NULL;
+		if (what)
+			return diag_err(d, EINVAL, NULL, "%s: %s, not a pinned map (restart "
+					"ebpfexp-load to pin the map again)", pin_path, what);
 		return diag_err(d, err, NULL, "open %s: %s%s", pin_path, strerror(-err),
 				err == -EACCES || err == -EPERM ?
 					" (is this user in the pins' group, or root?)" :
 				err == -ENOENT ? " (is ebpfexp-load running with this config?)" :
 						 "");
+	}
+	what = not_a_map(pin_path, fd);
+	if (what) {
+		close(fd);
+		return diag_err(d, EINVAL, NULL, "%s: %s, not a pinned map (restart ebpfexp-load "
+				"to pin the map again)", pin_path, what);
 	}
 	if (bpf_obj_get_info_by_fd(fd, &info, &info_len)) {
 		err = -errno;

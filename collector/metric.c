@@ -926,6 +926,9 @@ static int read_metric(struct metric_reader *r, const struct manifest *man,
 		err = emit_histogram(&p, fs, fname, d);
 	else
 		err = emit_counter(&p, fs, fname);
+	if (err == -EEXIST)	/* family_set_add: the one error it has no words for */
+		err = diag_err(d, EEXIST, NULL, "family %s is written already, by another metric "
+			       "of that name", fname);
 	if (!err && fs->n > n_before)
 		st->n_series += fs->fams[fs->n - 1].n_series;
 out:
@@ -962,12 +965,15 @@ int metric_read_config(struct metric_reader *r, const struct manifest *m, struct
 
 	for (size_t i = 0; i < c->n_metrics; i++) {
 		const struct config_metric *cm = &c->metrics[i];
-		size_t before = d->n_msgs;
+		size_t before = d->n_msgs, errors_before = d->n_errors;
 		int err;
 
 		/* perf_event_array: the loader's count map, named in the manifest like any */
 		n_tried++;
 		err = read_metric(r, m, cm, fs, st, d);
+		/* a failure is never silent, whatever step it came from */
+		if (err && d->n_errors == errors_before)
+			diag_err(d, err, NULL, "%s", strerror(-err));
 		diag_prefix_from(d, before, "config \"%s\": metric \"%s\"", c->name, cm->name);
 		if (err) {
 			st->n_failed++;

@@ -31,6 +31,7 @@
 #include "manifest.h"
 #include "metric.h"
 #include "pins.h"
+#include "promname.h"
 #include "promtext.h"
 #include "readcgroups.h"
 #include "readstate.h"
@@ -68,6 +69,7 @@ struct read_result {
 	bool ok;
 	struct metric_stats st;
 	struct manifest *m;	/* NULL when its manifest could not be read */
+	bool bad_name;		/* NAME.json names no config: it has no series, no state */
 };
 
 struct reader {
@@ -112,8 +114,12 @@ static void usage(FILE *f)
 		"  -h, --help                this help\n"
 		"  --version                 print the version\n"
 		"\n"
+		"Manifests are input: a config whose manifest has a bad or repeated metric or label\n"
+		"name, or a pin that is not a map, fails with a message; the others are written.\n"
+		"\n"
 		"Exit status: 0 all configs read; 1 some failed (the others were written);\n"
-		"2 usage error or nothing could be done.\n",
+		"2 usage error or nothing could be done. A state or cgroups file that cannot be\n"
+		"saved is a warning.\n",
 		DEFAULT_TEXTFILE_DIR, DEFAULT_MAX_SERIES, DEFAULT_STATE_DIR, DEFAULT_BPFFS_ROOT);
 }
 
@@ -309,6 +315,15 @@ static int check_pins(const struct reader *r, const struct manifest *m, struct d
 					"map \"%s\": pin %s is outside --bpffs.root %s",
 					m->maps[i].metric, p ? p : "(none)", r->o.bpffs_root);
 	}
+	/* program pins are opened too, for their run time and count */
+	for (size_t i = 0; i < m->n_progs; i++) {
+		const char *p = m->progs[i].pin_path;
+
+		if (p && (strncmp(p, r->o.bpffs_root, n) || p[n] != '/' || strstr(p, "/../")))
+			return diag_err(d, EPERM, NULL,
+					"program \"%s\": pin %s is outside --bpffs.root %s",
+					m->progs[i].name, p, r->o.bpffs_root);
+	}
 	return 0;
 }
 
@@ -383,6 +398,22 @@ static const char *access_hint(const char *path, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * The file's NAME is the config name the reader prints (config="NAME", ebpfexp_NAME.prom,
+ * the state file's lines): it must pass the loader's rule too, else the manifest is refused.
+ */
+static int check_manifest_name(struct read_result *res, const char *path, struct diag *d)
+{
+	char why[160], q[80];
+
+	if (!promname_check_config(res->name, why, sizeof(why)))
+		return 0;
+	res->bad_name = true;
+	promname_quote(q, sizeof(q), res->name);
+	return diag_err(d, EINVAL, NULL, "%s: config %s: %s (no loader writes such a manifest: "
+			"remove it)", path, q, why);
+}
+
 /* Read one config into @fs. */
 static int read_config(struct reader *r, struct read_result *res, struct family_set *fs,
 		       struct diag *d)
@@ -393,6 +424,9 @@ static int read_config(struct reader *r, struct read_result *res, struct family_
 
 	snprintf(path, sizeof(path), "%s/%s.json", r->o.state_dir, res->name);
 	before = d->n_msgs;
+	err = check_manifest_name(res, path, d);
+	if (err)
+		return err;
 	if (access(path, R_OK) && (errno == EACCES || errno == EPERM)) {
 		int saved = errno;
 
@@ -519,7 +553,7 @@ static void self_metrics(struct reader *r, struct family_set *fs, double duratio
 		  duration);
 	for (size_t i = 0; i < r->n_results; i++) {
 		struct read_result *res = &r->results[i];
-		struct readstate_entry *e = readstate_get(&r->state, res->name);
+		struct readstate_entry *e = res->bad_name ? NULL : readstate_get(&r->state, res->name);
 		const char *cfg[] = { res->name };
 		char num[32];
 
@@ -662,6 +696,24 @@ static void save_cgroups(struct reader *r, struct diag *d)
 	diag_release(&quiet);
 }
 
+/*
+ * The decoder error totals, for the next run. As with the cgroups file, a failure is a
+ * warning: the .prom files are written, and the totals start again from zero next run.
+ */
+static void save_state(struct reader *r, struct diag *d)
+{
+	struct diag quiet = { 0 };
+	int err = readstate_save(&r->state, r->textfile_fd, STATE_FILE, &quiet);
+
+	if (err && quiet.n_msgs)
+		diag_warn(d, NULL, "state %s not saved: %s: decoder error totals start again "
+			  "from zero next run", STATE_FILE, diag_last(&quiet));
+	else if (err)
+		diag_warn(d, NULL, "state %s not saved: %s: decoder error totals start again "
+			  "from zero next run", STATE_FILE, strerror(-err));
+	diag_release(&quiet);
+}
+
 /* Open the textfile dir, serialise with other readers, clean up after killed ones. */
 static int open_textfile_dir(struct reader *r, struct diag *d)
 {
@@ -773,7 +825,7 @@ int main(int argc, char **argv)
 			save_cgroups(&r, &d);
 			err = write_families(&r, SELF_FILE, fs, &text, &d);
 			if (!err)
-				err = readstate_save(&r.state, r.textfile_fd, STATE_FILE, &d);
+				save_state(&r, &d);
 		} else {
 			strbuf_reset(&text);
 			err = render(r.o.format, &text, fs);

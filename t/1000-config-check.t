@@ -33,4 +33,17 @@ tcase 'a kprobe that cannot attach and an fentry object that cannot load are bot
 	 [ $rc = 2 ] &&
 	 grep -q "config \"fentry_fail\": load .*program \"do_nanosleep\".*ftrace" "$T/k.err" &&
 	 grep -q "config \"kprobe_fail\": program \"do_nanosleep\".*kprobe/do_nanosleep.*attach" "$T/k.err"'
+tcase 'an object with an unresolved extern: the extern and what to do, never "open FILE"' \
+	'check --config.dir="$TOP/t/data/configs" --bpf.dir="$BUILD/t/bpf" \
+		--config.names=extern_memcmp 2>"$T/x.err"; rc=$?; cat "$T/x.err";
+	 [ $rc = 2 ] &&
+	 grep -qF "config \"extern_memcmp\": object $BUILD/t/bpf/extern_memcmp.bpf.o: extern \"memcmp\" is not resolved: libbpf: failed to find BTF for extern '"'"'memcmp'"'"'" "$T/x.err" &&
+	 grep -q "rebuild the object with a clang that inlines it, or avoid the call" "$T/x.err" &&
+	 ! grep -q "open .*extern_memcmp.bpf.o" "$T/x.err" && ! grep -q "No such file" "$T/x.err"'
+mkdir -p "$T/names"
+cp "$TOP/configs/timers.yaml" "$T/names/bad name.yaml"
+cp "$BUILD/bpf/timers.bpf.o" "$T/names/bad name.bpf.o"
+tcase 'a config name the reader could not print is refused by the same rule: exit 2' \
+	'check --config.dir="$T/names" 2>"$T/n.err"; rc=$?; cat "$T/n.err";
+	 [ $rc = 2 ] && grep -qF "config \"bad name\": not a valid config name" "$T/n.err"'
 tdone

@@ -3,6 +3,8 @@
  * message, and whatever it accepts survives a round trip: dump(parse(x)) parses again and
  * dumps to the same text (the loader writes with manifest_dump(), the reader reads with
  * manifest_parse(); a manifest that changes on the way would decode maps differently).
+ * Every name it accepts passes the loader's rule (promname) and appears once: the reader
+ * prints them into .prom files.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -10,6 +12,7 @@
 
 #include "fuzz.h"
 #include "manifest.h"
+#include "promname.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -31,8 +34,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(m && m->config, "successful parse without a config");
 	FUZZ_ASSERT(m->n_maps <= m->config->n_metrics, "%zu maps for %zu metrics", m->n_maps,
 		    m->config->n_metrics);
-	for (size_t i = 0; i < m->config->n_metrics; i++)
-		(void)manifest_find_map(m, m->config->metrics[i].name);
+	FUZZ_ASSERT(!promname_check_config(m->config->name, NULL, 0), "config name accepted");
+	for (size_t i = 0; i < m->config->n_metrics; i++) {
+		const struct config_metric *cm = &m->config->metrics[i];
+
+		(void)manifest_find_map(m, cm->name);
+		FUZZ_ASSERT(!promname_check_metric(cm->name, NULL, 0), "bad metric name accepted");
+		for (size_t j = 0; j < i; j++)
+			FUZZ_ASSERT(strcmp(m->config->metrics[j].name, cm->name),
+				    "metric \"%s\" accepted twice", cm->name);
+		for (size_t k = 0; k < cm->n_labels; k++) {
+			FUZZ_ASSERT(!promname_check_label(cm->labels[k].name, NULL, 0),
+				    "bad label name accepted");
+			for (size_t j = 0; j < k; j++)
+				FUZZ_ASSERT(strcmp(cm->labels[j].name, cm->labels[k].name),
+					    "label \"%s\" accepted twice", cm->labels[k].name);
+		}
+	}
 	for (size_t i = 0; i < m->n_maps; i++)
 		FUZZ_ASSERT(manifest_find_map(m, m->maps[i].metric) != NULL,
 			    "map %zu (\"%s\") is not found by its metric", i, m->maps[i].metric);

@@ -159,6 +159,24 @@ static void test_temp_name(void)
 	diag_release(&d);
 }
 
+/* A hidden NAME gets no second dot: ".state.tmp.X", never "..state.tmp.X". */
+static void test_hidden_temp_name(void)
+{
+	struct atomicfile *f = NULL;
+	struct diag d = { 0 };
+	char p[128], tmp[256] = "";
+	const char *prefix = ".hidden.state.tmp.";
+
+	mkpath(p, sizeof(p), ".hidden.state");
+	is_int(atomicfile_open(&f, AT_FDCWD, p, 0600, &d), 0, "open a temp file beside .hidden.state");
+	is_int(count_temps(root, tmp, sizeof(tmp)), 1, "one temp file exists while writing");
+	ok(!strncmp(tmp, prefix, strlen(prefix)) && strlen(tmp) == strlen(prefix) + 6,
+	   "a hidden name's temp starts with one dot: .NAME.tmp.XXXXXX (%s)", tmp);
+	atomicfile_abort(f);
+	is_int(count_temps(root, NULL, 0), 0, "abort removes it");
+	diag_release(&d);
+}
+
 static void test_symlink(void)
 {
 	struct diag d = { 0 };
@@ -433,6 +451,7 @@ int main(void)
 	test_replace();
 	test_modes();
 	test_temp_name();
+	test_hidden_temp_name();
 	test_symlink();
 	test_abort();
 	test_dirfd();

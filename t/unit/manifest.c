@@ -748,6 +748,53 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 	return 0;
 }
 
+/* Names the reader prints pass the loader's rule, and appear once (promname). */
+static void test_names(void)
+{
+	const char *again = " (restart ebpfexp-load to rewrite the manifest)";
+	json_t *j, *copy;
+	char want[512];
+	int err;
+
+	j = example_json();
+	copy = json_deep_copy(at(j, "metrics", 0));
+	json_object_set_new(copy, "map", json_null());
+	json_object_set_new(json_object_get(copy, "at"), "line", json_integer(20));
+	json_array_append_new(json_object_get(j, "metrics"), copy);
+	snprintf(want, sizeof(want), "t.json: metrics[3].name: metric \"timer_starts_total\" is "
+		 "also metrics[0] (from /etc/ebpfexp/timers.yaml:4:7 and "
+		 "/etc/ebpfexp/timers.yaml:20:7): a metric appears once%s", again);
+	is_str(parse_msg(j, &err), want,
+	       "a metric twice is refused, naming the file, the metric and both places");
+
+	j = example_json();
+	json_object_set_new(at(j, "metrics", 0), "name", json_string("x 1\nevil_total"));
+	snprintf(want, sizeof(want), "t.json: metrics[0].name: \"x 1\\nevil_total\": not a valid "
+		 "metric name (letters, digits and _, not starting with a digit; it is also the "
+		 "map name): the loader refuses such a name%s", again);
+	is_str(parse_msg(j, &err), want,
+	       "a newline in a metric name is refused, escaped, with the loader's reason");
+
+	j = example_json();
+	json_object_set_new(at(at(j, "metrics", 0), "labels", 0), "name", json_string("a\"b"));
+	snprintf(want, sizeof(want), "t.json: metrics[0].labels[0].name: \"a\\\"b\": not a valid "
+		 "label name (letters, digits and _, not starting with a digit): the loader "
+		 "refuses such a name%s", again);
+	is_str(parse_msg(j, &err), want, "a quote in a label name is refused the same way");
+
+	j = example_json();
+	json_object_set_new(at(at(j, "metrics", 0), "labels", 1), "name", json_string("function"));
+	snprintf(want, sizeof(want), "t.json: metrics[0].labels[1].name: label \"function\" is "
+		 "also labels[0] (from /etc/ebpfexp/timers.yaml:7:11 and "
+		 "/etc/ebpfexp/timers.yaml:13:11): a label appears once in a metric%s", again);
+	is_str(parse_msg(j, &err), want, "a label twice in a metric is refused, naming both");
+
+	j = example_json();
+	json_object_set_new(j, "name", json_string("../evil"));
+	parse_msg(j, &err);
+	is_int(err, -EINVAL, "a config name with a slash is refused by the same rule");
+}
+
 int main(void)
 {
 	snprintf(root, sizeof(root), "/tmp/ebpfexp-manifest.XXXXXX");
@@ -757,6 +804,7 @@ int main(void)
 	}
 	test_roundtrip();
 	test_malformed();
+	test_names();
 	test_write_errors();
 	test_sha256();
 	nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
