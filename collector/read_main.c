@@ -755,14 +755,15 @@ static void say_nothing_read(const struct reader *r)
 		log_msg(LOG_ERROR, "state dir %s: No such file or directory: ebpfexp-load has not "
 			"run since boot, nothing to read, ebpfexp_loader_up is 0 (systemctl status "
 			"ebpfexp-load; journalctl -u ebpfexp-load; or is --state.dir wrong?)", sd);
+	else if (r->n_failed)
+		log_msg(LOG_ERROR, "no manifest in %s: every config failed to load (%zu, "
+			"ebpfexp_config_load_failed is 1; why: %s/NAME.failed), and ebpfexp-load %s "
+			"(journalctl -u ebpfexp-load)", sd, r->n_failed, sd,
+			r->loader_up ? "runs" : "is not running, ebpfexp_loader_up is 0");
 	else if (!r->loader_up)
 		log_msg(LOG_ERROR, "no manifest in %s and ebpfexp-load is not running: nothing to "
 			"read, ebpfexp_loader_up is 0 (systemctl status ebpfexp-load; journalctl -u "
 			"ebpfexp-load; or is --state.dir wrong?)", sd);
-	else if (r->n_failed)
-		log_msg(LOG_ERROR, "no manifest in %s: every config failed to load (%zu, "
-			"ebpfexp_config_load_failed is 1; why: %s/NAME.failed, journalctl -u "
-			"ebpfexp-load)", sd, r->n_failed, sd);
 	else
 		log_msg(LOG_ERROR, "no manifest in %s: ebpfexp-load runs but has loaded no config "
 			"(still starting, or no config in its --config.dir: journalctl -u "
