@@ -2,8 +2,8 @@
 # 5700: what node_exporter serves is what runs now. With a real loader, reader and
 # node_exporter, beside a foreign apt.prom, a hand-written ebpfexp_other.prom and the files
 # of a second reader (another loader, another state dir, the same textfile dir): a run
-# limited by --config.names removes nothing outside them; a config removed and reloaded
-# loses its file and its series at the next run; a simulated reboot (pins and state dir
+# limited by --config.names removes nothing outside them; a config removed and reloaded,
+# or left out of a restart, loses its file and its series at the next run; a simulated reboot (pins and state dir
 # gone) shows ebpfexp_loader_up 0 and no series of the previous boot; a loader whose every
 # config failed says so; --textfile.clean takes only what the readers wrote
 . "${0%/*}/lib.sh"
@@ -11,7 +11,7 @@ need ROOT BPF BUILD NODE_EXPORTER PROMTOOL
 use_binary_copies
 
 mkdir -p "$T/configs" "$T/configs2" "$T/broken"
-for c in timers syscalls; do
+for c in timers syscalls runqlat; do
 	cp "$TOP/configs/$c.yaml" "$BUILD/bpf/$c.bpf.o" "$T/configs/"
 done
 cp "$TOP/configs/softirqs.yaml" "$BUILD/bpf/softirqs.bpf.o" "$T/configs2/"
@@ -50,9 +50,10 @@ served() {	# served 'ERE of the .prom files expected'
 		{ grep '^node_textfile_mtime_seconds' "$T/metrics"; return 1; }
 }
 
-tcase 'the first loader runs timers and syscalls' \
+tcase 'the first loader runs timers, syscalls and runqlat' \
 	'LOADER_PID=$(start_dir_loader "$T/configs" "$STATE" "$BPFFS_ROOT" "$T/loader.log") &&
-	 wait_for "test -s $STATE/timers.json && test -s $STATE/syscalls.json" 60 || { cat "$T/loader.log"; false; }'
+	 wait_for "test -s $STATE/timers.json && test -s $STATE/syscalls.json && test -s $STATE/runqlat.json" 60 ||
+	 { cat "$T/loader.log"; false; }'
 tcase 'a second loader, of another state dir and pin root, runs softirqs' \
 	'LOADER2_PID=$(start_dir_loader "$T/configs2" "$STATE2" "$BPFFS_ROOT2" "$T/loader2.log") &&
 	 wait_for "test -s $STATE2/softirqs.json" 60 || { cat "$T/loader2.log"; false; }'
@@ -60,9 +61,10 @@ tcase 'node_exporter serves the textfile dir on 127.0.0.1' 'start_node_exporter'
 tcase 'both readers write their files into one textfile dir' \
 	'read2 && read1 && test -s "$TEXTFILE/ebpfexp_softirqs.prom" &&
 	 test -s "$TEXTFILE/ebpfexp_timers.prom" && test -s "$TEXTFILE/ebpfexp_syscalls.prom" &&
+	 test -s "$TEXTFILE/ebpfexp_runqlat.prom" &&
 	 promcheck < "$TEXTFILE/ebpfexp.prom"'
 tcase 'node_exporter serves them all, foreign files among them' \
-	'served "apt.prom ebpfexp.prom ebpfexp_other.prom ebpfexp_softirqs.prom ebpfexp_syscalls.prom ebpfexp_timers.prom " &&
+	'served "apt.prom ebpfexp.prom ebpfexp_other.prom ebpfexp_runqlat.prom ebpfexp_softirqs.prom ebpfexp_syscalls.prom ebpfexp_timers.prom " &&
 	 grep -q "^ebpf_exporter_syscalls_total{" "$T/metrics" && grep -qx "ebpfexp_loader_up 1" "$T/metrics"'
 tcase 'syscalls removed from the config dir and the loader reloaded: its manifest goes' \
 	'rm "$T/configs/syscalls.yaml" && kill -HUP "$LOADER_PID" &&
@@ -74,12 +76,22 @@ tcase 'the next full run removes ebpfexp_syscalls.prom, and says so' \
 	'read1 && ! test -e "$TEXTFILE/ebpfexp_syscalls.prom" &&
 	 grep -q "removed ebpfexp_syscalls.prom: no manifest in $STATE any more" "$T/err"'
 tcase 'its series vanish from node_exporter, the others stay' \
-	'served "apt.prom ebpfexp.prom ebpfexp_other.prom ebpfexp_softirqs.prom ebpfexp_timers.prom " &&
+	'served "apt.prom ebpfexp.prom ebpfexp_other.prom ebpfexp_runqlat.prom ebpfexp_softirqs.prom ebpfexp_timers.prom " &&
 	 ! grep -q "^ebpf_exporter_syscalls_total" "$T/metrics" &&
 	 ! grep -q "config=\"syscalls\"" "$T/metrics" &&
 	 grep -q "^ebpf_exporter_timer_starts_total{" "$T/metrics"'
 tcase 'foreign files and the second reader'"'"'s are untouched' \
 	'foreign_untouched && test -s "$TEXTFILE/ebpfexp_softirqs.prom"'
+tcase 'the loader restarted without runqlat: its manifest goes (its pins stay)' \
+	'kill -TERM "$LOADER_PID" && wait "$LOADER_PID"; rm "$T/configs/runqlat.yaml" &&
+	 LOADER_PID=$(start_dir_loader "$T/configs" "$STATE" "$BPFFS_ROOT" "$T/loader.log") &&
+	 wait_for "jq -e \".loader_pid == $LOADER_PID\" $STATE/timers.json" 60 &&
+	 ! test -e "$STATE/runqlat.json" && test -d "$BPFFS_ROOT/runqlat"'
+tcase 'the next run removes ebpfexp_runqlat.prom, node_exporter no longer serves it' \
+	'read1 && grep -q "removed ebpfexp_runqlat.prom: no manifest" "$T/err" &&
+	 served "apt.prom ebpfexp.prom ebpfexp_other.prom ebpfexp_softirqs.prom ebpfexp_timers.prom " &&
+	 ! grep -q "^ebpf_exporter_run_queue_latency_seconds" "$T/metrics" &&
+	 grep -qx "ebpfexp_loader_up 1" "$T/metrics"'
 tcase 'a simulated reboot: the loader gone, pins and state dir emptied' \
 	'kill -TERM "$LOADER_PID" && wait "$LOADER_PID"; rm -rf "$STATE" "$BPFFS_ROOT" &&
 	 ! test -e "$STATE"'
