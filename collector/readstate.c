@@ -13,6 +13,7 @@
 #include "readstate.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -160,7 +161,9 @@ static int parse_line(struct readstate *s, char *line)
 	errno = 0;
 	errs = strtoull(f[1], &end1, 10);
 	last = strtod(f[2], &end2);
-	if (errno || end1 == f[1] || *end1 || end2 == f[2] || *end2 || f[1][0] == '-')
+	/* digits only for the count (strtoull takes " -1" and wraps), a finite time */
+	if (errno || *f[1] < '0' || *f[1] > '9' || *end1 || end2 == f[2] || *end2 ||
+	    !isfinite(last))
 		return -EINVAL;
 	if (n == 3) {
 		if (!*f[0])
