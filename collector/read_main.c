@@ -114,8 +114,8 @@ static void usage(FILE *f)
 		"  --version                 print the version\n"
 		"\n"
 		"Exit status: 0 all configs read; 1 some failed (the others were written);\n"
-		"2 usage error or nothing could be done, no manifest to read among them\n"
-		"(ebpfexp.prom still says so: ebpfexp_loader_up, ebpfexp_config_load_failed).\n",
+		"2 usage error or nothing read: every config failed, or there is no manifest\n"
+		"(ebpfexp.prom then still tells: ebpfexp_loader_up, ebpfexp_config_load_failed).\n",
 		DEFAULT_TEXTFILE_DIR, DEFAULT_MAX_SERIES, DEFAULT_STATE_DIR, DEFAULT_BPFFS_ROOT);
 }
 
