@@ -1196,10 +1196,15 @@ static void mark_loaded(struct loader *l, const char *name)
 		log_msg(LOG_WARN, "remove %s: %s", path, strerror(errno));
 }
 
-/* Forget failure marks of configs that are no longer listed. */
-static void unmark_unlisted(struct loader *l, const struct parsed *p)
+/*
+ * Forget the files named @sfx (failure marks, manifests) of configs that are no longer
+ * listed: a loader started with fewer configs than the last one left would otherwise leave
+ * their manifests to the reader, which would serve their frozen counters as running. Their
+ * pins stay, as at every stop, for a config that comes back.
+ */
+static void unmark_unlisted(struct loader *l, const struct parsed *p, const char *sfx)
 {
-	size_t suffix = strlen(MANIFEST_FAILED_SUFFIX);
+	size_t suffix = strlen(sfx);
 	struct dirent *de;
 	DIR *dp;
 
@@ -1209,7 +1214,7 @@ static void unmark_unlisted(struct loader *l, const struct parsed *p)
 		size_t len = strlen(de->d_name);
 		bool listed = false;
 
-		if (len <= suffix || strcmp(de->d_name + len - suffix, MANIFEST_FAILED_SUFFIX))
+		if (len <= suffix || strcmp(de->d_name + len - suffix, sfx))
 			continue;
 		for (size_t k = 0; k < p->n && !listed; k++)
 			listed = strlen(p->names[k]) == len - suffix &&
@@ -1223,7 +1228,8 @@ static void unmark_unlisted(struct loader *l, const struct parsed *p)
 static int apply(struct loader *l, struct parsed *p, struct loader_stats *st, struct diag *d)
 {
 	*st = (struct loader_stats){ 0 };
-	unmark_unlisted(l, p);
+	unmark_unlisted(l, p, MANIFEST_FAILED_SUFFIX);
+	unmark_unlisted(l, p, ".json");
 	/* configs gone from disk go first: their metric names may move to another config */
 	for (size_t i = 0; i < l->n;) {
 		bool listed = false;

@@ -36,6 +36,7 @@
 #include "readcgroups.h"
 #include "readstate.h"
 #include "strbuf.h"
+#include "textfiles.h"
 #include "view.h"
 
 #define DEFAULT_BPFFS_ROOT "/sys/fs/bpf/ebpfexp"
@@ -43,10 +44,10 @@
 #define LOAD_FAILED_HELP "Whether the last load of this config by ebpfexp-load failed (1) or not (0)."
 #define DEFAULT_TEXTFILE_DIR "/var/lib/prometheus/node-exporter"
 #define DEFAULT_MAX_SERIES 100000
-#define STATE_FILE ".ebpfexp-read.state"
-#define CGROUPS_FILE ".ebpfexp-read.cgroups"
-#define LOCK_FILE ".ebpfexp-read.lock"
-#define SELF_FILE "ebpfexp.prom"
+#define STATE_FILE TEXTFILES_STATE
+#define CGROUPS_FILE TEXTFILES_CGROUPS
+#define LOCK_FILE TEXTFILES_LOCK
+#define SELF_FILE TEXTFILES_SELF
 
 enum format { FORMAT_PROM, FORMAT_JSON, FORMAT_TABLE };
 
@@ -61,6 +62,8 @@ struct reader_opts {
 	size_t max_series;
 	bool debug;
 	bool ksym_unknown_addr;	/* --compat.ksym-unknown-addr */
+	bool clean;		/* --textfile.clean */
+	bool state_dir_set;	/* --state.dir was given */
 };
 
 /* One config's outcome in this run. */
@@ -85,6 +88,8 @@ struct reader {
 	size_t n_failed;
 	char **failed;		/* configs whose last load failed (NAME.failed) */
 	bool loader_up;
+	bool no_state_dir;	/* the state dir is missing (a boot before the loader's start) */
+	char *key;		/* the state dir's key in the state (textfiles_state_key()) */
 };
 
 static void usage(FILE *f)
@@ -102,6 +107,9 @@ static void usage(FILE *f)
 		"With none of these three: a table on stdout when it is a terminal, else\n"
 		"--textfile.dir=%s (for timers and cron).\n"
 		"\n"
+		"  --textfile.clean          with --textfile.dir: remove the files this reader\n"
+		"                            wrote there (of every state dir, or of --state.dir\n"
+		"                            and --config.names when given), and exit\n"
 		"  --config.names=A,B        read only these configs (default: every manifest)\n"
 		"  --metrics.max-series=N    at most N series per metric (default: %d; 0: no limit)\n"
 		"  --state.dir=DIR           where the loader's manifests are (default: %s)\n"
@@ -118,20 +126,23 @@ static void usage(FILE *f)
 		"name, or a pin that is not a map, fails with a message; the others are written.\n"
 		"\n"
 		"Exit status: 0 all configs read; 1 some failed (the others were written);\n"
-		"2 usage error or nothing could be done. A state or cgroups file that cannot be\n"
-		"saved is a warning.\n",
+		"2 usage error or nothing read: every config failed, or there is no manifest\n"
+		"(ebpfexp.prom then still tells: ebpfexp_loader_up, ebpfexp_config_load_failed).\n"
+		"A state or cgroups file that cannot be saved is a warning.\n",
 		DEFAULT_TEXTFILE_DIR, DEFAULT_MAX_SERIES, DEFAULT_STATE_DIR, DEFAULT_BPFFS_ROOT);
 }
 
 enum {
 	OPT_TEXTFILE_DIR = 256, OPT_OUTPUT, OPT_FORMAT, OPT_CONFIG_NAMES, OPT_MAX_SERIES,
 	OPT_STATE_DIR, OPT_BPFFS_ROOT, OPT_DEBUG, OPT_VERSION, OPT_KSYM_UNKNOWN_ADDR,
+	OPT_TEXTFILE_CLEAN,
 };
 
 static int parse_args(struct reader_opts *o, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "textfile.dir", required_argument, NULL, OPT_TEXTFILE_DIR },
+		{ "textfile.clean", no_argument, NULL, OPT_TEXTFILE_CLEAN },
 		{ "output", required_argument, NULL, OPT_OUTPUT },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "config.names", required_argument, NULL, OPT_CONFIG_NAMES },
@@ -151,6 +162,7 @@ static int parse_args(struct reader_opts *o, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_TEXTFILE_DIR: o->textfile_dir = optarg; break;
+		case OPT_TEXTFILE_CLEAN: o->clean = true; break;
 		case OPT_OUTPUT: o->output = optarg; break;
 		case OPT_FORMAT:
 			o->format_set = true;
@@ -176,7 +188,7 @@ static int parse_args(struct reader_opts *o, int argc, char **argv)
 				return -EINVAL;
 			}
 			break;
-		case OPT_STATE_DIR: o->state_dir = optarg; break;
+		case OPT_STATE_DIR: o->state_dir = optarg; o->state_dir_set = true; break;
 		case OPT_BPFFS_ROOT: o->bpffs_root = optarg; break;
 		case OPT_DEBUG: o->debug = true; break;
 		case OPT_KSYM_UNKNOWN_ADDR: o->ksym_unknown_addr = true; break;
@@ -193,6 +205,11 @@ static int parse_args(struct reader_opts *o, int argc, char **argv)
 	}
 	if (o->textfile_dir && o->output) {
 		fprintf(stderr, "ebpfexp-read: --textfile.dir and --output exclude each other\n");
+		return -EINVAL;
+	}
+	if (o->clean && (!o->textfile_dir || o->output || o->format_set)) {
+		fprintf(stderr, "ebpfexp-read: --textfile.clean needs --textfile.dir=DIR (the dir "
+				"to clean) and takes no --output or --format\n");
 		return -EINVAL;
 	}
 	if (o->textfile_dir && o->format_set && o->format != FORMAT_PROM) {
@@ -266,6 +283,11 @@ static int list_manifests(struct reader *r, char ***out, size_t *n_out, struct d
 
 	*out = NULL;
 	*n_out = 0;
+	/* no state dir: no loader since boot, which ebpfexp.prom must say (say_nothing_read) */
+	if (!dp && errno == ENOENT && r->o.textfile_dir) {
+		r->no_state_dir = true;
+		return 0;
+	}
 	if (!dp)
 		return diag_err(d, errno, NULL, "state dir %s: %s%s", r->o.state_dir,
 				strerror(errno),
@@ -296,7 +318,8 @@ static int list_manifests(struct reader *r, char ***out, size_t *n_out, struct d
 			n++;
 	}
 	closedir(dp);
-	qsort(names, n, sizeof(*names), cmp_str);
+	if (n)	/* qsort(NULL, 0) is undefined */
+		qsort(names, n, sizeof(*names), cmp_str);
 	*out = names;
 	*n_out = n;
 	return 0;
@@ -553,7 +576,8 @@ static void self_metrics(struct reader *r, struct family_set *fs, double duratio
 		  duration);
 	for (size_t i = 0; i < r->n_results; i++) {
 		struct read_result *res = &r->results[i];
-		struct readstate_entry *e = res->bad_name ? NULL : readstate_get(&r->state, res->name);
+		struct readstate_entry *e =
+			res->bad_name ? NULL : readstate_get(&r->state, r->key, res->name);
 		const char *cfg[] = { res->name };
 		char num[32];
 
@@ -738,6 +762,90 @@ static int open_textfile_dir(struct reader *r, struct diag *d)
 	return readstate_load(&r->state, r->textfile_fd, STATE_FILE, d);
 }
 
+/* Which configs' files stay: those with a manifest, and those this run does not cover. */
+struct keep_arg {
+	const struct reader *r;
+	char **names;
+	size_t n;
+};
+
+static bool keep_config(void *arg, const char *config)
+{
+	const struct keep_arg *k = arg;
+
+	if (!name_selected(k->r->o.config_names, config))
+		return true;
+	for (size_t i = 0; i < k->n; i++)
+		if (!strcmp(k->names[i], config))
+			return true;
+	return false;
+}
+
+/* The files of configs whose manifest is gone (reload, --unpin, reboot) go with them. */
+static int forget_gone(struct reader *r, char **names, size_t n, struct diag *d)
+{
+	struct keep_arg k = { r, names, n };
+	struct strbuf removed = { 0 };
+	int err = textfiles_prune(&r->state, r->textfile_fd, r->key, keep_config, &k, &removed,
+				  d);
+
+	if (!err && removed.len)
+		log_msg(LOG_INFO, "removed%s: no manifest in %s any more", removed.buf,
+			r->o.state_dir);
+	strbuf_release(&removed);
+	return err;
+}
+
+/* No manifest at all: say why, and where to look; ebpfexp.prom says it to Prometheus. */
+static void say_nothing_read(const struct reader *r)
+{
+	const char *sd = r->o.state_dir;
+
+	if (r->no_state_dir)
+		log_msg(LOG_ERROR, "state dir %s: No such file or directory: ebpfexp-load has not "
+			"run since boot, nothing to read, ebpfexp_loader_up is 0 (systemctl status "
+			"ebpfexp-load; journalctl -u ebpfexp-load; or is --state.dir wrong?)", sd);
+	else if (r->n_failed)
+		log_msg(LOG_ERROR, "no manifest in %s: every config failed to load (%zu, "
+			"ebpfexp_config_load_failed is 1; why: %s/NAME.failed), and ebpfexp-load %s "
+			"(journalctl -u ebpfexp-load)", sd, r->n_failed, sd,
+			r->loader_up ? "runs" : "is not running, ebpfexp_loader_up is 0");
+	else if (!r->loader_up)
+		log_msg(LOG_ERROR, "no manifest in %s and ebpfexp-load is not running: nothing to "
+			"read, ebpfexp_loader_up is 0 (systemctl status ebpfexp-load; journalctl -u "
+			"ebpfexp-load; or is --state.dir wrong?)", sd);
+	else
+		log_msg(LOG_ERROR, "no manifest in %s: ebpfexp-load runs but has loaded no config "
+			"(still starting, or no config in its --config.dir: journalctl -u "
+			"ebpfexp-load)", sd);
+}
+
+/* --textfile.clean: the files this reader wrote go, nothing else does. */
+static int clean_textfile_dir(struct reader *r, struct diag *d)
+{
+	struct keep_arg k = { r, NULL, 0 };
+	struct strbuf removed = { 0 };
+	struct stat st;
+	int err;
+
+	if (stat(r->o.textfile_dir, &st) && errno == ENOENT) {
+		log_msg(LOG_INFO, "--textfile.dir %s: no such directory, nothing to clean",
+			r->o.textfile_dir);
+		return 0;
+	}
+	err = open_textfile_dir(r, d);
+	if (!err)
+		err = textfiles_clean(&r->state, r->textfile_fd,
+				      r->o.state_dir_set ? r->key : NULL,
+				      r->o.config_names ? keep_config : NULL, &k, &removed, d);
+	print_diag(d);
+	if (!err && removed.len)
+		log_msg(LOG_INFO, "--textfile.clean: removed from %s:%s", r->o.textfile_dir,
+			removed.buf);
+	strbuf_release(&removed);
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	struct reader r = { .textfile_fd = -1, .now = (int64_t)time(NULL) };
@@ -755,6 +863,10 @@ int main(int argc, char **argv)
 	if (parse_args(&r.o, argc, argv))
 		return 2;
 	log_setup("ebpfexp-read", r.o.debug ? LOG_DEBUG : LOG_INFO, false);
+	if (r.o.textfile_dir && textfiles_state_key(r.o.state_dir, &r.key)) {
+		log_msg(LOG_ERROR, "--state.dir %s: cannot make it absolute", r.o.state_dir);
+		return 2;
+	}
 	mopts.max_series = r.o.max_series;
 	/* without CAP_SYSLOG kallsyms is all zeros: ksym falls back on the loader's snapshot */
 	snprintf(ksyms, sizeof(ksyms), "%s/%s", r.o.state_dir, KSYMSNAP_NAME);
@@ -766,17 +878,25 @@ int main(int argc, char **argv)
 	err = decode_ctx_new(&r.dctx, &dopts);
 	if (!err)
 		err = metric_reader_new(&r.mr, r.dctx, &mopts);
+	if (!err && r.o.clean) {
+		rc = clean_textfile_dir(&r, &d) ? 2 : 0;
+		goto out;
+	}
 	if (!err && r.o.textfile_dir)
 		err = open_textfile_dir(&r, &d);
 	if (!err)
 		err = list_manifests(&r, &names, &n_names, &d);
+	if (!err && r.o.textfile_dir)
+		err = forget_gone(&r, names, n_names, &d);
 	if (err) {
 		print_diag(&d);
 		rc = 2;
 		goto out;
 	}
 	r.loader_up = loaderlock_is_held(r.o.state_dir);
-	if (!r.loader_up)
+	if (!n_names && !r.o.config_names)
+		say_nothing_read(&r);
+	else if (!r.loader_up)
 		log_msg(LOG_WARN, "ebpfexp-load is not running (no lock on %s/loader.lock): "
 				  "counters are frozen", r.o.state_dir);
 	r.results = calloc(n_names ? n_names : 1, sizeof(*r.results));
@@ -797,8 +917,14 @@ int main(int argc, char **argv)
 		if (!err && r.o.textfile_dir) {
 			size_t before = d.n_msgs;
 
-			snprintf(file, sizeof(file), "ebpfexp_%s.prom", res->name);
-			err = write_families(&r, file, &fs, &text, &d);
+			err = textfiles_config_file(file, sizeof(file), res->name);
+			if (err)
+				diag_err(&d, -err, NULL, "file name for config \"%s\" is too long",
+					 res->name);
+			else
+				err = write_families(&r, file, &fs, &text, &d);
+			if (!err)
+				err = textfiles_wrote(&r.state, r.key, res->name, file);
 			if (err)
 				diag_prefix_from(&d, before, "config \"%s\"", res->name);
 		}
@@ -825,6 +951,8 @@ int main(int argc, char **argv)
 			save_cgroups(&r, &d);
 			err = write_families(&r, SELF_FILE, fs, &text, &d);
 			if (!err)
+				err = textfiles_wrote(&r.state, r.key, NULL, SELF_FILE);
+			if (!err)
 				save_state(&r, &d);
 		} else {
 			strbuf_reset(&text);
@@ -842,7 +970,8 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	rc = !n_failed ? 0 : n_failed < r.n_results ? 1 : 2;
+	/* nothing to read is nothing done, even though ebpfexp.prom says so (say_nothing_read) */
+	rc = !r.n_results ? 2 : !n_failed ? 0 : n_failed < r.n_results ? 1 : 2;
 out:
 	for (size_t i = 0; i < r.n_results; i++)
 		manifest_free(r.results[i].m);
@@ -861,5 +990,6 @@ out:
 	if (r.textfile_fd >= 0)
 		close(r.textfile_fd);
 	diag_release(&d);
+	free(r.key);
 	return rc;
 }

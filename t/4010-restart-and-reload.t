@@ -37,6 +37,9 @@ add_config() {
 }
 # a loader over every *.yaml of $CFG (no --config.names: the directory is the set)
 start_dir_loader() {
+	# emptied here, not by the child's redirection: the wait below must not find the last
+	# loader's "start:" before the child has truncated the log
+	: >"$T/loader.log"
 	"$LOAD" --config.dir="$CFG" --bpf.dir="$BUILD/bpf" --bpffs.root="$BPFFS_ROOT" \
 		--state.dir="$STATE" --log.no-timestamps "$@" >"$T/loader.log" 2>&1 &
 	LOADER_PID=$!
@@ -71,7 +74,7 @@ rm -rf "$BPFFS_ROOT/kprobe_fail" "$STATE/kprobe_fail.json"
 
 for c in timers softirqs syscalls runqlat; do add_config $c; done
 tcase 'a loader over a config dir loads all four' \
-	'start_dir_loader --debug && for c in timers softirqs syscalls runqlat; do test -s "$STATE/$c.json" || exit 1; done'
+	'start_dir_loader --debug && for c in timers softirqs syscalls runqlat; do test -s "$STATE/$c.json" || return 1; done'
 cp "$STATE/timers.json" "$T/timers.before"
 cp "$STATE/runqlat.json" "$T/runqlat.before"
 TIMERS_LINKS=$(link_ids timers)
