@@ -24,7 +24,9 @@
 #include "decode.h"
 #include "diag.h"
 #include "family.h"
+#include "cgrecord.h"
 #include "ksymsnap.h"
+#include "kubepath.h"
 #include "log.h"
 #include "manifest.h"
 #include "metric.h"
@@ -56,6 +58,7 @@ struct reader_opts {
 	enum format format;
 	bool format_set;
 	size_t max_series;
+	const char *kube_pods_dir;
 	bool debug;
 };
 
@@ -101,18 +104,21 @@ static void usage(FILE *f)
 		"  --metrics.max-series=N    at most N series per metric (default: %d; 0: no limit)\n"
 		"  --state.dir=DIR           where the loader's manifests are (default: %s)\n"
 		"  --bpffs.root=DIR          only pins below DIR are opened (default: %s)\n"
+		"  --kube.pods-dir=DIR       kubelet's log tree, where the kube_* decoders find\n"
+		"                            namespace, pod and container names (default: %s)\n"
 		"  --debug                   debug logging\n"
 		"  -h, --help                this help\n"
 		"  --version                 print the version\n"
 		"\n"
 		"Exit status: 0 all configs read; 1 some failed (the others were written);\n"
 		"2 usage error or nothing could be done.\n",
-		DEFAULT_TEXTFILE_DIR, DEFAULT_MAX_SERIES, DEFAULT_STATE_DIR, DEFAULT_BPFFS_ROOT);
+		DEFAULT_TEXTFILE_DIR, DEFAULT_MAX_SERIES, DEFAULT_STATE_DIR, DEFAULT_BPFFS_ROOT,
+		KUBEPATH_PODS_DIR_DEFAULT);
 }
 
 enum {
 	OPT_TEXTFILE_DIR = 256, OPT_OUTPUT, OPT_FORMAT, OPT_CONFIG_NAMES, OPT_MAX_SERIES,
-	OPT_STATE_DIR, OPT_BPFFS_ROOT, OPT_DEBUG, OPT_VERSION,
+	OPT_STATE_DIR, OPT_BPFFS_ROOT, OPT_DEBUG, OPT_VERSION, OPT_KUBE_PODS_DIR,
 };
 
 static int parse_args(struct reader_opts *o, int argc, char **argv)
@@ -125,6 +131,7 @@ static int parse_args(struct reader_opts *o, int argc, char **argv)
 		{ "metrics.max-series", required_argument, NULL, OPT_MAX_SERIES },
 		{ "state.dir", required_argument, NULL, OPT_STATE_DIR },
 		{ "bpffs.root", required_argument, NULL, OPT_BPFFS_ROOT },
+		{ "kube.pods-dir", required_argument, NULL, OPT_KUBE_PODS_DIR },
 		{ "debug", no_argument, NULL, OPT_DEBUG },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "help", no_argument, NULL, 'h' },
@@ -164,6 +171,7 @@ static int parse_args(struct reader_opts *o, int argc, char **argv)
 			break;
 		case OPT_STATE_DIR: o->state_dir = optarg; break;
 		case OPT_BPFFS_ROOT: o->bpffs_root = optarg; break;
+		case OPT_KUBE_PODS_DIR: o->kube_pods_dir = optarg; break;
 		case OPT_DEBUG: o->debug = true; break;
 		case OPT_VERSION:
 			printf("ebpfexp-read %s (%s)\n", EBPFEXP_VERSION, EBPFEXP_REVISION);
@@ -695,7 +703,7 @@ int main(int argc, char **argv)
 	struct reader r = { .textfile_fd = -1, .now = (int64_t)time(NULL) };
 	struct metric_opts mopts = { 0 };
 	struct decode_opts dopts = { 0 };
-	char ksyms[PATH_MAX];
+	char ksyms[PATH_MAX], cgrec[PATH_MAX];
 	struct family_set all = { 0 };
 	struct strbuf text = { 0 };
 	struct diag d = { 0 };
@@ -711,6 +719,10 @@ int main(int argc, char **argv)
 	/* without CAP_SYSLOG kallsyms is all zeros: ksym falls back on the loader's snapshot */
 	snprintf(ksyms, sizeof(ksyms), "%s/%s", r.o.state_dir, KSYMSNAP_NAME);
 	dopts.kallsyms_fallback = ksyms;
+	/* cgroups made and removed since the last run: the loader's record names them */
+	snprintf(cgrec, sizeof(cgrec), "%s/%s", r.o.state_dir, CGRECORD_NAME);
+	dopts.cgroup_record = cgrec;
+	dopts.kube_pods_dir = r.o.kube_pods_dir;
 	err = decode_ctx_new(&r.dctx, &dopts);
 	if (!err)
 		err = metric_reader_new(&r.mr, r.dctx, &mopts);
