@@ -44,6 +44,17 @@ static bool all_of(const char *s, size_t len, const char *set)
 
 #define ID_CHARS "0123456789abcdefABCDEFghijklmnopqrstuvwxyzGHIJKLMNOPQRSTUVWXYZ"
 
+/* A systemd slice below kubepods: [prefix-]kubepods-<qos>.slice, [prefix-]kubepods-...pod<uid>.slice */
+static bool is_kube_slice(struct span c)
+{
+	if (!has_suffix(c, ".slice"))
+		return false;
+	for (size_t i = 0; i + 9 <= c.len; i++)
+		if (!memcmp(c.s + i, "kubepods-", 9) && (!i || c.s[i - 1] == '-'))
+			return true;
+	return false;
+}
+
 /* "pod<uid>" (cgroupfs) or "kubepods[-qos]-pod<uid with _>.slice" (systemd). */
 static bool pod_uid(struct span c, struct kubepath *kp)
 {
@@ -53,7 +64,7 @@ static bool pod_uid(struct span c, struct kubepath *kp)
 	if (has_prefix(c, "pod")) {
 		u = c.s + 3;
 		n = c.len - 3;
-	} else if (has_prefix(c, "kubepods-") && has_suffix(c, ".slice")) {
+	} else if (is_kube_slice(c)) {
 		const char *p = NULL;
 
 		for (size_t i = 0; i + 4 <= c.len; i++)
@@ -152,7 +163,7 @@ void kubepath_parse(const char *path, size_t len, struct kubepath *kp)
 				st = POD;
 			} else if (st == KUBE && (is_word(c, "burstable") || is_word(c, "besteffort") ||
 						  is_word(c, "guaranteed") ||
-						  (has_prefix(c, "kubepods-") && has_suffix(c, ".slice")))) {
+						  is_kube_slice(c))) {
 				st = QOS;
 			} else {
 				st = CTR;	/* kubepods/<something else>: nothing more to learn */

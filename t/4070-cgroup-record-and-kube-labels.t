@@ -105,16 +105,19 @@ tcase 'the loader runs kube.yaml and writes its cgroup record, like its manifest
 	[ "$(stat -c "%a %u %g" "$REC")" = "$(stat -c "%a %u %g" "$STATE/kube.json")" ]'
 tcase 'a first reader run, before the workloads exist' 'read_kube kube'
 tcase 'a faked node: cgroups of both drivers and three runtimes, a service, docker, odd names' '
-	each_path mkdir_p && mkpod default web-1 $U1 nginx && mkpod kube-system dns-2 $U2 coredns &&
+	each_path mkdir_p && mkpod default web-1 $U1 nginx && mkpod default web-1 $U1 sidecar &&
+	mkdir -p "$T/log/containers" &&
+	ln -s "$PODS/default_web-1_$U1/nginx/0.log" "$T/log/containers/web-1_default_nginx-$C1.log" &&
+	mkpod kube-system dns-2 $U2 coredns &&
 	mkpod shop cart-3 $U3 cart && mkpod shop pay-4 $U4 payments &&
 	mkpod "odd\"ns" "po${NL}d-5" $U5 "con\"tainer" && wait_for "each_path recorded" 20'
 tcase 'a process has run in each, and every cgroup is removed before the reader runs' '
 	each_path run_in && wait_for remove_all 10'
 tcase 'the record says they are gone (at most a second or so later)' '
 	wait_for "[ \$(awk -F \"\t\" -v b=\"$BASE/\" \"index(\\\$4, b) == 1 && \\\$3 == 0\" $REC | wc -l) = 0 ]" 10'
-tcase 'cgroupfs + containerd: path, namespace, pod and container from the removed cgroup' '
+tcase 'cgroupfs + containerd, two containers (named by kubelet'"'"'s containers/ links): path, namespace, pod and container from the removed cgroup' '
 	read_kube kube && series "$P1" nginx default web-1'
-tcase 'cgroupfs + CRI-O' 'series "$P2" coredns kube-system dns-2'
+tcase 'cgroupfs + CRI-O (one container directory, no link: that one)' 'series "$P2" coredns kube-system dns-2'
 tcase 'systemd + containerd' 'series "$P3" cart shop cart-3'
 tcase 'systemd + CRI-O' 'series "$P4" payments shop pay-4'
 tcase 'systemd + docker, with a quote and a newline in the names: escaped' '
