@@ -8,6 +8,7 @@
 # 4 KB paths) come out escaped; 100k short-lived cgroups keep the record within its cap.
 . "${0%/*}/lib.sh"
 need ROOT BPF BUILD
+command -v setpriv >/dev/null || skip_all "needs setpriv (util-linux)"
 . "$TOP/t/helpers/maps.sh"
 use_binary_copies
 
@@ -145,4 +146,20 @@ tcase 'the loader is still up; the test cgroups are gone' '
 	kill -0 $LOADER_PID && rmdir "$BASE" && ! test -e "$BASE"'
 tcase 'with --unpin, the loader removes its record on exit' '
 	stop_loader && start_loader kube --unpin && test -f "$REC" && stop_loader && ! test -e "$REC"'
+GROUP=ebpfexp-t4070-$$
+as_reader() {	# no capability at all, nobody in GROUP
+	setpriv --reuid=65534 --regid=65534 --groups="$(getent group "$GROUP" | cut -d: -f3)" \
+		--inh-caps=-all --bounding-set=-all --no-new-privs -- "$@"
+}
+tcase 'with --bpffs.group, the record is 0640 and the group'"'"'s, as the manifests' '
+	groupadd -r "$GROUP" && tcleanup "groupdel $GROUP" && chmod 0711 "$T" &&
+	start_loader kube --bpffs.group="$GROUP" &&
+	[ "$(stat -c %a:%G "$REC")" = "640:$GROUP" ] &&
+	[ "$(stat -c %a:%G "$STATE/kube.json")" = "640:$GROUP" ]'
+tcase 'a reader with no capability names a cgroup removed before it ran, from the record' '
+	mkdir "$BASE" "$BASE/brief" && wait_for "recorded \"$BASE/brief\"" 10 &&
+	run_in "$BASE/brief" && wait_for "rmdir \"$BASE/brief\"" 10 &&
+	as_reader "$READ" --state.dir="$STATE" --bpffs.root="$BPFFS_ROOT" --config.names=kube \
+		--kube.pods-dir="$PODS" --output=- >"$T/unpriv.prom" &&
+	grep -Fq "{cgroup=\"$BASE/brief\"," "$T/unpriv.prom" && rmdir "$BASE"'
 tdone
