@@ -157,7 +157,9 @@ static int prune(struct cgrecord *r, int64_t now)
 	for (size_t i = 0; i < r->n; i++) {
 		struct rec *e = &r->e[i];
 
-		if (e->path && e->gone && now - e->gone >= r->max_age) {
+		/* in unsigned arithmetic: no overflow, whatever the clock says */
+		if (e->path && e->gone && e->gone < now &&
+		    (uint64_t)now - (uint64_t)e->gone >= (uint64_t)r->max_age) {
 			free(e->path);
 			e->path = NULL;
 			r->n_live--;
@@ -293,7 +295,8 @@ int cgrecord_write(struct cgrecord *r, const char *state_dir, mode_t mode, gid_t
 	if (!err) {
 		for (size_t i = 0; i < r->n; i++)
 			by[i] = &r->e[i];
-		qsort(by, r->n, sizeof(*by), rec_cmp_id);
+		if (r->n)
+			qsort(by, r->n, sizeof(*by), rec_cmp_id);
 		err = strbuf_add(&sb, CGRECORD_HEADER, sizeof(CGRECORD_HEADER) - 1);
 	}
 	for (size_t i = 0; i < r->n && !err; i++) {
