@@ -234,6 +234,23 @@ int cgrecord_made(struct cgrecord *r, uint64_t id, const char *path, int64_t now
 	return 0;
 }
 
+int cgrecord_resume(struct cgrecord *r, const char *state_dir, int64_t now, struct diag *d)
+{
+	struct cgrecord_file f = { 0 };
+	struct strbuf path = { 0 };
+	int err = strbuf_addf(&path, "%s/%s", state_dir, CGRECORD_NAME);
+
+	if (!err)
+		err = cgrecord_load(&f, path.buf, d);
+	for (size_t i = 0; i < f.n && !err; i++) {
+		err = cgrecord_made(r, f.e[i].id, f.e[i].path, f.e[i].made);
+		cgrecord_gone(r, f.e[i].id, f.e[i].gone ? f.e[i].gone : now);
+	}
+	cgrecord_file_release(&f);
+	strbuf_release(&path);
+	return err;
+}
+
 void cgrecord_gone(struct cgrecord *r, uint64_t id, int64_t now)
 {
 	uint32_t *slot;

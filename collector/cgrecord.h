@@ -52,6 +52,13 @@ struct cgrecord;
  * forgotten. Free with cgrecord_free().
  */
 int cgrecord_new(struct cgrecord **out, size_t max, int64_t max_age);
+/*
+ * Take over what STATE_DIR/CGRECORD_NAME holds (a previous loader's record) as cgroups
+ * gone by @now at the latest: a restart forgets no removed cgroup. Cgroups still alive are
+ * made again by the caller. A missing or bad file adds nothing (a bad one with a
+ * warning in @d). 0 or -ENOMEM.
+ */
+int cgrecord_resume(struct cgrecord *r, const char *state_dir, int64_t now, struct diag *d);
 /* Cgroup @id appeared at @path (copied). 0 or -ENOMEM. */
 int cgrecord_made(struct cgrecord *r, uint64_t id, const char *path, int64_t now);
 /* Cgroup @id went away. An id never made is ignored. */

@@ -1098,6 +1098,8 @@ static void record_cgroups(struct loader *l, struct diag *d)
 	err = cgw_open(l, d);
 	if (!err)
 		err = cgrecord_new(&l->cgr, l->o.cgroups_record_max, l->o.cgroups_record_max_age);
+	if (!err)	/* a previous loader's removed cgroups, then what lives now */
+		err = cgrecord_resume(l->cgr, l->o.state_dir, time(NULL), d);
 	if (!err) {
 		cgwatch_each(l->cgw, cg_record_one, l->cgr);
 		err = cgrecord_write(l->cgr, l->o.state_dir, l->o.acc.mode, l->o.acc.gid,

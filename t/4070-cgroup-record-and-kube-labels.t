@@ -144,6 +144,9 @@ tcase '100k short-lived cgroups: the record stays within its cap and still names
 	rmdir "$BASE/churn/last" "$BASE/churn"'
 tcase 'the loader is still up; the test cgroups are gone' '
 	kill -0 $LOADER_PID && rmdir "$BASE" && ! test -e "$BASE"'
+tcase 'a restarted loader keeps the removed cgroups of its record' '
+	stop_loader && start_loader kube --cgroups.record-max=$CAP &&
+	awk -F "\t" -v p="$BASE/churn/last" "\$4 == p && \$3 > 0 { f = 1 } END { exit !f }" "$REC"'
 tcase 'with --unpin, the loader removes its record on exit' '
 	stop_loader && start_loader kube --unpin && test -f "$REC" && stop_loader && ! test -e "$REC"'
 GROUP=ebpfexp-t4070-$$
