@@ -114,6 +114,7 @@ soak: all
 
 bench: all
 	./t/bench/run
+	./t/bench/cgroups
 
 fuzz:
 	$(MAKE) -f t/fuzz/Makefile $(FUZZ_TARGET)

@@ -338,6 +338,8 @@ static void check_key(const struct config_metric *m, const struct bpf_object *ob
 	for (size_t i = 0; lo && i < n; i++) {
 		const struct config_label *l = &m->labels[i];
 
+		if (l->reuse)
+			continue;	/* the bytes of a label already checked */
 		check_label_layout(m, l, off, off + l->size, lo, d);
 		off += l->size + l->padding;
 	}

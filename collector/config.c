@@ -29,11 +29,16 @@
 /* Buckets of one histogram: more would produce a file no one can scrape. */
 #define CONFIG_BUCKETS_MAX 65536
 
+/*
+ * ebpf_exporter's decoders and ours (container_id, kube_*, systemd_unit: the workload of a
+ * cgroup path, ebpfexp.yaml(5) "EBPFEXP EXTENSIONS").
+ */
 const char *const config_decoder_names[] = {
-	"cgroup",     "dname",	      "errno",	    "hex",	  "ifname",
-	"inet_ip",    "kstack",	      "ksym",	    "majorminor", "pci_class",
+	"cgroup",     "container_id", "dname",	    "errno",	  "hex",
+	"ifname",     "inet_ip",      "kstack",	    "ksym",	  "kube_container",
+	"kube_namespace", "kube_pod", "kube_pod_uid", "majorminor", "pci_class",
 	"pci_device", "pci_subclass", "pci_vendor", "regexp",	  "static_map",
-	"string",     "syscall",      "uint",	    NULL,
+	"string",     "syscall",      "systemd_unit", "uint",	  NULL,
 };
 
 static const char *const top_keys[] = {"metrics", "kaddrs", "cgroup_id_map",
@@ -45,7 +50,7 @@ static const char *const histogram_keys[] = {
 	"name",	      "help",	    "labels",	   "bucket_type",
 	"bucket_min", "bucket_max", "bucket_keys", "bucket_multiplier",
 	NULL};
-static const char *const label_keys[] = {"name", "size", "padding", "decoders", NULL};
+static const char *const label_keys[] = {"name", "size", "padding", "decoders", "reuse", NULL};
 static const char *const decoder_keys[] = {"name", "static_map", "allow_unknown", "regexps", NULL};
 static const char *const cgroup_keys[] = {"name", "type", "regexps", NULL};
 static const char *const bucket_types[] = {"exp2", "exp2zero", "linear", "fixed", NULL};
@@ -830,7 +835,7 @@ static void parse_decoder(struct parser *p, const yaml_node_t *n, size_t idx,
 
 static void parse_label(struct parser *p, const yaml_node_t *n, size_t idx, struct config_label *l)
 {
-	yaml_node_t *f[4];
+	yaml_node_t *f[5];
 	const char *name = NULL;
 	size_t saved, len;
 	char why[160];
@@ -859,11 +864,19 @@ static void parse_label(struct parser *p, const yaml_node_t *n, size_t idx, stru
 		if (name)
 			l->name = xstrdup(p, name);
 	}
-	if (!f[1])
+	if (f[4])
+		get_bool(p, f[4], "reuse", &l->reuse);
+	if (l->reuse && f[1])
+		perr(p, f[1], "size: a label with reuse: true decodes the bytes of the label "
+			      "before it and has no size of its own (remove size)");
+	else if (l->reuse && f[2])
+		perr(p, f[2], "padding: a label with reuse: true takes no key bytes, so it has "
+			      "no padding (put it on the label whose bytes it reuses)");
+	else if (!f[1] && !f[4])
 		perr(p, n, "missing \"size\" (bytes of the map key this label decodes)");
-	else
+	else if (f[1])
 		get_uint32(p, f[1], "size", "a positive number of bytes", 1, &l->size);
-	if (f[2])
+	if (f[2] && !l->reuse)
 		get_uint32(p, f[2], "padding", "a number of bytes (0 or more)", 0, &l->padding);
 	if (!f[3] || is_null(f[3])) {
 		perr(p, f[3] ? f[3] : n, "no decoders (list at least one, e.g. - name: uint)");
@@ -907,6 +920,10 @@ static void parse_labels(struct parser *p, const yaml_node_t *n, struct config_m
 			break;
 		parse_label(p, e, i, l);
 		m->n_labels++;
+		if (l->reuse && !i)
+			perr(p, e, "label \"%s\": reuse: true, but no label before it has key "
+				   "bytes to reuse (give the first label a size)",
+			     l->name ? l->name : "");
 		for (size_t j = 0; l->name && j < i; j++) {
 			if (m->labels[j].name && !strcmp(m->labels[j].name, l->name)) {
 				perr(p, e, "label \"%s\": defined twice (first at %u:%u)", l->name,
@@ -1094,6 +1111,18 @@ static void parse_metric(struct parser *p, const yaml_node_t *n, enum metric_kin
 		m->help = xstrdup(p, help);
 	if (f[2])
 		parse_labels(p, f[2], m);
+	if (m->n_labels && m->labels[m->n_labels - 1].reuse) {
+		const struct config_label *l = &m->labels[m->n_labels - 1];
+
+		/* The last label has a meaning of its own: the bucket key, or a CPU's number. */
+		if (kind == METRIC_HISTOGRAM)
+			perr_at(p, l->at, "label \"%s\": reuse: true on the bucket label (the "
+				"last label of a histogram must have its own key bytes)",
+				l->name ? l->name : "");
+		else if (l->name && !strcmp(l->name, "cpu"))
+			perr_at(p, l->at, "label \"cpu\": reuse: true on a last label named cpu "
+				"(on per-CPU maps it is the CPU number; rename it or move it)");
+	}
 	if (kind == METRIC_COUNTER) {
 		parse_counter(p, f, m);
 	} else {

@@ -33,6 +33,11 @@ struct config_label {
 	struct pos at;
 	uint32_t size;
 	uint32_t padding;
+	/*
+	 * ebpfexp: decode again the bytes of the nearest label before this one that has its
+	 * own (size 0, no padding here), so several labels derive from one key field.
+	 */
+	bool reuse;
 	size_t n_decoders;
 	struct config_decoder *decoders;
 };

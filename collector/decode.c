@@ -14,6 +14,7 @@
 /* The registry, sorted by name: exactly config_decoder_names[] (a unit test checks). */
 #define DECODE_REGISTRY(X)                                                                         \
 	X(cgroup)                                                                                  \
+	X(container_id)                                                                            \
 	X(dname)                                                                                   \
 	X(errno)                                                                                   \
 	X(hex)                                                                                     \
@@ -21,6 +22,10 @@
 	X(inet_ip)                                                                                 \
 	X(kstack)                                                                                  \
 	X(ksym)                                                                                    \
+	X(kube_container)                                                                          \
+	X(kube_namespace)                                                                          \
+	X(kube_pod)                                                                                \
+	X(kube_pod_uid)                                                                            \
 	X(majorminor)                                                                              \
 	X(pci_class)                                                                               \
 	X(pci_device)                                                                              \
@@ -30,6 +35,7 @@
 	X(static_map)                                                                              \
 	X(string)                                                                                  \
 	X(syscall)                                                                                 \
+	X(systemd_unit)                                                                            \
 	X(uint)
 
 struct decoder_def {
@@ -88,6 +94,7 @@ void decode_ctx_free(struct decode_ctx *ctx)
 	if (!ctx)
 		return;
 	regexp_release(ctx);
+	kube_release(ctx);
 	ifname_release(ctx);
 	majorminor_release(ctx);
 	pci_release(ctx);

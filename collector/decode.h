@@ -44,6 +44,9 @@ struct decode_opts {
 	const char *partitions_path;	/* /proc/partitions */
 	const char *mountinfo_path;	/* /proc/self/mountinfo (finds the cgroup2 mount) */
 	const char *cgroup_root;	/* overrides the cgroup2 mount found in mountinfo */
+	/* The loader's cgroup record (cgrecord.h), for ids neither walked nor remembered. */
+	const char *cgroup_record;
+	const char *kube_pods_dir;	/* kubelet's /var/log/pods (the kube_* decoders) */
 	const char *pci_ids_path;	/* overrides the pci.ids search */
 };
 

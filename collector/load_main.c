@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "cgrecord.h"
 #include "attach.h"
 #include "diag.h"
 #include "loader.h"
@@ -45,6 +46,7 @@ struct main_opts {
 	const char *bpffs_group;
 	const char *caps_keep;
 	bool check, strict, unpin, debug, timestamps;
+	int64_t cgr_max, cgr_age;	/* --cgroups.record-max, --cgroups.record-max-age */
 };
 
 /*
@@ -78,6 +80,12 @@ static void usage(FILE *f)
 		"  --config.check         check, load and attach everything, then detach and exit\n"
 		"  --config.strict        a program that fails to attach fails its config\n"
 		"  --unpin                remove the configs' pins and manifests on exit\n"
+		"  --cgroups.record-max=N keep at most N cgroups in the cgroup record, so that\n"
+		"                         the reader names cgroups removed before it ran\n"
+		"                         (default: %d; 0: no record)\n"
+		"  --cgroups.record-max-age=D\n"
+		"                         forget a removed cgroup D after its removal\n"
+		"                         (seconds, or with s, m, h, d; default: %ds)\n"
 		"  --capabilities.keep=C  after attaching keep only these capabilities: all\n"
 		"                         (default), none, or libcap names (cap_bpf,cap_perfmon);\n"
 		"                         SIGHUP reloads need the ones loading needs\n"
@@ -85,7 +93,8 @@ static void usage(FILE *f)
 		"  --log.no-timestamps    no timestamps in log lines\n"
 		"  -h, --help             this help\n"
 		"  --version              print the version\n",
-		DEFAULT_CONFIG_DIR, DEFAULT_BPFFS_ROOT, DEFAULT_STATE_DIR);
+		DEFAULT_CONFIG_DIR, DEFAULT_BPFFS_ROOT, DEFAULT_STATE_DIR, CGRECORD_MAX_DEFAULT,
+		CGRECORD_MAX_AGE_DEFAULT);
 }
 
 /* In a source tree (binary in build/ next to configs/), default to its configs and objects. */
@@ -298,7 +307,7 @@ static int serve(struct loader *l, struct watchdog *wd)
 enum {
 	OPT_CONFIG_DIR = 256, OPT_CONFIG_NAMES, OPT_BPF_DIR, OPT_BPFFS_ROOT, OPT_BPFFS_GROUP,
 	OPT_STATE_DIR, OPT_BTF_PATH, OPT_CHECK, OPT_STRICT, OPT_UNPIN, OPT_DEBUG,
-	OPT_NO_TIMESTAMPS, OPT_VERSION, OPT_CAPS_KEEP,
+	OPT_NO_TIMESTAMPS, OPT_VERSION, OPT_CAPS_KEEP, OPT_CGR_MAX, OPT_CGR_AGE,
 };
 
 static int parse_args(struct main_opts *o, int argc, char **argv)
@@ -315,6 +324,8 @@ static int parse_args(struct main_opts *o, int argc, char **argv)
 		{ "config.strict", no_argument, NULL, OPT_STRICT },
 		{ "unpin", no_argument, NULL, OPT_UNPIN },
 		{ "capabilities.keep", required_argument, NULL, OPT_CAPS_KEEP },
+		{ "cgroups.record-max", required_argument, NULL, OPT_CGR_MAX },
+		{ "cgroups.record-max-age", required_argument, NULL, OPT_CGR_AGE },
 		{ "debug", no_argument, NULL, OPT_DEBUG },
 		{ "log.no-timestamps", no_argument, NULL, OPT_NO_TIMESTAMPS },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -324,6 +335,8 @@ static int parse_args(struct main_opts *o, int argc, char **argv)
 	int c;
 
 	o->timestamps = true;
+	o->cgr_max = CGRECORD_MAX_DEFAULT;
+	o->cgr_age = CGRECORD_MAX_AGE_DEFAULT;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_CONFIG_DIR: free(o->config_dir); o->config_dir = strdup(optarg); break;
@@ -337,6 +350,18 @@ static int parse_args(struct main_opts *o, int argc, char **argv)
 		case OPT_STRICT: o->strict = true; break;
 		case OPT_UNPIN: o->unpin = true; break;
 		case OPT_CAPS_KEEP: o->caps_keep = optarg; break;
+		case OPT_CGR_MAX:
+		case OPT_CGR_AGE:
+			if (cgrecord_parse_opt(c == OPT_CGR_MAX, optarg,
+					       c == OPT_CGR_MAX ? (int64_t *)&o->cgr_max
+								: &o->cgr_age)) {
+				fprintf(stderr, "ebpfexp-load: --cgroups.record-max%s: \"%s\" is not "
+					"%s\n", c == OPT_CGR_MAX ? "" : "-age", optarg,
+					c == OPT_CGR_MAX ? "a count (0 or more)"
+							 : "a duration (e.g. 600, 10m, 1h)");
+				return -EINVAL;
+			}
+			break;
 		case OPT_DEBUG: o->debug = true; break;
 		case OPT_NO_TIMESTAMPS: o->timestamps = false; break;
 		case OPT_VERSION:
@@ -388,6 +413,7 @@ int main(int argc, char **argv)
 		.config_dir = o.config_dir, .config_names = o.config_names, .bpf_dir = o.bpf_dir,
 		.bpffs_root = o.bpffs_root, .state_dir = o.state_dir, .btf_path = o.btf_path,
 		.check = o.check, .strict = o.strict, .unpin = o.unpin,
+		.cgroups_record_max = (size_t)o.cgr_max, .cgroups_record_max_age = o.cgr_age,
 	};
 	err = resolve_group(&o, &lo.acc, &d);
 	if (!err && o.caps_keep)

@@ -30,6 +30,7 @@
 #include "atomicfile.h"
 #include "attach.h"
 #include "btfcheck.h"
+#include "cgrecord.h"
 #include "cgwatch.h"
 #include "config.h"
 #include "decode.h"
@@ -102,6 +103,8 @@ struct loader {
 	int epfd;
 	struct cgwatch *cgw;
 	struct source cgw_src;
+	struct cgrecord *cgr;		/* the cgroup record, once a config decodes cgroups */
+	int64_t cgr_written_us;		/* monotonic time of its last write */
 	struct decode_ctx *dctx;
 	struct strbuf scratch;
 	/* the symbol snapshot and index: written when modules change (ksym_watch) */
@@ -693,6 +696,27 @@ static void cg_event(void *ctx, const char *path, uint64_t id, bool added)
 	for (size_t i = 0; i < l->n; i++)
 		if (l->cfgs[i]->cg)
 			cgmap_apply(l, l->cfgs[i]->cg, path, id, added);
+	if (l->cgr && added)
+		(void)cgrecord_made(l->cgr, id, path, time(NULL));	/* ENOMEM: one name lost */
+	else if (l->cgr)
+		cgrecord_gone(l->cgr, id, time(NULL));
+}
+
+/* Watch the cgroup2 tree (once, for cgroup_id_maps and the cgroup record). */
+static int cgw_open(struct loader *l, struct diag *d)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &l->cgw_src };
+	int err;
+
+	if (l->cgw)
+		return 0;
+	err = cgwatch_open(&l->cgw, NULL, NULL, d);
+	if (err)
+		return err;
+	l->cgw_src = (struct source){ SRC_CGROUPS, l };
+	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, cgwatch_fd(l->cgw), &ev))
+		return diag_err(d, errno, NULL, "epoll: %s", strerror(errno));
+	return 0;
 }
 
 struct cg_fill {
@@ -720,17 +744,10 @@ static int cgmap_setup(struct loader *l, struct loaded *ld, struct diag *d)
 	map = bpf_object__find_map_by_name(ld->obj, cc->name);
 	if (!map)	/* btfcheck reported it */
 		return -ENOENT;
-	if (!l->cgw) {
-		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &l->cgw_src };
-
-		err = cgwatch_open(&l->cgw, NULL, NULL, d);
-		if (err) {
-			diag_prefix(d, "config \"%s\": cgroup_id_map", ld->cfg->name);
-			return err;
-		}
-		l->cgw_src = (struct source){ SRC_CGROUPS, l };
-		if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, cgwatch_fd(l->cgw), &ev))
-			return diag_err(d, errno, NULL, "epoll: %s", strerror(errno));
+	err = cgw_open(l, d);
+	if (err) {
+		diag_prefix(d, "config \"%s\": cgroup_id_map", ld->cfg->name);
+		return err;
 	}
 	cm = calloc(1, sizeof(*cm));
 	if (!cm)
@@ -1156,6 +1173,64 @@ static void ksym_watch(struct loader *l)
 	diag_release(&d);
 }
 
+static int64_t record_clock_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void cg_record_one(void *ctx, const char *path, uint64_t id, bool added)
+{
+	(void)added;
+	(void)cgrecord_made(ctx, id, path, time(NULL));	/* ENOMEM: one name lost */
+}
+
+/*
+ * When a config decodes cgroups, record every cgroup seen made in the state dir (cgrecord.h),
+ * so that the reader names one removed before it ran. Written at once, then in batches by
+ * record_flush(). Not fatal: without it such cgroups decode as unknown.
+ */
+static void record_cgroups(struct loader *l, struct diag *d)
+{
+	bool needed = false;
+	int err;
+
+	if (l->o.check || !l->o.cgroups_record_max || l->cgr)
+		return;
+	for (size_t i = 0; i < l->n && !needed; i++)
+		needed = cgrecord_needed(l->cfgs[i]->cfg);
+	if (!needed)
+		return;
+	err = cgw_open(l, d);
+	if (!err)
+		err = cgrecord_new(&l->cgr, l->o.cgroups_record_max, l->o.cgroups_record_max_age);
+	if (!err)	/* a previous loader's removed cgroups, then what lives now */
+		err = cgrecord_resume(l->cgr, l->o.state_dir, time(NULL), d);
+	if (!err) {
+		cgwatch_each(l->cgw, cg_record_one, l->cgr);
+		err = cgrecord_write(l->cgr, l->o.state_dir, l->o.acc.mode, l->o.acc.gid,
+				     time(NULL), d);
+		l->cgr_written_us = record_clock_usec();
+	}
+	if (err)
+		diag_warn(d, NULL, "cgroup record: %s: cgroups removed between reader runs will "
+			  "decode as unknown", diag_last(d));
+}
+
+/* Write the record when it changed, at most once a second: one write for many events. */
+static void record_flush(struct loader *l, struct diag *d)
+{
+	int64_t now = record_clock_usec();
+
+	if (!l->cgr || !cgrecord_dirty(l->cgr) || now - l->cgr_written_us < 1000000)
+		return;
+	l->cgr_written_us = now;
+	if (cgrecord_write(l->cgr, l->o.state_dir, l->o.acc.mode, l->o.acc.gid, time(NULL), d))
+		diag_prefix(d, "cgroup record");
+}
+
 /*
  * STATE_DIR/NAME.failed says that the last load of config NAME failed, and why, so that the
  * reader can export it (a config that never loaded has no manifest to show up with).
@@ -1318,6 +1393,7 @@ static int apply(struct loader *l, struct parsed *p, struct loader_stats *st, st
 			st->wants_post_attach = true;
 	}
 	snapshot_kallsyms(l, d);
+	record_cgroups(l, d);
 	st->n_up = l->n;
 	return 0;
 }
@@ -1429,11 +1505,18 @@ int loader_process(struct loader *l, struct diag *d)
 	perf_consume_all(l);
 	report_runtime(l, d);
 	ksym_watch(l);
+	record_flush(l, d);
 	return err;
 }
 
 void loader_drain(struct loader *l)
 {
+	struct diag d = { 0 };
+
+	record_flush(l, &d);
+	if (d.n_msgs)
+		log_msg(LOG_WARN, "%s", diag_last(&d));
+	diag_release(&d);
 	perf_consume_all(l);	/* errors: reported by the next loader_process() */
 	for (size_t i = 0; i < l->n; i++)
 		for (size_t k = 0; k < l->cfgs[i]->n_perf; k++)
@@ -1465,6 +1548,14 @@ void loader_free(struct loader *l, struct diag *d)
 	if (l->o.unpin && l->n)
 		rmdir(l->o.bpffs_root);
 	free(l->cfgs);
+	if (l->cgr && l->o.unpin) {
+		char path[PATH_MAX];
+
+		snprintf(path, sizeof(path), "%s/%s", l->o.state_dir, CGRECORD_NAME);
+		if (unlink(path) && errno != ENOENT)
+			diag_warn(d, NULL, "remove %s: %s", path, strerror(errno));
+	}
+	cgrecord_free(l->cgr);
 	cgwatch_close(l->cgw);
 	decode_ctx_free(l->dctx);
 	strbuf_release(&l->scratch);

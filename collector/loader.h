@@ -26,6 +26,8 @@ struct loader_opts {
 	bool strict;			/* a program that fails to attach fails its config */
 	bool unpin;			/* loader_free() removes pins and manifests */
 	unsigned perf_pages;		/* perf buffer pages per CPU; 0: the default */
+	size_t cgroups_record_max;	/* cgroups in the cgroup record (cgrecord.h); 0: none */
+	int64_t cgroups_record_max_age;	/* seconds a removed cgroup stays in it */
 };
 
 /* What a load or reload did. */

@@ -182,6 +182,8 @@ static json_t *w_label(struct mwriter *w, const struct config_label *l)
 	w_set(w, o, "at", w_pos(w, &l->at));
 	w_set(w, o, "size", w_int(w, l->size));
 	w_set(w, o, "padding", w_int(w, l->padding));
+	if (l->reuse)	/* only when set: manifests of configs without it stay as they were */
+		w_set(w, o, "reuse", w_oom(w, json_true()));
 	for (size_t i = 0; i < l->n_decoders; i++)
 		w_append(w, decs, w_decoder(w, &l->decoders[i]));
 	w_set(w, o, "decoders", decs);
@@ -657,6 +659,10 @@ static int r_label(struct mreader *r, json_t *o, const char *where, struct confi
 		err = r_u32(r, o, where, "size", &l->size);
 	if (!err)
 		err = r_u32(r, o, where, "padding", &l->padding);
+	if (!err && json_object_get(o, "reuse"))
+		err = r_bool(r, o, where, "reuse", &l->reuse);
+	if (!err && l->reuse && (l->size || l->padding))
+		err = r_fail(r, where, "reuse", "a reused label has no size or padding");
 	if (!err)
 		err = r_get(r, o, where, "decoders", JSON_ARRAY, false, &decs);
 	if (!err) {

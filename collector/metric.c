@@ -518,7 +518,7 @@ static int decode_key(struct pass *p, const uint8_t *raw, size_t len, struct dia
 {
 	struct metric_reader *r = p->r;
 	const struct config_metric *m = p->m;
-	size_t off = 0, n = m->n_labels;
+	size_t off = 0, n = m->n_labels, own_off = 0, own_size = 0;
 	bool counted = false;
 	int err = 0;
 
@@ -531,6 +531,14 @@ static int decode_key(struct pass *p, const uint8_t *raw, size_t len, struct dia
 	for (size_t i = 0; i < n; i++) {
 		const struct config_label *l = &m->labels[i];
 
+		if (l->reuse) {	/* ebpfexp: the bytes of the last label with bytes of its own */
+			err = decode_label(r->dctx, l, raw + own_off, own_size, &r->labs[i], d);
+			if (err)
+				return err;
+			continue;
+		}
+		own_off = off;
+		own_size = l->size;
 		if (p->plain_uint[i]) {
 			strbuf_reset(&r->labs[i]);
 			err = add_uint(&r->labs[i], raw + off, l->size);

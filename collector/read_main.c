@@ -24,8 +24,10 @@
 #include "decode.h"
 #include "diag.h"
 #include "family.h"
+#include "cgrecord.h"
 #include "ksymidx.h"
 #include "ksymsnap.h"
+#include "kubepath.h"
 #include "loaderlock.h"
 #include "log.h"
 #include "manifest.h"
@@ -60,6 +62,7 @@ struct reader_opts {
 	enum format format;
 	bool format_set;
 	size_t max_series;
+	const char *kube_pods_dir;
 	bool debug;
 	bool ksym_unknown_addr;	/* --compat.ksym-unknown-addr */
 	bool clean;		/* --textfile.clean */
@@ -118,6 +121,8 @@ static void usage(FILE *f)
 		"                            write an address that is no kernel symbol's as\n"
 		"                            ebpf_exporter does, unknown_addr:0x<hex> (default:\n"
 		"                            unknown_addr, counted as a decoder error)\n"
+		"  --kube.pods-dir=DIR       kubelet's log tree, where the kube_* decoders find\n"
+		"                            namespace, pod and container names (default: %s)\n"
 		"  --debug                   debug logging\n"
 		"  -h, --help                this help\n"
 		"  --version                 print the version\n"
@@ -129,13 +134,14 @@ static void usage(FILE *f)
 		"2 usage error or nothing read: every config failed, or there is no manifest\n"
 		"(ebpfexp.prom then still tells: ebpfexp_loader_up, ebpfexp_config_load_failed).\n"
 		"A state or cgroups file that cannot be saved is a warning.\n",
-		DEFAULT_TEXTFILE_DIR, DEFAULT_MAX_SERIES, DEFAULT_STATE_DIR, DEFAULT_BPFFS_ROOT);
+		DEFAULT_TEXTFILE_DIR, DEFAULT_MAX_SERIES, DEFAULT_STATE_DIR, DEFAULT_BPFFS_ROOT,
+		KUBEPATH_PODS_DIR_DEFAULT);
 }
 
 enum {
 	OPT_TEXTFILE_DIR = 256, OPT_OUTPUT, OPT_FORMAT, OPT_CONFIG_NAMES, OPT_MAX_SERIES,
 	OPT_STATE_DIR, OPT_BPFFS_ROOT, OPT_DEBUG, OPT_VERSION, OPT_KSYM_UNKNOWN_ADDR,
-	OPT_TEXTFILE_CLEAN,
+	OPT_TEXTFILE_CLEAN, OPT_KUBE_PODS_DIR,
 };
 
 static int parse_args(struct reader_opts *o, int argc, char **argv)
@@ -150,6 +156,7 @@ static int parse_args(struct reader_opts *o, int argc, char **argv)
 		{ "state.dir", required_argument, NULL, OPT_STATE_DIR },
 		{ "bpffs.root", required_argument, NULL, OPT_BPFFS_ROOT },
 		{ "compat.ksym-unknown-addr", no_argument, NULL, OPT_KSYM_UNKNOWN_ADDR },
+		{ "kube.pods-dir", required_argument, NULL, OPT_KUBE_PODS_DIR },
 		{ "debug", no_argument, NULL, OPT_DEBUG },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "help", no_argument, NULL, 'h' },
@@ -190,6 +197,7 @@ static int parse_args(struct reader_opts *o, int argc, char **argv)
 			break;
 		case OPT_STATE_DIR: o->state_dir = optarg; o->state_dir_set = true; break;
 		case OPT_BPFFS_ROOT: o->bpffs_root = optarg; break;
+		case OPT_KUBE_PODS_DIR: o->kube_pods_dir = optarg; break;
 		case OPT_DEBUG: o->debug = true; break;
 		case OPT_KSYM_UNKNOWN_ADDR: o->ksym_unknown_addr = true; break;
 		case OPT_VERSION:
@@ -851,7 +859,7 @@ int main(int argc, char **argv)
 	struct reader r = { .textfile_fd = -1, .now = (int64_t)time(NULL) };
 	struct metric_opts mopts = { 0 };
 	struct decode_opts dopts = { 0 };
-	char ksyms[PATH_MAX], ksymidx[PATH_MAX];
+	char ksyms[PATH_MAX], ksymidx[PATH_MAX], cgrec[PATH_MAX];
 	struct family_set all = { 0 };
 	struct strbuf text = { 0 };
 	struct diag d = { 0 };
@@ -875,6 +883,10 @@ int main(int argc, char **argv)
 	snprintf(ksymidx, sizeof(ksymidx), "%s/%s", r.o.state_dir, KSYMIDX_NAME);
 	dopts.ksym_index = ksymidx;
 	dopts.ksym_unknown_addr = r.o.ksym_unknown_addr;
+	/* cgroups made and removed since the last run: the loader's record names them */
+	snprintf(cgrec, sizeof(cgrec), "%s/%s", r.o.state_dir, CGRECORD_NAME);
+	dopts.cgroup_record = cgrec;
+	dopts.kube_pods_dir = r.o.kube_pods_dir;
 	err = decode_ctx_new(&r.dctx, &dopts);
 	if (!err)
 		err = metric_reader_new(&r.mr, r.dctx, &mopts);

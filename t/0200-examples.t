@@ -171,6 +171,10 @@ want_biolatency() {
 	has_data biolatency 'block_rq_size_bytes_count\{device="[^"]+",operation="write"\}'
 }
 want_cgroup() { has_data cgroup "preemptions_total\\{cgroup=\"$CG2\"\\}"; }
+# no Kubernetes here: the cgroup path, and empty (absent) workload labels
+want_kube() {
+	has_data kube "switches_total\\{cgroup=\"$CG2\",container=\"\",namespace=\"\",pod=\"\"\\}"
+}
 want_runqlat() { has_data runqlat; }
 want_softirqs() { has_data softirqs 'softirqs_total\{cpu="[0-9]+",kind="[a-z_]+"\}'; }
 want_timers() { has_data timers 'timer_starts_total\{function="[a-z_]'; }
@@ -200,6 +204,8 @@ tcase 'biolatency: direct and fsynced writes and a direct read fill both histogr
 	 rm -f "$IO_DIR/io" "$IO_DIR/io2" && wait_data biolatency'
 tcase 'cgroup: a busy shell in a new cgroup2 group is preempted, counted under its path' \
 	'start_busy && wait_data cgroup'
+tcase 'kube: the busy shell'"'"'s context switches, under its cgroup path (no pod on this node)' \
+	'wait_data kube'
 tcase 'runqlat: run-queue waits are counted' 'wait_data runqlat'
 tcase 'softirqs: softirqs and their time are counted by kind and CPU' 'wait_data softirqs'
 tcase 'timers: timer starts are counted by function' 'wait_data timers'

@@ -1,5 +1,5 @@
 #!/bin/sh
-# 5700: the reader trusts nothing it reads: a manifest with a metric twice, a newline in a
+# 5720: the reader trusts nothing it reads: a manifest with a metric twice, a newline in a
 # metric name, a quote in a label name or a pin path that is no map is refused with a
 # message naming the file and the part, the good configs are written, and node_exporter
 # accepts every file; a directory where the reader keeps its state is a warning, exit 0

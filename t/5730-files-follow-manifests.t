@@ -1,5 +1,5 @@
 #!/bin/sh
-# 5700: what node_exporter serves is what runs now. With a real loader, reader and
+# 5730: what node_exporter serves is what runs now. With a real loader, reader and
 # node_exporter, beside a foreign apt.prom, a hand-written ebpfexp_other.prom and the files
 # of a second reader (another loader, another state dir, the same textfile dir): a run
 # limited by --config.names removes nothing outside them; a config removed and reloaded,

@@ -1,5 +1,5 @@
 #!/bin/sh
-# 5710: no manifest is news, not silence: with an empty or a missing state dir the reader
+# 5740: no manifest is news, not silence: with an empty or a missing state dir the reader
 # still writes ebpfexp.prom with ebpfexp_loader_up 0, says on stderr what to look at and
 # exits 2; an empty state dir reads cleanly under SANITIZE=1 too (no qsort of nothing);
 # --textfile.clean is a usage error without --textfile.dir

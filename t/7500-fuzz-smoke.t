@@ -8,7 +8,7 @@
 need BUILD
 
 FUZZ_CC=${FUZZ_CC:-clang}
-FUZZERS="config manifest decode promtext readcgroups ksymidx readstate"
+FUZZERS="config manifest decode promtext readcgroups ksymidx readstate cgrecord"
 SECONDS_EACH=${FUZZ_SMOKE_TIME:-10}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 unset EBPFEXP_FUZZ_AVOID	# known bugs stay visible (as TODO)

@@ -10,7 +10,7 @@
 need BUILD
 
 CC=${CC:-cc}
-FUZZERS="config manifest decode promtext readcgroups ksymidx readstate"
+FUZZERS="config manifest decode promtext readcgroups ksymidx readstate cgrecord"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 unset EBPFEXP_FUZZ_AVOID	# replay every finding, the open ones too

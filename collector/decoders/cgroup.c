@@ -7,7 +7,9 @@
  * directories only, no symlinks, entries that vanish meanwhile are skipped. A cgroup
  * removed since an earlier context can still resolve through the paths its caller
  * remembered (decode_cgroups_remember()); this file marks which ids it resolved, and
- * leaves where they are kept between contexts to the caller.
+ * leaves where they are kept between contexts to the caller. An id found in neither is
+ * looked up in the loader's cgroup record (cgrecord.h, decode_opts.cgroup_record), read on
+ * the first such miss: a cgroup made and removed between two runs keeps its path.
  */
 #include "decoders.h"
 
@@ -19,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgrecord.h"
 #include "cgroup2.h"
 
 struct cgroup_entry {
@@ -46,6 +49,10 @@ struct cgroups {
 	struct cgroup_memo *memo; /* sorted by ino, one per ino */
 	size_t n_memo;
 	struct decode_cgroup *keep; /* the last answer of cgroup_to_keep() */
+	struct cgrecord_file rec;   /* the loader's record, once an id missed both */
+	bool rec_loaded;
+	bool *rec_used;		    /* per rec entry: resolved a key in this context */
+	size_t n_rec_used;
 };
 
 static struct cgroups *cgroups_get(struct decode_ctx *ctx)
@@ -259,6 +266,26 @@ int cgroup_decode(struct decode_ctx *ctx, const struct config_decoder *dec, cons
 		memo->used = true;
 		return strbuf_addstr(out, cg->memo_paths.buf + memo->path);
 	}
+	if (id >= 0 && ctx->opts.cgroup_record) {
+		const struct cgrecord_entry *re;
+
+		if (!cg->rec_loaded) {
+			cg->rec_loaded = true;
+			err = cgrecord_load(&cg->rec, ctx->opts.cgroup_record, d);
+			if (!err && cg->rec.n && !(cg->rec_used = calloc(cg->rec.n, 1)))
+				err = -ENOMEM;
+			if (err)
+				return diag_err(d, -err, NULL, "cgroup record: %s", strerror(-err));
+		}
+		re = cgrecord_find(&cg->rec, (uint64_t)id);
+		if (re) {
+			size_t i = (size_t)(re - cg->rec.e);
+
+			cg->n_rec_used += !cg->rec_used[i];
+			cg->rec_used[i] = true;
+			return strbuf_addstr(out, re->path);
+		}
+	}
 	err = strbuf_add(out, "unknown_cgroup_id:", 18);
 	if (!err)
 		err = decoders_add_i64(out, id);
@@ -345,7 +372,7 @@ int cgroup_to_keep(struct decode_ctx *ctx, int64_t now, const struct decode_cgro
 	if (!cg)
 		return 0;
 	/* At most one entry per walked cgroup looked up and per remembered one. */
-	keep = reallocarray(cg->keep, cg->n + cg->n_memo + 1, sizeof(*keep));
+	keep = reallocarray(cg->keep, cg->n + cg->n_memo + cg->n_rec_used + 1, sizeof(*keep));
 	if (!keep)
 		return -ENOMEM;
 	cg->keep = keep;
@@ -373,6 +400,10 @@ int cgroup_to_keep(struct decode_ctx *ctx, int64_t now, const struct decode_cgro
 		}
 		keep[k++] = (struct decode_cgroup){m->ino, last, path};
 	}
+	/* Named by the loader's record only: remembered from now on, as if walked. */
+	for (i = 0; cg->rec_used && i < cg->rec.n; i++)
+		if (cg->rec_used[i])
+			keep[k++] = (struct decode_cgroup){cg->rec.e[i].id, now, cg->rec.e[i].path};
 	qsort(keep, k, sizeof(*keep), decode_cgroup_cmp);
 	*out = keep;
 	*n = k;
@@ -389,6 +420,8 @@ void cgroup_release(struct decode_ctx *ctx)
 	free(cg->e);
 	cgroup_forget(cg);
 	free(cg->keep);
+	cgrecord_file_release(&cg->rec);
+	free(cg->rec_used);
 	free(cg);
 	ctx->cgroups = NULL;
 }

@@ -25,6 +25,7 @@ struct pci_db;
 struct partitions;
 struct ifnames;
 struct regexps;
+struct kube;
 
 struct decode_ctx {
 	struct decode_opts opts;       /* strings borrowed from the caller */
@@ -37,6 +38,7 @@ struct decode_ctx {
 	struct ifnames *ifnames;       /* ifname */
 	struct regexps *regexps;       /* regexp: compiled patterns keyed by the decoder spec */
 	struct diag warnings;	       /* for decode_take_warnings() */
+	struct kube *kube;	       /* kube_* (kube.c): kubelet's pods dir */
 };
 
 typedef int decoder_fn(struct decode_ctx *ctx, const struct config_decoder *dec, const uint8_t *in,
@@ -45,7 +47,8 @@ typedef int decoder_fn(struct decode_ctx *ctx, const struct config_decoder *dec,
 decoder_fn cgroup_decode, dname_decode, errno_decode, hex_decode, ifname_decode, inet_ip_decode,
 	kstack_decode, ksym_decode, majorminor_decode, pci_class_decode, pci_device_decode,
 	pci_subclass_decode, pci_vendor_decode, regexp_decode, static_map_decode, string_decode,
-	syscall_decode, uint_decode;
+	syscall_decode, uint_decode, kube_namespace_decode, kube_pod_decode,
+	kube_container_decode, kube_pod_uid_decode, container_id_decode, systemd_unit_decode;
 
 void kallsyms_release(struct decode_ctx *ctx);
 void cgroup_release(struct decode_ctx *ctx);
@@ -53,6 +56,7 @@ void pci_release(struct decode_ctx *ctx);
 void majorminor_release(struct decode_ctx *ctx);
 void ifname_release(struct decode_ctx *ctx);
 void regexp_release(struct decode_ctx *ctx);
+void kube_release(struct decode_ctx *ctx);
 
 /* cgroup.c: decode_cgroups_remember() and decode_cgroups_to_keep(), as decode.h says. */
 int cgroup_remember(struct decode_ctx *ctx, const struct decode_cgroup *c, size_t n, int64_t now);
