@@ -427,15 +427,13 @@ static const char *state_name(enum live_state s)
 	}
 }
 
-/* A rate for people: six significant digits at most, never in exponent form below 1e15. */
+/* A rate for people: one decimal, two significant digits below 0.1. */
 static void rate_text(char *buf, size_t len, double r)
 {
-	if (r != 0 && fabs(r) < 0.01)
+	if (r != 0 && fabs(r) < 0.1)
 		snprintf(buf, len, "%.2g", r);
-	else if (fabs(r) < 1000)
-		snprintf(buf, len, "%.2f", r);
 	else if (fabs(r) < 1e15)
-		snprintf(buf, len, "%.0f", r);
+		snprintf(buf, len, "%.1f", r);
 	else
 		snprintf(buf, len, "%.6g", r);
 }
@@ -524,7 +522,8 @@ int live_render_table(struct strbuf *out, const struct live_interval *iv, const 
 				err = strbuf_addch(out, '\n');
 			if (!err)
 				err = view_chart_bars(out, f, lf->rows[r].s, &lf->rows[r].hist);
-			if (!err)
+			/* an idle series says "(no samples)" and no more */
+			if (!err && (lf->rows[r].hist.count > 0 || lf->rows[r].state != LIVE_SAME))
 				err = hist_footer(out, &lf->rows[r]);
 		}
 		if (!err && lf->n_hidden)

@@ -287,15 +287,15 @@ static void test_top_and_table(void)
 	       "\n"
 	       "calls_total (counter): Calls\n"
 	       "syscall  delta  rate/s\n"
-	       "b          400  200.00\n"
-	       "c           30   15.00\n"
+	       "b          400   200.0\n"
+	       "c           30    15.0\n"
 	       "(2 more, not in --top)\n"
 	       "\n"
 	       "lat_seconds (histogram): Latency\n"
 	       "seconds : count distribution\n"
 	       "1 -> 2 : 3     |****************************************|\n"
 	       "2 -> 4 : 1     |*************                           |\n"
-	       "count 4 (2.00/s)  sum 9  avg 2.25  p50 1.66667  p90 3.2  p99 3.92\n";
+	       "count 4 (2.0/s)  sum 9  avg 2.25  p50 1.66667  p90 3.2  p99 3.92\n";
 	is_str(strbuf_str(&out), want, "the table: columns, --top note, bars and quantiles");
 	strbuf_release(&out);
 	live_free(l);
