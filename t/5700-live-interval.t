@@ -1,0 +1,114 @@
+#!/bin/sh
+# 5700: ebpfexp-read --interval shows what happens now: under a known load of getppid() calls
+# a second, each interval's rate is that load; the JSON lines are one per interval; the table
+# redraws in place in a terminal and Ctrl-C leaves the terminal as it was
+. "${0%/*}/lib.sh"
+need ROOT BPF BUILD
+command -v tmux >/dev/null || skip_all "needs tmux (scripts/install-deps)"
+command -v setpriv >/dev/null || skip_all "needs setpriv (util-linux)"
+use_binary_copies
+CALLRATE=$BUILD/t/helpers/callrate
+[ -x "$CALLRATE" ] || skip_all "run make first (build/t/helpers/callrate)"
+
+RATE=20000
+GROUP=ebpfexp-t$$
+NOBODY=65534
+groupadd -r "$GROUP" || skip_all "cannot create a group"
+tcleanup "groupdel $GROUP"
+GID=$(getent group "$GROUP" | cut -d: -f3)
+chmod 0711 "$T"
+LIVE="$READ --state.dir=$STATE --bpffs.root=$BPFFS_ROOT --config.names=syscalls"
+
+as_reader() {
+	setpriv --reuid=$NOBODY --regid=$NOBODY --groups="$GID" --inh-caps=-all \
+		--bounding-set=-all --no-new-privs -- "$@"
+}
+
+tcase 'loader up with the syscalls example' "start_loader syscalls --bpffs.group=$GROUP"
+tcase "a load of $RATE getppid() calls a second runs" \
+	'"$CALLRATE" $RATE & LOAD_PID=$!
+	 tcleanup "kill $LOAD_PID 2>/dev/null; wait $LOAD_PID 2>/dev/null"
+	 kill -0 $LOAD_PID'
+
+tcase '--interval=1 --count=3 --format=json: three JSON lines, exit 0' \
+	'$LIVE --interval=1 --count=3 --format=json >"$T/live.json" 2>"$T/live.err"; rc=$?
+	 cat "$T/live.err"; [ $rc = 0 ] && [ "$(wc -l <"$T/live.json")" = 3 ] &&
+	 jq -e . "$T/live.json" >/dev/null && [ "$(jq -s length "$T/live.json")" = 3 ]'
+tcase 'each line has a time, the measured interval length and the syscall families' \
+	'jq -e "(.time | test(\"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z$\")) and
+		.interval_seconds > 0 and
+		any(.families[]; .name == \"ebpf_exporter_syscalls_total\")" "$T/live.json"'
+tcase 'every rate is its delta over the measured interval length' \
+	'jq -s -e "[.[] | .interval_seconds as \$s | .families[].series[] |
+		(.rate - .delta / \$s) as \$d | (if \$d < 0 then -\$d else \$d end) <=
+		1e-9 * (1 + .rate)] | all" "$T/live.json" &&
+	 jq -e "[.families[].series[] | .rate >= 0 and .delta >= 0] | all" "$T/live.json"'
+tcase "getppid's rate is the load's in every interval" \
+	'jq -r ".families[] | select(.name == \"ebpf_exporter_syscalls_total\") |
+		.series[] | select(.labels.syscall == \"getppid\") | .rate" "$T/live.json" \
+		>"$T/getppid"
+	 cat "$T/getppid"; [ "$(wc -l <"$T/getppid")" = 3 ] &&
+	 awk -v r=$RATE "\$1 < 0.7 * r || \$1 > 1.5 * r { bad = 1 } END { exit bad }" "$T/getppid"'
+tcase 'rows are sorted by rate, busiest first' \
+	'jq -s -e "[.[].families[] | select(.name == \"ebpf_exporter_syscalls_total\") |
+		[.series[].rate] | . == (sort | reverse)] | all" "$T/live.json"'
+tcase '--top=2 keeps the two busiest series and says how many it hid' \
+	'$LIVE --interval=0.2 --count=1 --format=json --top=2 >"$T/top.json" &&
+	 jq -e ".families[] | select(.name == \"ebpf_exporter_syscalls_total\") |
+		(.series | length) == 2 and .hidden > 0" "$T/top.json"'
+tcase 'piped, the table is successive blocks, each headed by a timestamp and its length' \
+	'$LIVE --interval=0.2 --count=2 >"$T/blocks" &&
+	 [ "$(grep -Ec "^[0-9-]{10} [0-9:]{8} [A-Z]+  interval [0-9.]+s  \[[12]/2\]$" \
+		"$T/blocks")" = 2 ] &&
+	 grep -q "^syscall  *delta  *rate/s$" "$T/blocks" && ! grep -q "$(printf "\033")" "$T/blocks"'
+tcase 'a reader with no capability, in the pins'"'"' group, watches as one-shot reads do' \
+	'as_reader $LIVE --interval=0.2 --count=2 --format=json >"$T/unpriv.json" &&
+	 [ "$(jq -s length "$T/unpriv.json")" = 2 ] &&
+	 jq -e "any(.families[].series[]; .labels.syscall == \"getppid\" and .rate > 0)" \
+		"$T/unpriv.json" | tail -1 | grep -qx true'
+tcase 'SIGTERM ends a live view with exit 0' \
+	'$LIVE --interval=0.2 --format=json >"$T/term.json" 2>&1 & pid=$!
+	 wait_for "[ -s $T/term.json ]" && kill -TERM $pid; wait $pid; rc=$?
+	 [ $rc = 0 ] && jq -e . "$T/term.json" >/dev/null'
+tcase '--format=prom with --interval is refused, exit 2, with the reason' \
+	'$LIVE --interval=1 --format=prom >"$T/out" 2>"$T/err"; rc=$?; cat "$T/err"
+	 [ $rc = 2 ] && [ ! -s "$T/out" ] && grep -q "rates are not Prometheus text" "$T/err"'
+tcase '--interval never writes a textfile dir: with --textfile.dir it is refused' \
+	'$LIVE --interval=1 --textfile.dir="$TEXTFILE" 2>"$T/err"; rc=$?; cat "$T/err"
+	 [ $rc = 2 ] && [ -z "$(ls -A "$TEXTFILE")" ] && grep -q "stdout" "$T/err"'
+tcase 'bad --interval, --count and --top values, and --count alone, are refused' \
+	'for a in --interval=0 --interval=x --interval=-1 "--interval=1 --count=-2" \
+		"--interval=1 --top=x" --count=3 --top=3; do
+		$LIVE $a >/dev/null 2>&1; rc=$?
+		[ $rc = 2 ] || { echo "$a: exit $rc"; return 1; }
+	 done'
+
+# A person at a terminal: tmux is the terminal, its pane what they would see.
+TMUX_SOCK=ebpfexp-t$$
+tm() { tmux -L "$TMUX_SOCK" "$@"; }
+tcleanup "tmux -L $TMUX_SOCK kill-server 2>/dev/null"
+first_line() { tm capture-pane -p | head -n 1; }
+titles() { tm capture-pane -p | grep -cE "^[0-9-]{10} [0-9:]{8} [A-Z]+  interval "; }
+
+tcase 'in a terminal (tmux, 120x40), a shell waits at its prompt' \
+	'TERM=xterm tm new-session -d -x 120 -y 40 "env PS1=\"PROMPT> \" sh" &&
+	 wait_for "tm capture-pane -p | grep -q \"^PROMPT>\""'
+tcase 'the live table is drawn on the alternate screen, the cursor hidden' \
+	'tm send-keys "$LIVE --interval=1 --top=10; echo exit=\$?" Enter &&
+	 wait_for "[ \"\$(titles)\" = 1 ]" &&
+	 wait_for "[ \"\$(tm display -p \"#{alternate_on} #{cursor_flag}\")\" = \"1 0\" ]" &&
+	 tm capture-pane -p >"$T/screen1" && cat "$T/screen1" &&
+	 grep -q "^ebpf_exporter_syscalls_total (counter)" "$T/screen1" &&
+	 grep -q "^getppid  " "$T/screen1"'
+tcase 'it is redrawn in place: a newer timestamp on the same first line, one title on screen' \
+	'one=$(first_line); echo "$one"
+	 wait_for "[ \"\$(first_line)\" != \"$one\" ]" 10 && first_line &&
+	 first_line | grep -qE "^[0-9-]{10} [0-9:]{8} [A-Z]+  interval [0-9.]+s$" &&
+	 [ "$(titles)" = 1 ]'
+tcase 'Ctrl-C: exit 0, the shell prompt back, no alternate screen, the cursor visible' \
+	'tm send-keys C-c &&
+	 wait_for "tm capture-pane -p | grep -q \"^exit=0\$\"" &&
+	 wait_for "tm capture-pane -p | grep -v ^\$ | tail -n 1 | grep -q \"^PROMPT>\"" &&
+	 [ "$(tm display -p "#{alternate_on} #{cursor_flag}")" = "0 1" ] &&
+	 tm capture-pane -p | grep -v ^\$ && [ "$(titles)" = 0 ]'
+tdone
