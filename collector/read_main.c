@@ -116,7 +116,8 @@ static void usage(FILE *f)
 		"  --version                 print the version\n"
 		"\n"
 		"Exit status: 0 all configs read; 1 some failed (the others were written);\n"
-		"2 usage error or nothing could be done.\n",
+		"2 usage error or nothing could be done. With --interval: 0 after N intervals\n"
+		"or at Ctrl-C, 2 when the first read could not be done.\n",
 		DEFAULT_TEXTFILE_DIR, DEFAULT_MAX_SERIES, DEFAULT_STATE_DIR, DEFAULT_BPFFS_ROOT);
 }
 
