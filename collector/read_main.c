@@ -758,7 +758,7 @@ static int watch_read(void *arg, struct family_set *fs, struct diag *d)
 		for (size_t k = 0; m && k < m->n_maps && !err; k++) {
 			char name[512];
 
-			snprintf(name, sizeof(name), "ebpf_exporter_%s", m->maps[k].metric);
+			snprintf(name, sizeof(name), METRIC_PREFIX "%s", m->maps[k].metric);
 			err = live_set_epoch(w->l, name, m->maps[k].id);
 		}
 	}
