@@ -123,7 +123,7 @@ int live_set_epoch(struct live *l, const char *name, uint64_t epoch)
 	copy = strdup(name);
 	if (!copy)
 		return -ENOMEM;
-	ep->e[ep->n++] = (struct live_epoch){ .name = copy, .epoch = epoch };
+	ep->e[ep->n++] = (struct live_epoch){.name = copy, .epoch = epoch};
 	return 0;
 }
 
@@ -146,7 +146,7 @@ static size_t labels_len(const struct family *f, const struct series *s)
 
 static uint64_t labels_hash(const char *p, size_t len)
 {
-	uint64_t h = 0xcbf29ce484222325ull;	/* FNV-1a */
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
 
 	for (size_t i = 0; i < len; i++)
 		h = (h ^ (unsigned char)p[i]) * 0x100000001b3ull;
@@ -236,7 +236,7 @@ static int hist_delta(struct live_row *row, const struct series *s, const struct
 	bool reset = false;
 
 	row->hist.n_buckets = h->n_buckets;
-	row->hist.le = h->le;	/* borrowed from the newer read, which live keeps */
+	row->hist.le = h->le; /* borrowed from the newer read, which live keeps */
 	row->hist.cumulative = calloc(h->n_buckets ? h->n_buckets : 1, sizeof(double));
 	if (!row->hist.cumulative)
 		return -ENOMEM;
@@ -283,7 +283,7 @@ static int row_cmp(const void *a, const void *b)
 
 	if (x->rate != y->rate)
 		return x->rate < y->rate ? 1 : -1;
-	return (x->s > y->s) - (x->s < y->s);	/* series lie in label order */
+	return (x->s > y->s) - (x->s < y->s); /* series lie in label order */
 }
 
 static int diff_family(struct live *l, struct live_family *lf, const struct family *f,
@@ -420,10 +420,14 @@ double live_quantile(const struct family_hist *h, double q)
 static const char *state_name(enum live_state s)
 {
 	switch (s) {
-	case LIVE_NEW: return "new";
-	case LIVE_RESET: return "reset";
-	case LIVE_START: return "start";
-	default: return "same";
+	case LIVE_NEW:
+		return "new";
+	case LIVE_RESET:
+		return "reset";
+	case LIVE_START:
+		return "start";
+	default:
+		return "same";
 	}
 }
 
@@ -469,8 +473,8 @@ static int table_rows(struct strbuf *out, const struct live_family *lf)
 		rate_text(num, sizeof(num), row->rate);
 		if (!err && !(cell[f->n_labels + 1] = strdup(num)))
 			err = -ENOMEM;
-		if (!err && !(cell[f->n_labels + 2] =
-				      strdup(row->state == LIVE_SAME ? "" : state_name(row->state))))
+		if (!err && !(cell[f->n_labels + 2] = strdup(
+				      row->state == LIVE_SAME ? "" : state_name(row->state))))
 			err = -ENOMEM;
 	}
 	if (!err)
@@ -555,8 +559,8 @@ static int json_row(struct strbuf *out, const struct family *f, const struct liv
 			err = view_json_str(out, v);
 	}
 	if (!err)
-		err = strbuf_addstr(out, f->type == FAMILY_HISTOGRAM ? "}, \"count\": " :
-								       "}, \"delta\": ");
+		err = strbuf_addstr(out, f->type == FAMILY_HISTOGRAM ? "}, \"count\": "
+								     : "}, \"delta\": ");
 	if (!err)
 		err = view_json_num(out, row->delta);
 	if (!err)
@@ -616,7 +620,9 @@ int live_render_json(struct strbuf *out, const struct live_interval *iv)
 	gmtime_r(&secs, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
 	err = strbuf_addf(out, "{\"time\": \"%s.%03dZ\", \"interval_seconds\": ", stamp,
-			  ms < 0 ? 0 : ms > 999 ? 999 : ms);
+			  ms < 0     ? 0
+			  : ms > 999 ? 999
+				     : ms);
 	if (!err)
 		err = view_json_num(out, iv->seconds);
 	if (!err)
@@ -637,8 +643,10 @@ int live_render_json(struct strbuf *out, const struct live_interval *iv)
 				err = view_json_str(out, f->label_names[k]);
 		}
 		if (!err)
-			err = strbuf_addf(out, "], \"hidden\": %zu, \"vanished\": %zu, "
-					  "\"series\": [", lf->n_hidden, lf->n_vanished);
+			err = strbuf_addf(out,
+					  "], \"hidden\": %zu, \"vanished\": %zu, "
+					  "\"series\": [",
+					  lf->n_hidden, lf->n_vanished);
 		for (size_t r = 0; r < lf->n_rows && !err; r++) {
 			err = r ? strbuf_add(out, ", ", 2) : 0;
 			if (!err)
@@ -690,7 +698,7 @@ static int write_all(int fd, const char *buf, size_t len, struct diag *d)
  */
 static int tty_frame(struct strbuf *out, const char *text, int fd)
 {
-	struct winsize ws = { 0 };
+	struct winsize ws = {0};
 	size_t rows = 24, cols = 80, row = 0;
 	const char *p = text;
 	int err;
@@ -713,7 +721,8 @@ static int tty_frame(struct strbuf *out, const char *text, int fd)
 		p = nl ? nl + 1 : end;
 	}
 	if (!err && *p)
-		err = strbuf_addstr(out, "(more below: a taller terminal or --top=N shows it)\033[K");
+		err = strbuf_addstr(out,
+				    "(more below: a taller terminal or --top=N shows it)\033[K");
 	return err ? err : strbuf_addstr(out, "\033[J");
 }
 
@@ -743,7 +752,7 @@ static void add_timespec(struct timespec *t, double s)
 /* One read, into the base or the next interval. */
 static int read_step(struct live *l, const struct live_run_opts *o, bool *have, struct diag *d)
 {
-	struct family_set fs = { 0 };
+	struct family_set fs = {0};
 	double mono = clock_s(CLOCK_MONOTONIC), wall = clock_s(CLOCK_REALTIME);
 	int err = o->read(o->arg, &fs, d);
 
@@ -767,9 +776,9 @@ static int add_messages(struct strbuf *out, struct diag *d)
 
 int live_run(struct live *l, const struct live_run_opts *o, struct diag *d)
 {
-	struct sigaction sa = { .sa_handler = on_stop }, old_int, old_term;
+	struct sigaction sa = {.sa_handler = on_stop}, old_int, old_term;
 	bool tty = o->format == LIVE_TABLE && isatty(o->fd), have = false, drawn = false;
-	struct strbuf text = { 0 }, frame = { 0 };
+	struct strbuf text = {0}, frame = {0};
 	struct timespec next;
 	uint64_t n = 0;
 	int err;
@@ -804,11 +813,11 @@ int live_run(struct live *l, const struct live_run_opts *o, struct diag *d)
 		if (rc == EINTR || live_stop)
 			continue;
 		/* a read slower than the interval: skip the ticks it missed */
-		while (clock_s(CLOCK_MONOTONIC) > (double)next.tv_sec + next.tv_nsec / 1e9 +
-							  o->interval)
+		while (clock_s(CLOCK_MONOTONIC) >
+		       (double)next.tv_sec + next.tv_nsec / 1e9 + o->interval)
 			add_timespec(&next, o->interval);
 		err = read_step(l, o, &have, d);
-		if (err) {	/* nothing could be read this time: say so, and go on */
+		if (err) { /* nothing could be read this time: say so, and go on */
 			have = false;
 			if (!tty)
 				o->report(o->arg, d);

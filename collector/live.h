@@ -17,41 +17,41 @@
 struct diag;
 
 enum live_state {
-	LIVE_SAME,	/* in both reads: delta = now - before */
-	LIVE_NEW,	/* first seen in a family read before: it started from zero, delta = now */
-	LIVE_RESET,	/* went down, or its map was replaced: restarted from zero, delta = now */
-	LIVE_START,	/* its family was not in the previous read: no base yet, delta 0 */
+	LIVE_SAME,  /* in both reads: delta = now - before */
+	LIVE_NEW,   /* first seen in a family read before: it started from zero, delta = now */
+	LIVE_RESET, /* went down, or its map was replaced: restarted from zero, delta = now */
+	LIVE_START, /* its family was not in the previous read: no base yet, delta 0 */
 };
 
 /* One series of an interval. */
 struct live_row {
-	const struct series *s;	/* in the newer read; borrowed */
+	const struct series *s; /* in the newer read; borrowed */
 	enum live_state state;
 	/*
 	 * counters: the increase; gauges: the change (may be negative); histograms: the
 	 * interval's count. rate = delta / seconds; never negative for counters and histograms.
 	 */
 	double delta, rate;
-	struct family_hist hist;	/* histograms: the interval's buckets, cumulative */
+	struct family_hist hist; /* histograms: the interval's buckets, cumulative */
 };
 
 struct live_family {
-	const struct family *f;	/* in the newer read; borrowed */
+	const struct family *f; /* in the newer read; borrowed */
 	size_t n_rows;
-	struct live_row *rows;	/* by rate, highest first; ties in label order */
-	size_t n_hidden;	/* rows left out by --top */
-	size_t n_vanished;	/* series of the previous read that are gone (dropped) */
+	struct live_row *rows; /* by rate, highest first; ties in label order */
+	size_t n_hidden;       /* rows left out by --top */
+	size_t n_vanished;     /* series of the previous read that are gone (dropped) */
 };
 
 struct live_interval {
-	double seconds;		/* the measured length (monotonic clock) */
-	double end_unix;	/* wall-clock time of the newer read, for people */
+	double seconds;	 /* the measured length (monotonic clock) */
+	double end_unix; /* wall-clock time of the newer read, for people */
 	size_t n_fams;
-	struct live_family *fams;	/* in the newer read's order (by name when sorted) */
+	struct live_family *fams; /* in the newer read's order (by name when sorted) */
 };
 
 struct live_opts {
-	size_t top;		/* keep the N rows of highest rate per family; 0: all */
+	size_t top; /* keep the N rows of highest rate per family; 0: all */
 };
 
 struct live;
@@ -102,10 +102,10 @@ int live_render_json(struct strbuf *out, const struct live_interval *iv);
 enum live_format { LIVE_TABLE, LIVE_JSON };
 
 struct live_run_opts {
-	double interval;	/* seconds, > 0 */
-	uint64_t count;		/* intervals to show; 0: until SIGINT or SIGTERM */
+	double interval; /* seconds, > 0 */
+	uint64_t count;	 /* intervals to show; 0: until SIGINT or SIGTERM */
 	enum live_format format;
-	int fd;			/* where frames go; a terminal gets them redrawn in place */
+	int fd; /* where frames go; a terminal gets them redrawn in place */
 	/* Read every config into @fs (empty); 0, or a negative errno with why in @d. */
 	int (*read)(void *arg, struct family_set *fs, struct diag *d);
 	void *arg;
