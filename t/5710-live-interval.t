@@ -1,5 +1,5 @@
 #!/bin/sh
-# 5700: ebpfexp-read --interval shows what happens now: under a known load of getppid() calls
+# 5710: ebpfexp-read --interval shows what happens now: under a known load of getppid() calls
 # a second, each interval's rate is that load; the JSON lines are one per interval; a loader
 # restart and a replaced map never give a negative rate or a spike; the table redraws in place
 # in a terminal and Ctrl-C leaves the terminal as it was
