@@ -19,7 +19,6 @@
 #include "histogram.h"
 #include "mapread.h"
 
-#define METRIC_PREFIX "ebpf_exporter_"
 #define MAX_LABELS 64
 /*
  * Records of equal label sets are merged early when they are many: from this many records

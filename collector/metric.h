@@ -12,6 +12,9 @@
 #include "family.h"
 #include "manifest.h"
 
+/* [compat] A family is named this prefix and the metric's configured name (= its map's). */
+#define METRIC_PREFIX "ebpf_exporter_"
+
 struct metric_opts {
 	size_t max_series;	/* per metric, the first in exported order kept; 0: no limit */
 	size_t batch;		/* entries per batch lookup; 0: default */

@@ -29,6 +29,7 @@
 #include "ksymsnap.h"
 #include "kubepath.h"
 #include "loaderlock.h"
+#include "live.h"
 #include "log.h"
 #include "manifest.h"
 #include "metric.h"
@@ -67,6 +68,9 @@ struct reader_opts {
 	bool ksym_unknown_addr;	/* --compat.ksym-unknown-addr */
 	bool clean;		/* --textfile.clean */
 	bool state_dir_set;	/* --state.dir was given */
+	double interval;	/* --interval: seconds, 0 for one read */
+	uint64_t count;
+	size_t top;
 };
 
 /* One config's outcome in this run. */
@@ -113,6 +117,12 @@ static void usage(FILE *f)
 		"  --textfile.clean          with --textfile.dir: remove the files this reader\n"
 		"                            wrote there (of every state dir, or of --state.dir\n"
 		"                            and --config.names when given), and exit\n"
+		"  --interval=SECONDS        read again every SECONDS and show what changed:\n"
+		"                            deltas, rates and the interval's histograms, as\n"
+		"                            a table (redrawn in place on a terminal) or json\n"
+		"  --count=N                 stop after N intervals (default: until Ctrl-C)\n"
+		"  --top=N                   with --interval: the N busiest series per metric\n"
+		"\n"
 		"  --config.names=A,B        read only these configs (default: every manifest)\n"
 		"  --metrics.max-series=N    at most N series per metric (default: %d; 0: no limit)\n"
 		"  --state.dir=DIR           where the loader's manifests are (default: %s)\n"
@@ -133,7 +143,9 @@ static void usage(FILE *f)
 		"Exit status: 0 all configs read; 1 some failed (the others were written);\n"
 		"2 usage error or nothing read: every config failed, or there is no manifest\n"
 		"(ebpfexp.prom then still tells: ebpfexp_loader_up, ebpfexp_config_load_failed).\n"
-		"A state or cgroups file that cannot be saved is a warning.\n",
+		"A state or cgroups file that cannot be saved is a warning.\n"
+		"With --interval: 0 after N intervals or at Ctrl-C, 2 when the first read could\n"
+		"not be done.\n",
 		DEFAULT_TEXTFILE_DIR, DEFAULT_MAX_SERIES, DEFAULT_STATE_DIR, DEFAULT_BPFFS_ROOT,
 		KUBEPATH_PODS_DIR_DEFAULT);
 }
@@ -141,8 +153,47 @@ static void usage(FILE *f)
 enum {
 	OPT_TEXTFILE_DIR = 256, OPT_OUTPUT, OPT_FORMAT, OPT_CONFIG_NAMES, OPT_MAX_SERIES,
 	OPT_STATE_DIR, OPT_BPFFS_ROOT, OPT_DEBUG, OPT_VERSION, OPT_KSYM_UNKNOWN_ADDR,
-	OPT_TEXTFILE_CLEAN, OPT_KUBE_PODS_DIR,
+	OPT_TEXTFILE_CLEAN, OPT_KUBE_PODS_DIR, OPT_INTERVAL, OPT_COUNT, OPT_TOP,
 };
+
+/* A count for --count and --top: digits only, no sign, no overflow. */
+static int parse_count(const char *flag, const char *arg, uint64_t *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoull(arg, &end, 10);
+	if (errno || end == arg || *end || arg[0] == '-' || arg[0] == '+') {
+		fprintf(stderr, "ebpfexp-read: %s: \"%s\" is not a count\n", flag, arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* --interval, --count, --top: how they go with the other flags. */
+static int check_live_args(struct reader_opts *o, bool has_count, bool has_top)
+{
+	if (!o->interval && (has_count || has_top)) {
+		fprintf(stderr, "ebpfexp-read: --count and --top go with --interval\n");
+		return -EINVAL;
+	}
+	if (!o->interval)
+		return 0;
+	if (o->format_set && o->format == FORMAT_PROM) {
+		fprintf(stderr, "ebpfexp-read: --format=prom with --interval: rates are not "
+				"Prometheus text (use --format=table or json; node_exporter wants "
+				"the textfiles of one-shot reads)\n");
+		return -EINVAL;
+	}
+	if (o->textfile_dir || o->output) {
+		fprintf(stderr, "ebpfexp-read: --interval prints to stdout: it goes with neither "
+				"--textfile.dir nor --output\n");
+		return -EINVAL;
+	}
+	if (!o->format_set)
+		o->format = FORMAT_TABLE;
+	return 0;
+}
 
 static int parse_args(struct reader_opts *o, int argc, char **argv)
 {
@@ -159,9 +210,14 @@ static int parse_args(struct reader_opts *o, int argc, char **argv)
 		{ "kube.pods-dir", required_argument, NULL, OPT_KUBE_PODS_DIR },
 		{ "debug", no_argument, NULL, OPT_DEBUG },
 		{ "version", no_argument, NULL, OPT_VERSION },
+		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ "count", required_argument, NULL, OPT_COUNT },
+		{ "top", required_argument, NULL, OPT_TOP },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+	bool has_count = false, has_top = false;
+	uint64_t top;
 	char *end;
 	int c;
 
@@ -200,6 +256,28 @@ static int parse_args(struct reader_opts *o, int argc, char **argv)
 		case OPT_KUBE_PODS_DIR: o->kube_pods_dir = optarg; break;
 		case OPT_DEBUG: o->debug = true; break;
 		case OPT_KSYM_UNKNOWN_ADDR: o->ksym_unknown_addr = true; break;
+		case OPT_INTERVAL:
+			errno = 0;
+			o->interval = strtod(optarg, &end);
+			/* at most a day: a deadline that far is a typo, and keeps the sums exact */
+			if (errno || end == optarg || *end || !(o->interval >= 0.01) ||
+			    o->interval > 86400) {
+				fprintf(stderr, "ebpfexp-read: --interval: \"%s\" is not a number of "
+						"seconds from 0.01 to 86400\n", optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_COUNT:
+			if (parse_count("--count", optarg, &o->count))
+				return -EINVAL;
+			has_count = true;
+			break;
+		case OPT_TOP:
+			if (parse_count("--top", optarg, &top))
+				return -EINVAL;
+			o->top = top > SIZE_MAX ? SIZE_MAX : (size_t)top;
+			has_top = true;
+			break;
 		case OPT_VERSION:
 			printf("ebpfexp-read %s (%s)\n", EBPFEXP_VERSION, EBPFEXP_REVISION);
 			exit(0);
@@ -224,12 +302,14 @@ static int parse_args(struct reader_opts *o, int argc, char **argv)
 		fprintf(stderr, "ebpfexp-read: --textfile.dir writes prom only\n");
 		return -EINVAL;
 	}
+	if (check_live_args(o, has_count, has_top))
+		return -EINVAL;
 	if (!o->state_dir)
 		o->state_dir = DEFAULT_STATE_DIR;
 	if (!o->bpffs_root)
 		o->bpffs_root = DEFAULT_BPFFS_ROOT;
 	/* with no output chosen: a person at a terminal gets a table, a timer the textfiles */
-	if (!o->textfile_dir && !o->output && !o->format_set) {
+	if (!o->textfile_dir && !o->output && !o->format_set && !o->interval) {
 		if (isatty(STDOUT_FILENO))
 			o->format = FORMAT_TABLE;
 		else
@@ -647,6 +727,140 @@ static void print_diag(struct diag *d)
 	diag_clear(d);
 }
 
+/*
+ * Read the selected configs among @names (r->results has room for them all): each into
+ * its textfile with --textfile.dir, else all into @all. Returns how many failed.
+ */
+static size_t read_configs(struct reader *r, char **names, size_t n_names,
+			   struct family_set *all, struct strbuf *text, struct diag *d)
+{
+	size_t n_failed = 0;
+	int err;
+
+	for (size_t i = 0; i < n_names; i++) {
+		struct read_result *res;
+		struct family_set fs = { 0 };
+		char file[NAME_MAX + 1];
+
+		if (!name_selected(r->o.config_names, names[i]))
+			continue;
+		res = &r->results[r->n_results++];
+		res->name = names[i];
+		err = read_config(r, res, r->o.textfile_dir ? &fs : all, d);
+		if (!err && r->o.textfile_dir) {
+			size_t before = d->n_msgs;
+
+			err = textfiles_config_file(file, sizeof(file), res->name);
+			if (err)
+				diag_err(d, -err, NULL, "file name for config \"%s\" is too long",
+					 res->name);
+			else
+				err = write_families(r, file, &fs, text, d);
+			if (!err)
+				err = textfiles_wrote(&r->state, r->key, res->name, file);
+			if (err)
+				diag_prefix_from(d, before, "config \"%s\"", res->name);
+		}
+		/* a config that failed leaves its previous file in place */
+		res->ok = !err;
+		if (err)
+			n_failed++;
+		decode_take_warnings(r->dctx, d);
+		if (!r->o.interval)	/* live shows them with its frame */
+			print_diag(d);
+		family_set_release(&fs);
+	}
+	return n_failed;
+}
+
+/* What one read of the last interval read, forgotten before the next. */
+static void forget_read(struct reader *r)
+{
+	for (size_t i = 0; i < r->n_results; i++) {
+		manifest_free(r->results[i].m);
+		free(r->results[i].name);
+	}
+	free(r->results);
+	r->results = NULL;
+	r->n_results = 0;
+	for (size_t i = 0; i < r->n_failed; i++)
+		free(r->failed[i]);
+	free(r->failed);
+	r->failed = NULL;
+	r->n_failed = 0;
+}
+
+struct watch_ctx {
+	struct reader *r;
+	struct live *l;
+};
+
+/*
+ * One read for --interval: the manifests again (configs come and go), every selected
+ * config into @fs, with the decoders and their caches of the whole run. Each map's id
+ * tells live when a map was replaced.
+ */
+static int watch_read(void *arg, struct family_set *fs, struct diag *d)
+{
+	struct watch_ctx *w = arg;
+	struct reader *r = w->r;
+	char **names = NULL;
+	size_t n_names = 0;
+	int err;
+
+	forget_read(r);
+	err = list_manifests(r, &names, &n_names, d);
+	if (!err && !(r->results = calloc(n_names ? n_names : 1, sizeof(*r->results))))
+		err = diag_err(d, ENOMEM, NULL, "out of memory");
+	if (!err)
+		read_configs(r, names, n_names, fs, NULL, d);
+	/* the results own the names they took */
+	for (size_t i = 0; i < n_names; i++)
+		if (!r->results || !name_selected(r->o.config_names, names[i]))
+			free(names[i]);
+	free(names);
+	if (!err && r->o.config_names && !r->n_results)
+		err = diag_err(d, ENOENT, NULL, "--config.names=%s: no such manifest in %s",
+			       r->o.config_names, r->o.state_dir);
+	for (size_t i = 0; i < r->n_results && !err; i++) {
+		const struct manifest *m = r->results[i].m;
+
+		for (size_t k = 0; m && k < m->n_maps && !err; k++) {
+			char name[512];
+
+			snprintf(name, sizeof(name), METRIC_PREFIX "%s", m->maps[k].metric);
+			err = live_set_epoch(w->l, name, m->maps[k].id);
+		}
+	}
+	return err;
+}
+
+static void watch_report(void *arg, struct diag *d)
+{
+	(void)arg;
+	print_diag(d);
+}
+
+/* --interval: the exit code of a live view (0 at its end or at Ctrl-C). */
+static int watch(struct reader *r, struct diag *d)
+{
+	struct live_opts lo = { .top = r->o.top };
+	struct watch_ctx w = { .r = r };
+	struct live_run_opts o = {
+		.interval = r->o.interval, .count = r->o.count, .fd = STDOUT_FILENO,
+		.format = r->o.format == FORMAT_JSON ? LIVE_JSON : LIVE_TABLE,
+		.read = watch_read, .report = watch_report, .arg = &w,
+	};
+	int err = live_new(&w.l, &lo);
+
+	if (!err)
+		err = live_run(w.l, &o, d);
+	live_free(w.l);
+	forget_read(r);
+	print_diag(d);
+	return err ? 2 : 0;
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -916,38 +1130,11 @@ int main(int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
-	for (size_t i = 0; i < n_names; i++) {
-		struct read_result *res;
-		struct family_set fs = { 0 };
-		char file[NAME_MAX + 1];
-
-		if (!name_selected(r.o.config_names, names[i]))
-			continue;
-		res = &r.results[r.n_results++];
-		res->name = names[i];
-		err = read_config(&r, res, r.o.textfile_dir ? &fs : &all, &d);
-		if (!err && r.o.textfile_dir) {
-			size_t before = d.n_msgs;
-
-			err = textfiles_config_file(file, sizeof(file), res->name);
-			if (err)
-				diag_err(&d, -err, NULL, "file name for config \"%s\" is too long",
-					 res->name);
-			else
-				err = write_families(&r, file, &fs, &text, &d);
-			if (!err)
-				err = textfiles_wrote(&r.state, r.key, res->name, file);
-			if (err)
-				diag_prefix_from(&d, before, "config \"%s\"", res->name);
-		}
-		/* a config that failed leaves its previous file in place */
-		res->ok = !err;
-		if (err)
-			n_failed++;
-		decode_take_warnings(r.dctx, &d);
-		print_diag(&d);
-		family_set_release(&fs);
+	if (r.o.interval) {
+		rc = watch(&r, &d);
+		goto out;
 	}
+	n_failed = read_configs(&r, names, n_names, &all, &text, &d);
 	if (r.o.config_names && !r.n_results) {
 		log_msg(LOG_ERROR, "--config.names=%s: no such manifest in %s", r.o.config_names,
 			r.o.state_dir);

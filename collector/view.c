@@ -18,8 +18,7 @@
 
 #define VIEW_BAR_WIDTH 40
 
-/* A JSON string (RFC 8259): quotes, escapes, control characters, U+FFFD for bad bytes. */
-static int json_str(struct strbuf *out, const char *s)
+int view_json_str(struct strbuf *out, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s), *run;
 	char esc[8];
@@ -64,20 +63,19 @@ static int json_str(struct strbuf *out, const char *s)
 	return err;
 }
 
-/* A JSON number as the exposition prints it; JSON has no NaN or Inf: strings then. */
-static int json_num(struct strbuf *out, double v)
+int view_json_num(struct strbuf *out, double v)
 {
 	char buf[PROMTEXT_DOUBLE_MAX];
 
 	promtext_format_double(buf, v);
 	if (!isfinite(v))
-		return json_str(out, buf);
+		return view_json_str(out, buf);
 	return strbuf_addstr(out, buf);
 }
 
 static int json_key(struct strbuf *out, const char *key)
 {
-	int err = json_str(out, key);
+	int err = view_json_str(out, key);
 
 	return err ? err : strbuf_add(out, ": ", 2);
 }
@@ -97,7 +95,7 @@ static int json_series(struct strbuf *out, const struct family *f, const struct 
 		if (!err)
 			err = json_key(out, f->label_names[i]);
 		if (!err)
-			err = json_str(out, v);
+			err = view_json_str(out, v);
 	}
 	if (!err)
 		err = strbuf_add(out, "}, ", 3);
@@ -106,7 +104,7 @@ static int json_series(struct strbuf *out, const struct family *f, const struct 
 	if (f->type != FAMILY_HISTOGRAM) {
 		err = json_key(out, "value");
 		if (!err)
-			err = json_num(out, s->value);
+			err = view_json_num(out, s->value);
 		return err ? err : strbuf_addch(out, '}');
 	}
 	h = s->hist ? s->hist : &no_hist;
@@ -114,22 +112,22 @@ static int json_series(struct strbuf *out, const struct family *f, const struct 
 	for (size_t i = 0; i < h->n_buckets && !err; i++) {
 		err = strbuf_addstr(out, i ? ", {\"le\": " : "{\"le\": ");
 		if (!err)
-			err = json_num(out, h->le[i]);
+			err = view_json_num(out, h->le[i]);
 		if (!err)
 			err = strbuf_addstr(out, ", \"count\": ");
 		if (!err)
-			err = json_num(out, h->cumulative[i]);
+			err = view_json_num(out, h->cumulative[i]);
 		if (!err)
 			err = strbuf_addch(out, '}');
 	}
 	if (!err)
 		err = strbuf_addstr(out, "], \"sum\": ");
 	if (!err)
-		err = json_num(out, h->sum);
+		err = view_json_num(out, h->sum);
 	if (!err)
 		err = strbuf_addstr(out, ", \"count\": ");
 	if (!err)
-		err = json_num(out, h->count);
+		err = view_json_num(out, h->count);
 	return err ? err : strbuf_addch(out, '}');
 }
 
@@ -138,22 +136,22 @@ static int json_family(struct strbuf *out, const struct family *f)
 	int err = strbuf_addstr(out, "    {\n      \"name\": ");
 
 	if (!err)
-		err = json_str(out, f->name);
+		err = view_json_str(out, f->name);
 	if (!err)
 		err = strbuf_addstr(out, ",\n      \"help\": ");
 	if (!err)
-		err = json_str(out, f->help);
+		err = view_json_str(out, f->help);
 	if (!err)
 		err = strbuf_addstr(out, ",\n      \"type\": ");
 	if (!err)
-		err = json_str(out, family_type_name(f->type));
+		err = view_json_str(out, family_type_name(f->type));
 	if (!err)
 		err = strbuf_addstr(out, ",\n      \"labels\": [");
 	for (size_t i = 0; i < f->n_labels && !err; i++) {
 		if (i)
 			err = strbuf_add(out, ", ", 2);
 		if (!err)
-			err = json_str(out, f->label_names[i]);
+			err = view_json_str(out, f->label_names[i]);
 	}
 	if (!err)
 		err = strbuf_addstr(out, "],\n      \"series\": [");
@@ -181,8 +179,7 @@ int view_json(struct strbuf *out, const struct family_set *fs)
 	return err;
 }
 
-/* A number for people: integers in full (1234567, not 1.234567e+06), else as in text. */
-static size_t human_num(char *buf, double v)
+size_t view_human_num(char *buf, double v)
 {
 	if (fabs(v) < 9007199254740992.0 && v == floor(v))
 		return (size_t)snprintf(buf, PROMTEXT_DOUBLE_MAX, "%.0f", v == 0 ? 0.0 : v);
@@ -216,8 +213,7 @@ static int add_padded(struct strbuf *out, const char *s, size_t width, int right
 	return err;
 }
 
-/* A label value escaped as in the text format, so that newlines cannot break rows. */
-static char *escaped(const char *s)
+char *view_label_cell(const char *s)
 {
 	struct strbuf sb = {0};
 
@@ -228,20 +224,47 @@ static char *escaped(const char *s)
 	return strbuf_detach(&sb);
 }
 
+int view_grid(struct strbuf *out, char *const *cells, size_t n_rows, size_t ncol, size_t n_left)
+{
+	size_t *width = calloc(ncol ? ncol : 1, sizeof(*width));
+	int err = 0;
+
+	if (!width)
+		return -ENOMEM;
+	for (size_t i = 0; i < n_rows * ncol; i++) {
+		size_t w = text_width(cells[i]);
+
+		if (w > width[i % ncol])
+			width[i % ncol] = w;
+	}
+	for (size_t r = 0; r < n_rows && !err; r++) {
+		for (size_t c = 0; c < ncol && !err; c++) {
+			int last = c + 1 == ncol, right = c >= n_left;
+
+			err = add_padded(out, cells[r * ncol + c], last && !right ? 0 : width[c],
+					 right);
+			if (!err && !last)
+				err = strbuf_add(out, "  ", 2);
+		}
+		while (out->len && out->buf[out->len - 1] == ' ')	/* an empty last cell */
+			out->buf[--out->len] = '\0';
+		if (!err)
+			err = strbuf_addch(out, '\n');
+	}
+	free(width);
+	return err;
+}
+
 /* Counters and gauges: label columns left-aligned, value right-aligned. */
 static int table_columns(struct strbuf *out, const struct family *f)
 {
-	size_t ncol = f->n_labels + 1, *width;
+	size_t ncol = f->n_labels + 1;
 	char **cells;
 	int err = 0;
 
-	width = calloc(ncol, sizeof(*width));
 	cells = calloc((f->n_series + 1) * ncol, sizeof(*cells));
-	if (!width || !cells) {
-		free(width);
-		free(cells);
+	if (!cells)
 		return -ENOMEM;
-	}
 	for (size_t c = 0; c < ncol && !err; c++) {
 		cells[c] = strdup(c < f->n_labels ? f->label_names[c] : "value");
 		if (!cells[c])
@@ -253,34 +276,20 @@ static int table_columns(struct strbuf *out, const struct family *f)
 		const char *v = f->series[r].labels;
 
 		for (size_t c = 0; c < f->n_labels && !err; c++, v = family_next_value(v)) {
-			row[c] = escaped(v);
+			row[c] = view_label_cell(v);
 			if (!row[c])
 				err = -ENOMEM;
 		}
-		human_num(num, f->series[r].value);
+		view_human_num(num, f->series[r].value);
 		row[f->n_labels] = strdup(num);
 		if (!row[f->n_labels])
 			err = -ENOMEM;
 	}
-	for (size_t i = 0; i < (f->n_series + 1) * ncol && !err; i++) {
-		size_t w = text_width(cells[i]);
-
-		if (w > width[i % ncol])
-			width[i % ncol] = w;
-	}
-	for (size_t r = 0; r <= f->n_series && !err; r++) {
-		for (size_t c = 0; c < ncol && !err; c++) {
-			int last = c + 1 == ncol;
-
-			err = add_padded(out, cells[r * ncol + c], width[c], last);
-			if (!err)
-				err = last ? strbuf_addch(out, '\n') : strbuf_add(out, "  ", 2);
-		}
-	}
+	if (!err)
+		err = view_grid(out, cells, f->n_series + 1, ncol, f->n_labels);
 	for (size_t i = 0; i < (f->n_series + 1) * ncol; i++)
 		free(cells[i]);
 	free(cells);
-	free(width);
 	return err;
 }
 
@@ -329,14 +338,14 @@ static double chart_row(const struct family_hist *h, size_t i, char *lo, char *h
 	else
 		n = h->cumulative[i] - (i ? h->cumulative[i - 1] : 0);
 	if (i)
-		human_num(lo, h->le[i - 1]);
+		view_human_num(lo, h->le[i - 1]);
 	else
 		strcpy(lo, h->n_buckets && h->le[0] < 0 ? "-Inf" : "0");
 	if (i == h->n_buckets)
 		strcpy(hi, "+Inf");
 	else
-		human_num(hi, h->le[i]);
-	human_num(cnt, n);
+		view_human_num(hi, h->le[i]);
+	view_human_num(cnt, n);
 	return n;
 }
 
@@ -345,14 +354,9 @@ static size_t max_size(size_t a, size_t b)
 	return a > b ? a : b;
 }
 
-/*
- * One histogram as bcc's print_log2_hist draws it: "lo -> hi : count |****|", counts
- * per bucket (not cumulative), bars scaled to the largest bucket, from the first to the
- * last non-empty bucket.
- */
-static int chart(struct strbuf *out, const struct family *f, const struct series *s)
+int view_chart_bars(struct strbuf *out, const struct family *f, const struct series *s,
+		    const struct family_hist *h)
 {
-	const struct family_hist *h = s->hist ? s->hist : &no_hist;
 	char lo[PROMTEXT_DOUBLE_MAX], hi[PROMTEXT_DOUBLE_MAX], cnt[PROMTEXT_DOUBLE_MAX];
 	size_t first = SIZE_MAX, last = 0, wl = 0, wh = 0, wc = 5;
 	double max = 0;
@@ -408,8 +412,18 @@ static int chart(struct strbuf *out, const struct family *f, const struct series
 		if (!err)
 			err = strbuf_add(out, "|\n", 2);
 	}
+	return err;
+}
+
+/* One histogram: its bars, then count, sum and average. */
+static int chart(struct strbuf *out, const struct family *f, const struct series *s)
+{
+	const struct family_hist *h = s->hist ? s->hist : &no_hist;
+	char cnt[PROMTEXT_DOUBLE_MAX];
+	int err = view_chart_bars(out, f, s, h);
+
 	if (!err) {
-		human_num(cnt, h->count);
+		view_human_num(cnt, h->count);
 		err = strbuf_addf(out, "count %s  sum ", cnt);
 	}
 	/* for people: six significant digits; prom and json carry the exact values */

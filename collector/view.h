@@ -34,4 +34,26 @@ int view_json(struct strbuf *out, const struct family_set *fs);
  */
 int view_table(struct strbuf *out, const struct family_set *fs);
 
+/*
+ * The pieces of the table, for other views of the same families (live):
+ *
+ * view_grid: @n_rows rows of @ncol cells (row-major, the first row a header) as aligned
+ * columns, two blanks apart, the first @n_left left-aligned and the others right-aligned;
+ * the cells are borrowed. -ENOMEM.
+ */
+int view_grid(struct strbuf *out, char *const *cells, size_t n_rows, size_t ncol, size_t n_left);
+/* A label value escaped as in the text format, for a cell (free()); NULL on ENOMEM. */
+char *view_label_cell(const char *value);
+/*
+ * Series @s of histogram family @f with the buckets @h: its labels, then the bar chart of
+ * view_table() (or "(no samples)"), without the count/sum line. -ENOMEM.
+ */
+int view_chart_bars(struct strbuf *out, const struct family *f, const struct series *s,
+		    const struct family_hist *h);
+/* @v for people into @buf (PROMTEXT_DOUBLE_MAX bytes): integers in full. Returns the length. */
+size_t view_human_num(char *buf, double v);
+/* A JSON string (RFC 8259, U+FFFD for invalid UTF-8) or number ("NaN", "+Inf" as strings). */
+int view_json_str(struct strbuf *out, const char *s);
+int view_json_num(struct strbuf *out, double v);
+
 #endif

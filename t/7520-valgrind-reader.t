@@ -61,6 +61,14 @@ tcase 'reader printing a table under valgrind: exit 0, no leak' \
 	'vg "$READ" $(read_flags) --output=- --format=table > "$T/out.txt" 2> "$T/vg.err"; rc=$?
 	 grep -v "unhandled eBPF command" "$T/vg.err"; echo "exit $rc"; [ "$rc" = 0 ] &&
 	 test -s "$T/out.txt"'
+tcase 'the live view over every config under valgrind: 3 intervals as table and json, no leak' \
+	'for f in table json; do
+		vg "$READ" $(read_flags) --interval=0.2 --count=3 --format=$f > "$T/live.$f" \
+			2> "$T/vg.err"; rc=$?
+		grep -v "unhandled eBPF command" "$T/vg.err"; echo "$f: exit $rc"
+		[ "$rc" = 0 ] || return 1
+	 done
+	 [ "$(grep -c "  interval " "$T/live.table")" = 3 ] && [ "$(wc -l < "$T/live.json")" = 3 ]'
 tcase 'a config that fails to read (missing pins) leaks nothing either' \
 	'mkdir -p "$T/state2" && cp "$STATE"/*.json "$T/state2/" &&
 	 vg "$READ" --state.dir="$T/state2" --bpffs.root="$T/nopins" --output=- \
