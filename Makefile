@@ -106,7 +106,7 @@ build/t/bpf/%.bpf.o: t/bpf/%.bpf.c build/vmlinux.h $(wildcard bpf/*.h t/bpf/*.h)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -It/bpf -c $< -o $@
 
 check: all
-	prove $(PROVE_FLAGS) build/t/unit t
+	prove --failures $(PROVE_FLAGS) build/t/unit t
 
 # The reliability soak at full length: the reader every second for 10 minutes.
 soak: all
