@@ -404,17 +404,6 @@ static int word_index(const char *word, const char *const *words)
 	return -1;
 }
 
-static bool is_ident(const char *s)
-{
-	if (!*s || (*s >= '0' && *s <= '9'))
-		return false;
-	for (; *s; s++)
-		if (!(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9')))
-			return false;
-	return true;
-}
-
 /* ---- mappings with a fixed set of keys ---- */
 
 /* The non-empty scalar text of key @key in mapping @n, to name the subject early; or NULL. */
@@ -1206,7 +1195,7 @@ static void parse_kaddrs(struct parser *p, const yaml_node_t *n)
 		s = get_string(p, e, field, "a kernel symbol name", true);
 		if (!s)
 			continue;
-		if (!is_ident(s)) {
+		if (!promname_is_ident(s)) {
 			perr(p, e,
 			     "%s: \"%s\" is not a C identifier (the object needs a variable "
 			     "kaddr_%s)",
@@ -1243,7 +1232,7 @@ static void parse_cgroup_id_map(struct parser *p, const yaml_node_t *n)
 	map_fields(p, n, cgroup_keys, f, NULL, NULL);
 	if (!f[0])
 		perr(p, n, "missing \"name\" (the map of interesting cgroup ids)");
-	else if ((s = get_string(p, f[0], "name", "a map name", true)) && !is_ident(s))
+	else if ((s = get_string(p, f[0], "name", "a map name", true)) && !promname_is_ident(s))
 		perr(p, f[0], "name: \"%s\" is not a valid map name", s);
 	else if (s)
 		cg->name = xstrdup(p, s);

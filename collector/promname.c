@@ -21,7 +21,7 @@ static const char *const builtin_names[] = {
 	"build_info",
 };
 
-static bool is_ident(const char *s)
+bool promname_is_ident(const char *s)
 {
 	if (!*s || (*s >= '0' && *s <= '9'))
 		return false;
@@ -41,7 +41,7 @@ static int why_fail(char *why, size_t why_len, const char *fmt, const char *name
 
 int promname_check_metric(const char *name, char *why, size_t why_len)
 {
-	if (!name || !is_ident(name))
+	if (!name || !promname_is_ident(name))
 		return why_fail(why, why_len, "%snot a valid metric name (letters, digits and _, "
 				"not starting with a digit; it is also the map name)", "");
 	for (size_t i = 0; i < sizeof(builtin_names) / sizeof(builtin_names[0]); i++)
@@ -53,7 +53,7 @@ int promname_check_metric(const char *name, char *why, size_t why_len)
 
 int promname_check_label(const char *name, char *why, size_t why_len)
 {
-	if (!name || !is_ident(name))
+	if (!name || !promname_is_ident(name))
 		return why_fail(why, why_len, "%snot a valid label name (letters, digits and _, "
 				"not starting with a digit)", "");
 	if (!strncmp(name, "__", 2))

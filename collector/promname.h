@@ -6,6 +6,7 @@
  */
 #ifndef EBPFEXP_PROMNAME_H
 #define EBPFEXP_PROMNAME_H
+#include <stdbool.h>
 #include <stddef.h>
 
 /* ebpf_exporter prefixes every configured metric name with this [compat]. */
@@ -23,6 +24,8 @@
  *         ebpfexp_NAME.prom and the config="NAME" label), at most PROMNAME_CONFIG_MAX bytes.
  */
 #define PROMNAME_CONFIG_MAX 200
+/* Letters, digits and _, not starting with a digit: a C identifier, and the base rule. */
+bool promname_is_ident(const char *s);
 int promname_check_metric(const char *name, char *why, size_t why_len);
 int promname_check_label(const char *name, char *why, size_t why_len);
 int promname_check_config(const char *name, char *why, size_t why_len);
