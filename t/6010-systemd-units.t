@@ -228,8 +228,9 @@ tcase 'the reader reads them with its unit'"'"'s bounding set' \
 tcase 'and ksym labels resolve without CAP_SYSLOG: kernel function names, unknown_addr rare' \
 	'known=$(grep -c "^ebpf_exporter_timer_starts_total{function=\"[a-z_]" "$TEXTFILE/ebpfexp_timers.prom");
 	 unknown=$(grep -c "unknown_addr" "$TEXTFILE/ebpfexp_timers.prom");
-	 echo "resolved $known, unknown $unknown"; grep unknown_addr "$TEXTFILE/ebpfexp_timers.prom";
-	 [ "$known" -ge 3 ] && [ "$unknown" -le $((known / 10)) ]'
+	 [ "$known" -ge 3 ] && [ "$unknown" -le $((known / 10)) ] || {
+		echo "6010: resolved $known, unknown $unknown:" >&2
+		grep unknown_addr "$TEXTFILE/ebpfexp_timers.prom" >&2; return 1; }'
 if command -v strace >/dev/null; then
 	tcase 'every system call of a reader run is in the reader unit'"'"'s SystemCallFilter' \
 		'check_syscalls'
