@@ -1134,7 +1134,7 @@ static int remove_config(struct loader *l, size_t i, struct diag *d)
  * reload, and when modules change: ksym_watch). Not fatal: without them a reader reads
  * /proc/kallsyms, and says why; one without CAP_SYSLOG resolves nothing.
  */
-static void snapshot_kallsyms(struct loader *l, struct diag *d)
+static void snapshot_kallsyms(struct loader *l, const struct parsed *p, struct diag *d)
 {
 	struct diag err = { 0 };
 	bool needed = false;
@@ -1144,6 +1144,8 @@ static void snapshot_kallsyms(struct loader *l, struct diag *d)
 		return;		/* check mode writes nothing */
 	for (size_t i = 0; i < l->n && !needed; i++)
 		needed = ksymsnap_needed(l->cfgs[i]->cfg);
+	for (size_t i = 0; p && i < p->n && !needed; i++)
+		needed = p->cfgs[i] && ksymsnap_needed(p->cfgs[i]);
 	if (needed && ksymsnap_write(l->o.state_dir, NULL, l->o.acc.mode, l->o.acc.gid,
 				     &l->ksym_modules, &err))
 		diag_warn(d, NULL, "kallsyms snapshot for unprivileged readers: %s", diag_last(&err));
@@ -1167,7 +1169,7 @@ static void ksym_watch(struct loader *l)
 	if (!ksymsnap_modules_changed(l->ksym_modules))
 		return;
 	log_debug("modules changed: writing the kallsyms snapshot and index again");
-	snapshot_kallsyms(l, &d);
+	snapshot_kallsyms(l, NULL, &d);
 	for (size_t i = 0; i < d.n_msgs; i++)
 		log_msg(LOG_WARN, "%s", d.msgs[i].text);
 	diag_release(&d);
@@ -1303,6 +1305,13 @@ static void unmark_unlisted(struct loader *l, const struct parsed *p, const char
 static int apply(struct loader *l, struct parsed *p, struct loader_stats *st, struct diag *d)
 {
 	*st = (struct loader_stats){ 0 };
+	/*
+	 * A reader may run as soon as a manifest appears: the first start writes the symbols
+	 * before any manifest, so that it never finds a manifest without them; written again
+	 * below, with the programs this start loads.
+	 */
+	if (!l->ksym_written)
+		snapshot_kallsyms(l, p, d);
 	unmark_unlisted(l, p, MANIFEST_FAILED_SUFFIX);
 	unmark_unlisted(l, p, ".json");
 	/* configs gone from disk go first: their metric names may move to another config */
@@ -1392,7 +1401,7 @@ static int apply(struct loader *l, struct parsed *p, struct loader_stats *st, st
 		if (has_post_attach(ld))
 			st->wants_post_attach = true;
 	}
-	snapshot_kallsyms(l, d);
+	snapshot_kallsyms(l, NULL, d);
 	record_cgroups(l, d);
 	st->n_up = l->n;
 	return 0;

@@ -103,7 +103,7 @@ $2
 	else
 		_tfail=$((_tfail + 1))
 		echo "not ok $_tn - $1"
-		sed 's/^/#   /' "$_log" | tail -n 40
+		sed 's/^/#   /' "$_log" | tail -n 40 >&2
 	fi
 }
 
