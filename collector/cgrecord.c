@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "atomicfile.h"
+#include "tsv.h"
 
 #define CGRECORD_HEADER "# ebpfexp cgroup record 1\n"
 
@@ -281,23 +282,6 @@ static int rec_cmp_id(const void *x, const void *y)
 	return a->id < b->id ? -1 : a->id > b->id;
 }
 
-static int add_escaped(struct strbuf *sb, const char *s)
-{
-	int err = 0;
-
-	for (; *s && !err; s++) {
-		if (*s == '\\')
-			err = strbuf_add(sb, "\\\\", 2);
-		else if (*s == '\t')
-			err = strbuf_add(sb, "\\t", 2);
-		else if (*s == '\n')
-			err = strbuf_add(sb, "\\n", 2);
-		else
-			err = strbuf_addch(sb, *s);
-	}
-	return err;
-}
-
 int cgrecord_write(struct cgrecord *r, const char *state_dir, mode_t mode, gid_t gid,
 		   int64_t now, struct diag *d)
 {
@@ -324,7 +308,7 @@ int cgrecord_write(struct cgrecord *r, const char *state_dir, mode_t mode, gid_t
 
 		err = strbuf_add(&sb, num, (size_t)len);
 		if (!err)
-			err = add_escaped(&sb, by[i]->path);
+			err = tsv_add_escaped(&sb, by[i]->path);
 		if (!err)
 			err = strbuf_addch(&sb, '\n');
 	}
@@ -357,53 +341,6 @@ void cgrecord_free(struct cgrecord *r)
 
 /* ---- the reader's side ---- */
 
-/* Decimal digits in [@s, @end), a '-' in front when @sign; within int64 or uint64. */
-static bool parse_num(const char *s, const char *end, bool sign, uint64_t *out)
-{
-	bool neg = sign && s < end && *s == '-';
-	uint64_t v = 0, max = sign ? (uint64_t)INT64_MAX + neg : UINT64_MAX;
-
-	s += neg;
-	if (s == end)
-		return false;
-	for (; s < end; s++) {
-		unsigned dig = (unsigned)(unsigned char)*s - '0';
-
-		if (dig > 9 || v > (max - dig) / 10)
-			return false;
-		v = v * 10 + dig;
-	}
-	*out = neg ? 0 - v : v;
-	return true;
-}
-
-/* Undo the escapes of [@s, @end) in place and end it with a NUL. */
-static bool unescape(char *s, char *end)
-{
-	char *w = s;
-
-	for (; s < end; s++) {
-		if (*s == '\t' || *s == '\0')
-			return false;
-		if (*s != '\\') {
-			*w++ = *s;
-			continue;
-		}
-		if (++s == end)
-			return false;
-		if (*s == '\\')
-			*w++ = '\\';
-		else if (*s == 't')
-			*w++ = '\t';
-		else if (*s == 'n')
-			*w++ = '\n';
-		else
-			return false;
-	}
-	*w = '\0';
-	return true;
-}
-
 static bool parse_line(char *s, char *end, struct cgrecord_entry *e)
 {
 	char *t[3];
@@ -412,10 +349,11 @@ static bool parse_line(char *s, char *end, struct cgrecord_entry *e)
 	t[0] = memchr(s, '\t', (size_t)(end - s));
 	t[1] = t[0] ? memchr(t[0] + 1, '\t', (size_t)(end - t[0] - 1)) : NULL;
 	t[2] = t[1] ? memchr(t[1] + 1, '\t', (size_t)(end - t[1] - 1)) : NULL;
-	if (!t[2] || !parse_num(s, t[0], false, &id) || !parse_num(t[0] + 1, t[1], true, &made) ||
-	    !parse_num(t[1] + 1, t[2], true, &gone))
+	if (!t[2] || !tsv_parse_num(s, t[0], false, &id) ||
+	    !tsv_parse_num(t[0] + 1, t[1], true, &made) ||
+	    !tsv_parse_num(t[1] + 1, t[2], true, &gone))
 		return false;
-	if (t[2] + 1 == end || t[2][1] != '/' || !unescape(t[2] + 1, end))
+	if (t[2] + 1 == end || t[2][1] != '/' || !tsv_unescape(t[2] + 1, end))
 		return false;
 	*e = (struct cgrecord_entry){ id, (int64_t)made, (int64_t)gone, t[2] + 1 };
 	return true;

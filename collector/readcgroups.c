@@ -10,58 +10,7 @@
 #include <string.h>
 
 #include "atomicfile.h"
-
-/* Decimal digits in [@s, @end), with a '-' in front when @sign; within int64 or uint64. */
-static bool parse_num(const char *s, const char *end, bool sign, uint64_t *out)
-{
-	bool neg = sign && s < end && *s == '-';
-	uint64_t v = 0, max = sign ? (uint64_t)INT64_MAX + neg : UINT64_MAX;
-
-	s += neg;
-	if (s == end)
-		return false;
-	for (; s < end; s++) {
-		unsigned dig = (unsigned)(unsigned char)*s - '0';
-
-		if (dig > 9 || v > (max - dig) / 10)
-			return false;
-		v = v * 10 + dig;
-	}
-	*out = neg ? 0 - v : v;
-	return true;
-}
-
-/* Undo the escapes of [@s, @end) in place and end it with a NUL there. */
-static bool unescape(char *s, char *end)
-{
-	char *w = s;
-
-	for (; s < end; s++) {
-		if (*s == '\t' || *s == '\0')
-			return false;
-		if (*s != '\\') {
-			*w++ = *s;
-			continue;
-		}
-		if (++s == end)
-			return false;
-		switch (*s) {
-		case '\\':
-			*w++ = '\\';
-			break;
-		case 't':
-			*w++ = '\t';
-			break;
-		case 'n':
-			*w++ = '\n';
-			break;
-		default:
-			return false;
-		}
-	}
-	*w = '\0';
-	return true;
-}
+#include "tsv.h"
 
 /* One line [@s, @end) (without its newline) into @e; false when it is malformed. */
 static bool parse_line(char *s, char *end, struct decode_cgroup *e)
@@ -70,10 +19,11 @@ static bool parse_line(char *s, char *end, struct decode_cgroup *e)
 	char *tab2 = tab1 ? memchr(tab1 + 1, '\t', (size_t)(end - tab1 - 1)) : NULL;
 	uint64_t id, last;
 
-	if (!tab2 || !parse_num(s, tab1, false, &id) || !parse_num(tab1 + 1, tab2, true, &last))
+	if (!tab2 || !tsv_parse_num(s, tab1, false, &id) ||
+	    !tsv_parse_num(tab1 + 1, tab2, true, &last))
 		return false;
 	/* The decoder's paths start at the cgroup2 mount point: absolute. */
-	if (tab2 + 1 == end || tab2[1] != '/' || !unescape(tab2 + 1, end))
+	if (tab2 + 1 == end || tab2[1] != '/' || !tsv_unescape(tab2 + 1, end))
 		return false;
 	*e = (struct decode_cgroup){.id = id, .last_lookup = (int64_t)last, .path = tab2 + 1};
 	return true;
@@ -122,29 +72,6 @@ int readcgroups_load(struct readcgroups *c, int dirfd, const char *name, struct 
 	return 0;
 }
 
-static int add_escaped(struct strbuf *sb, const char *s)
-{
-	int err = 0;
-
-	for (; *s && !err; s++) {
-		switch (*s) {
-		case '\\':
-			err = strbuf_add(sb, "\\\\", 2);
-			break;
-		case '\t':
-			err = strbuf_add(sb, "\\t", 2);
-			break;
-		case '\n':
-			err = strbuf_add(sb, "\\n", 2);
-			break;
-		default:
-			err = strbuf_addch(sb, *s);
-			break;
-		}
-	}
-	return err;
-}
-
 int readcgroups_save(const struct decode_cgroup *e, size_t n, int dirfd, const char *name,
 		     struct diag *d)
 {
@@ -155,7 +82,7 @@ int readcgroups_save(const struct decode_cgroup *e, size_t n, int dirfd, const c
 		err = strbuf_addf(&sb, "%llu\t%lld\t", (unsigned long long)e[i].id,
 				  (long long)e[i].last_lookup);
 		if (!err)
-			err = add_escaped(&sb, e[i].path);
+			err = tsv_add_escaped(&sb, e[i].path);
 		if (!err)
 			err = strbuf_addch(&sb, '\n');
 	}

@@ -19,6 +19,7 @@
 
 #include "atomicfile.h"
 #include "strbuf.h"
+#include "tsv.h"
 
 static bool same(const char *a, const char *b)
 {
@@ -105,36 +106,9 @@ void readstate_drop(struct readstate *s, size_t i)
 	s->n--;
 }
 
-/* Undo the escapes of the NUL-terminated @s in place; false on a stray backslash. */
-static bool unescape(char *s)
+static bool unescape_field(char *s)
 {
-	char *w = s;
-
-	for (; *s; s++) {
-		if (*s != '\\') {
-			*w++ = *s;
-			continue;
-		}
-		switch (*++s) {
-		case '\\': *w++ = '\\'; break;
-		case 't': *w++ = '\t'; break;
-		case 'n': *w++ = '\n'; break;
-		default: return false;
-		}
-	}
-	*w = '\0';
-	return true;
-}
-
-static int add_escaped(struct strbuf *sb, const char *s)
-{
-	int err = 0;
-
-	for (; s && *s && !err; s++)
-		err = *s == '\\' ? strbuf_add(sb, "\\\\", 2) :
-		      *s == '\t' ? strbuf_add(sb, "\\t", 2) :
-		      *s == '\n' ? strbuf_add(sb, "\\n", 2) : strbuf_addch(sb, *s);
-	return err;
+	return tsv_unescape(s, s + strlen(s));
 }
 
 /*
@@ -171,7 +145,7 @@ static int parse_line(struct readstate *s, char *line)
 		s->first_format = true;
 		e = get_exact(s, NULL, f[0]);
 	} else {
-		if (!unescape(f[0]) || !unescape(f[3]) || !unescape(f[4]) || !*f[4])
+		if (!unescape_field(f[0]) || !unescape_field(f[3]) || !unescape_field(f[4]) || !*f[4])
 			return -EINVAL;
 		e = get_exact(s, f[4], *f[0] ? f[0] : NULL);
 		if (e && readstate_set_file(e, *f[3] ? f[3] : NULL))
@@ -243,16 +217,16 @@ int readstate_save(const struct readstate *s, int dirfd, const char *name, struc
 					  (unsigned long long)e->decoder_errors, e->last_success);
 			continue;
 		}
-		err = add_escaped(&sb, e->config);
+		err = tsv_add_escaped(&sb, e->config);
 		if (!err)
 			err = strbuf_addf(&sb, "\t%llu\t%.3f\t",
 					  (unsigned long long)e->decoder_errors, e->last_success);
 		if (!err)
-			err = add_escaped(&sb, e->file);
+			err = tsv_add_escaped(&sb, e->file);
 		if (!err)
 			err = strbuf_addch(&sb, '\t');
 		if (!err)
-			err = add_escaped(&sb, e->state_dir);
+			err = tsv_add_escaped(&sb, e->state_dir);
 		if (!err)
 			err = strbuf_addch(&sb, '\n');
 	}
