@@ -47,7 +47,7 @@ tcase 'a broken index: a warning that says why, and the snapshot resolves names'
 	 grep -q "symbol index is not used: .*outside the file" "$T/read.err" && resolved'
 tcase 'a stale index (another boot): a warning that says so' \
 	'stop_loader && rm "$IDX" && start_loader timers --bpffs.group='"$GROUP"' &&
-	 wait_for "test -s $IDX" 10 &&
+	 wait_for "grep -q \"start: .* running\" $T/loader.log" 20 && test -s "$IDX" &&
 	 printf X | dd of="$IDX" bs=1 seek=64 conv=notrunc 2>/dev/null &&
 	 read_as_reader; cat "$T/read.err";
 	 grep -q "symbol index is not used: .*another boot" "$T/read.err" && resolved'
