@@ -591,20 +591,9 @@ static int json_row(struct strbuf *out, const struct family *f, const struct liv
 	if (!err)
 		err = strbuf_addf(out, ", \"state\": \"%s\"", state_name(row->state));
 	if (!err && f->type == FAMILY_HISTOGRAM) {
-		err = strbuf_addstr(out, ", \"buckets\": [");
-		for (size_t i = 0; i < h->n_buckets && !err; i++) {
-			err = strbuf_addstr(out, i ? ", {\"le\": " : "{\"le\": ");
-			if (!err)
-				err = view_json_num(out, h->le[i]);
-			if (!err)
-				err = strbuf_addstr(out, ", \"count\": ");
-			if (!err)
-				err = view_json_num(out, h->cumulative[i]);
-			if (!err)
-				err = strbuf_addch(out, '}');
-		}
+		err = strbuf_addstr(out, ", \"buckets\": ");
 		if (!err)
-			err = strbuf_addch(out, ']');
+			err = view_json_buckets(out, h);
 	}
 	return err ? err : strbuf_addch(out, '}');
 }

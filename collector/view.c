@@ -81,6 +81,24 @@ static int json_key(struct strbuf *out, const char *key)
 }
 
 /* What a histogram series without buckets shows. */
+int view_json_buckets(struct strbuf *out, const struct family_hist *h)
+{
+	int err = strbuf_addch(out, '[');
+
+	for (size_t i = 0; i < h->n_buckets && !err; i++) {
+		err = strbuf_addstr(out, i ? ", {\"le\": " : "{\"le\": ");
+		if (!err)
+			err = view_json_num(out, h->le[i]);
+		if (!err)
+			err = strbuf_addstr(out, ", \"count\": ");
+		if (!err)
+			err = view_json_num(out, h->cumulative[i]);
+		if (!err)
+			err = strbuf_addch(out, '}');
+	}
+	return err ? err : strbuf_addch(out, ']');
+}
+
 static const struct family_hist no_hist;
 
 static int json_series(struct strbuf *out, const struct family *f, const struct series *s)
@@ -108,20 +126,11 @@ static int json_series(struct strbuf *out, const struct family *f, const struct 
 		return err ? err : strbuf_addch(out, '}');
 	}
 	h = s->hist ? s->hist : &no_hist;
-	err = strbuf_addstr(out, "\"buckets\": [");
-	for (size_t i = 0; i < h->n_buckets && !err; i++) {
-		err = strbuf_addstr(out, i ? ", {\"le\": " : "{\"le\": ");
-		if (!err)
-			err = view_json_num(out, h->le[i]);
-		if (!err)
-			err = strbuf_addstr(out, ", \"count\": ");
-		if (!err)
-			err = view_json_num(out, h->cumulative[i]);
-		if (!err)
-			err = strbuf_addch(out, '}');
-	}
+	err = strbuf_addstr(out, "\"buckets\": ");
 	if (!err)
-		err = strbuf_addstr(out, "], \"sum\": ");
+		err = view_json_buckets(out, h);
+	if (!err)
+		err = strbuf_addstr(out, ", \"sum\": ");
 	if (!err)
 		err = view_json_num(out, h->sum);
 	if (!err)

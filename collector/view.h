@@ -55,5 +55,7 @@ size_t view_human_num(char *buf, double v);
 /* A JSON string (RFC 8259, U+FFFD for invalid UTF-8) or number ("NaN", "+Inf" as strings). */
 int view_json_str(struct strbuf *out, const char *s);
 int view_json_num(struct strbuf *out, double v);
+/* A histogram's cumulative buckets as a JSON array of {"le": ..., "count": ...}. */
+int view_json_buckets(struct strbuf *out, const struct family_hist *h);
 
 #endif
