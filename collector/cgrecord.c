@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "atomicfile.h"
+#include "decoderkind.h"
 #include "tsv.h"
 
 #define CGRECORD_HEADER "# ebpfexp cgroup record 1\n"
@@ -108,7 +109,8 @@ bool cgrecord_needed(const struct config *c)
 			const struct config_label *lb = &c->metrics[i].labels[l];
 
 			for (size_t k = 0; k < lb->n_decoders; k++)
-				if (!strcmp(lb->decoders[k].name, "cgroup"))
+				if (decoderkind_info(lb->decoders[k].kind)->needs &
+				    DECODER_NEEDS_CGROUP_IDS)
 					return true;
 		}
 	return false;

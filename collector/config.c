@@ -29,18 +29,6 @@
 /* Buckets of one histogram: more would produce a file no one can scrape. */
 #define CONFIG_BUCKETS_MAX 65536
 
-/*
- * ebpf_exporter's decoders and ours (container_id, kube_*, systemd_unit: the workload of a
- * cgroup path, ebpfexp.yaml(5) "EBPFEXP EXTENSIONS").
- */
-const char *const config_decoder_names[] = {
-	"cgroup",     "container_id", "dname",	    "errno",	  "hex",
-	"ifname",     "inet_ip",      "kstack",	    "ksym",	  "kube_container",
-	"kube_namespace", "kube_pod", "kube_pod_uid", "majorminor", "pci_class",
-	"pci_device", "pci_subclass", "pci_vendor", "regexp",	  "static_map",
-	"string",     "syscall",      "systemd_unit", "uint",	  NULL,
-};
-
 static const char *const top_keys[] = {"metrics", "kaddrs", "cgroup_id_map",
 				       "tracing", "name",   NULL};
 static const char *const metrics_keys[] = {"counters", "histograms", NULL};
@@ -760,12 +748,33 @@ static void parse_regexps(struct parser *p, const yaml_node_t *n, size_t *n_out,
 	}
 }
 
+/*
+ * "KEY: only the static_map decoder takes WHAT": @n holds @key (enum decoder_keys @flag),
+ * which @dec's kind does not take. The kinds that do are named from their table.
+ */
+static void key_not_taken(struct parser *p, const yaml_node_t *n, const char *key, unsigned flag,
+			  const char *what)
+{
+	struct strbuf sb = {0};
+	size_t n_kinds = 0;
+
+	for (int k = DECODER_UNKNOWN + 1; k < DECODER_N_KINDS; k++) {
+		const struct decoderkind_info *info = decoderkind_info((enum decoder_kind)k);
+
+		if (info->keys & flag)
+			strbuf_addf(&sb, "%s%s", n_kinds++ ? ", " : "", info->name);
+	}
+	perr(p, n, "%s: only the %s decoder%s %s %s", key, strbuf_str(&sb), n_kinds == 1 ? "" : "s",
+	     n_kinds == 1 ? "takes" : "take", what);
+	strbuf_release(&sb);
+}
+
 static void parse_decoder(struct parser *p, const yaml_node_t *n, size_t idx,
 			  struct config_decoder *dec)
 {
 	yaml_node_t *f[5];
 	const char *name = NULL;
-	bool is_static, is_regexp;
+	unsigned keys;
 	size_t saved;
 
 	dec->at = node_pos(p, n);
@@ -787,8 +796,10 @@ static void parse_decoder(struct parser *p, const yaml_node_t *n, size_t idx,
 	name = NULL;
 	if (f[0]) {
 		name = get_string(p, f[0], "decoder name", "a decoder name such as uint", true);
-		if (name && word_index(name, config_decoder_names) < 0) {
-			bad_word(p, f[0], "decoder", name, config_decoder_names);
+		if (name)
+			dec->kind = decoderkind_find(name);
+		if (name && dec->kind == DECODER_UNKNOWN) {
+			bad_word(p, f[0], "decoder", name, decoderkind_names());
 			name = NULL;
 		}
 		if (name)
@@ -797,24 +808,23 @@ static void parse_decoder(struct parser *p, const yaml_node_t *n, size_t idx,
 	if (!name)
 		return;
 	saved = ctx_push(p, "decoder \"%s\"", name);
-	is_static = !strcmp(name, "static_map");
-	is_regexp = !strcmp(name, "regexp");
-	if (f[1] && !is_static)
-		perr(p, f[1], "static_map: only the static_map decoder takes a static_map");
+	keys = decoderkind_info(dec->kind)->keys;
+	if (f[1] && !(keys & DECODER_KEY_STATIC_MAP))
+		key_not_taken(p, f[1], "static_map", DECODER_KEY_STATIC_MAP, "a static_map");
 	else if (f[1])
 		parse_static_map(p, f[1], dec);
-	else if (is_static)
+	else if (keys & DECODER_KEY_STATIC_MAP)
 		pwarn(p, n, "no static_map: every value decodes to \"empty mapping\" [compat]");
-	if (f[2] && !is_static)
-		perr(p, f[2], "allow_unknown: only the static_map decoder takes allow_unknown");
+	if (f[2] && !(keys & DECODER_KEY_ALLOW_UNKNOWN))
+		key_not_taken(p, f[2], "allow_unknown", DECODER_KEY_ALLOW_UNKNOWN, "allow_unknown");
 	else if (f[2])
 		get_bool(p, f[2], "allow_unknown", &dec->allow_unknown);
-	if (f[3] && !is_regexp) {
-		perr(p, f[3], "regexps: only the regexp decoder takes regexps");
+	if (f[3] && !(keys & DECODER_KEY_REGEXPS)) {
+		key_not_taken(p, f[3], "regexps", DECODER_KEY_REGEXPS, "regexps");
 	} else if (f[3]) {
 		dec->has_regexps = true;
 		parse_regexps(p, f[3], &dec->n_regexps, &dec->regexps);
-	} else if (is_regexp) {
+	} else if (keys & DECODER_KEY_REGEXPS) {
 		perr(p, n,
 		     "missing \"regexps\" (a list of patterns; a value none matches drops "
 		     "the sample)");

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "decoderkind.h"
 #include "diag.h"
 
 struct config_static_entry {
@@ -17,7 +18,8 @@ struct config_static_entry {
 };
 
 struct config_decoder {
-	char *name;
+	char *name;		/* as written; for messages and the manifest */
+	enum decoder_kind kind;	/* resolved from @name by the parser and the manifest reader */
 	struct pos at;
 	bool has_static_map;	/* false: `static_map` absent (decodes to "empty mapping") */
 	size_t n_static;
@@ -110,11 +112,6 @@ int config_check_set(struct config *const *cfgs, size_t n, struct diag *d);
 int config_check_clash(const struct config *c, struct config *const *others, size_t n,
 		       struct diag *d);
 
-/*
- * The decoder names the format knows (reference §2.6), NULL-terminated and sorted; the
- * decode registry implements exactly these.
- */
-extern const char *const config_decoder_names[];
 /* The word of @words nearest to @word (edit distance <= 2), for "did you mean"; or NULL. */
 const char *config_suggest(const char *word, const char *const *words);
 

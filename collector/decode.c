@@ -1,7 +1,8 @@
 /*
- * decode: runs a label's decoder chain over its key bytes, with the registry of decoders
- * (one file each in decoders/) and the context that keeps their lookup sources for one
- * reader run. Splitting a key into labels and counting errors are left to the caller.
+ * decode: runs a label's decoder chain over its key bytes, each decoder found by its kind
+ * in the table of operations (decoders/decoders.h; one file a decoder in decoders/), with
+ * the context that keeps their lookup sources for one reader run. Splitting a key into
+ * labels and counting errors are left to the caller.
  */
 #include "decode.h"
 
@@ -11,69 +12,30 @@
 
 #include "decoders/decoders.h"
 
-/* The registry, sorted by name: exactly config_decoder_names[] (a unit test checks). */
-#define DECODE_REGISTRY(X)                                                                         \
-	X(cgroup)                                                                                  \
-	X(container_id)                                                                            \
-	X(dname)                                                                                   \
-	X(errno)                                                                                   \
-	X(hex)                                                                                     \
-	X(ifname)                                                                                  \
-	X(inet_ip)                                                                                 \
-	X(kstack)                                                                                  \
-	X(ksym)                                                                                    \
-	X(kube_container)                                                                          \
-	X(kube_namespace)                                                                          \
-	X(kube_pod)                                                                                \
-	X(kube_pod_uid)                                                                            \
-	X(majorminor)                                                                              \
-	X(pci_class)                                                                               \
-	X(pci_device)                                                                              \
-	X(pci_subclass)                                                                            \
-	X(pci_vendor)                                                                              \
-	X(regexp)                                                                                  \
-	X(static_map)                                                                              \
-	X(string)                                                                                  \
-	X(syscall)                                                                                 \
-	X(systemd_unit)                                                                            \
-	X(uint)
-
-struct decoder_def {
-	const char *name;
+struct decode_ops {
 	decoder_fn *decode;
+	decoder_check_fn *check;	/* NULL: nothing to check without data */
 };
 
-#define DECODE_DEF(n) {#n, n##_decode},
-static const struct decoder_def decode_registry[] = {DECODE_REGISTRY(DECODE_DEF)};
-#undef DECODE_DEF
+/* Indexed by kind; DECODER_UNKNOWN has no operations. */
+#define DECODE_OPS_ENTRY(kind, dec, chk) [DECODER_##kind] = {.decode = dec, .check = chk},
+static const struct decode_ops decode_ops[DECODER_N_KINDS] = {DECODERS_OPS(DECODE_OPS_ENTRY)};
+#undef DECODE_OPS_ENTRY
 
-#define DECODE_NAME(n) #n,
-static const char *const decode_name_list[] = {DECODE_REGISTRY(DECODE_NAME) NULL};
-#undef DECODE_NAME
+/*
+ * Every kind has its operations: each line of DECODERS_OPS names a kind (DECODER_##kind
+ * must exist), none twice (its constant below would be declared twice), and there are as
+ * many lines as kinds.
+ */
+#define DECODE_OPS_COUNT(kind, dec, chk) DECODE_OPS_HAS_##kind,
+enum { DECODERS_OPS(DECODE_OPS_COUNT) DECODE_N_OPS };
+#undef DECODE_OPS_COUNT
+_Static_assert(DECODE_N_OPS == DECODER_N_KINDS - 1,
+	       "every kind of decoderkind.h needs its line in DECODERS_OPS (decoders/decoders.h)");
 
-#define DECODE_N (sizeof(decode_registry) / sizeof(decode_registry[0]))
-
-static int decoder_def_cmp(const void *key, const void *elem)
+static const struct decode_ops *decode_ops_of(enum decoder_kind k)
 {
-	return strcmp(key, ((const struct decoder_def *)elem)->name);
-}
-
-static const struct decoder_def *decode_find(const char *name)
-{
-	if (!name)
-		return NULL;
-	return bsearch(name, decode_registry, DECODE_N, sizeof(decode_registry[0]),
-		       decoder_def_cmp);
-}
-
-int decode_is_known(const char *name)
-{
-	return decode_find(name) != NULL;
-}
-
-const char *const *decode_names(void)
-{
-	return decode_name_list;
+	return &decode_ops[(unsigned)k < DECODER_N_KINDS ? k : DECODER_UNKNOWN];
 }
 
 int decode_ctx_new(struct decode_ctx **out, const struct decode_opts *opts)
@@ -127,7 +89,7 @@ int decode_cgroups_to_keep(struct decode_ctx *ctx, int64_t now, const struct dec
 
 static int decode_unknown(const struct config_decoder *dec, const struct pos *at, struct diag *d)
 {
-	const char *hint = config_suggest(dec->name, decode_name_list);
+	const char *hint = config_suggest(dec->name, decoderkind_names());
 
 	if (hint)
 		return diag_err(d, EINVAL, at, "unknown decoder \"%s\" (did you mean \"%s\"?)",
@@ -148,17 +110,17 @@ int decode_label(struct decode_ctx *ctx, const struct config_label *label, const
 		return diag_err(d, EINVAL, NULL, "label \"%s\": no decoders set", label->name);
 	for (i = 0; i < label->n_decoders; i++) {
 		const struct config_decoder *dec = &label->decoders[i];
-		const struct decoder_def *def = decode_find(dec->name);
+		decoder_fn *decode = decode_ops_of(dec->kind)->decode;
 		/* The last decoder writes straight into @out; the others alternate. */
 		struct strbuf *dst = i + 1 == label->n_decoders ? out : &ctx->chain[i & 1];
 
-		if (!def) {
+		if (!decode) {
 			err = decode_unknown(dec, NULL, d);
 			break;
 		}
 		before = d ? d->n_msgs : 0;
 		strbuf_reset(dst);
-		err = def->decode(ctx, dec, cur, cur_len, dst, d);
+		err = decode(ctx, dec, cur, cur_len, dst, d);
 		if (err == DECODE_SKIP)
 			return DECODE_SKIP;
 		if (err == DECODE_COUNTED) {
@@ -196,16 +158,16 @@ int decode_check_label(const struct config_label *label, struct diag *d)
 		err = diag_err(d, EINVAL, &label->at, "label \"%s\": no decoders set", label->name);
 	for (i = 0; i < label->n_decoders; i++) {
 		const struct config_decoder *dec = &label->decoders[i];
-		const struct decoder_def *def = decode_find(dec->name);
+		const struct decode_ops *ops = decode_ops_of(dec->kind);
 
-		if (!def) {
+		if (!ops->decode) {
 			e = decode_unknown(dec, &dec->at, d);
-		} else if (def->decode == regexp_decode) {
+		} else if (ops->check) {
 			size_t before = d->n_msgs;
 
-			e = regexp_check(dec, d);
+			e = ops->check(dec, d);
 			if (e)
-				diag_prefix_from(d, before, "decoder \"regexp\"");
+				diag_prefix_from(d, before, "decoder \"%s\"", dec->name);
 		} else {
 			e = 0;
 		}

@@ -1,6 +1,6 @@
 /*
  * decode: decoder chains, key bytes -> label values, as ebpf_exporter decodes them
- * (reference §6). One registry of decoders (collector/decoders/NAME.c); lookup sources
+ * (reference §6), by kind (decoderkind.h; collector/decoders/NAME.c); lookup sources
  * (kallsyms, cgroup2 paths, pci.ids, /proc/partitions) live in a struct decode_ctx,
  * loaded lazily on first use and kept for the life of the context (one reader run).
  */
@@ -60,8 +60,10 @@ void decode_take_warnings(struct decode_ctx *ctx, struct diag *d);
 
 /*
  * Run @label's decoder chain over @in[0..@len) and put the label value in @out (reset
- * first). Returns 0, DECODE_SKIP, or a negative errno with the reason in @d (the caller
- * adds config/metric context). Allocates nothing per call once warmed up.
+ * first). Each decoder runs by its kind, as the parser or the manifest reader resolved it;
+ * DECODER_UNKNOWN is an "unknown decoder" error. Returns 0, DECODE_SKIP, or a negative
+ * errno with the reason in @d (the caller adds config/metric context). Allocates nothing
+ * per call once warmed up.
  */
 int decode_label(struct decode_ctx *ctx, const struct config_label *label, const uint8_t *in,
 		 size_t len, struct strbuf *out, struct diag *d);
@@ -106,10 +108,5 @@ int decode_cgroups_remember(struct decode_ctx *ctx, const struct decode_cgroup *
  */
 int decode_cgroups_to_keep(struct decode_ctx *ctx, int64_t now, const struct decode_cgroup **out,
 			   size_t *n);
-
-/* Is @name a known decoder? */
-int decode_is_known(const char *name);
-/* The known decoder names, NULL-terminated, sorted. */
-const char *const *decode_names(void);
 
 #endif

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "atomicfile.h"
+#include "decoderkind.h"
 #include "ksymidx.h"
 #include "strbuf.h"
 
@@ -20,8 +21,8 @@ bool ksymsnap_needed(const struct config *c)
 			const struct config_label *lb = &c->metrics[i].labels[l];
 
 			for (size_t k = 0; k < lb->n_decoders; k++)
-				if (!strcmp(lb->decoders[k].name, "ksym") ||
-				    !strcmp(lb->decoders[k].name, "kstack"))
+				if (decoderkind_info(lb->decoders[k].kind)->needs &
+				    DECODER_NEEDS_KALLSYMS)
 					return true;
 		}
 	return false;

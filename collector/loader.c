@@ -754,8 +754,9 @@ static int cgmap_setup(struct loader *l, struct loaded *ld, struct diag *d)
 		return -ENOMEM;
 	cm->map_fd = bpf_map__fd(map);
 	cm->type = cc->type;
-	cm->dec = (struct config_decoder){ .name = "regexp", .at = cc->at, .has_regexps = true,
-					   .n_regexps = cc->n_regexps, .regexps = cc->regexps };
+	cm->dec = (struct config_decoder){ .name = "regexp", .kind = DECODER_REGEXP, .at = cc->at,
+					   .has_regexps = true, .n_regexps = cc->n_regexps,
+					   .regexps = cc->regexps };
 	cm->label = (struct config_label){ .name = "cgroup_id_map", .at = cc->at,
 					   .n_decoders = 1, .decoders = &cm->dec };
 	ld->cg = cm;

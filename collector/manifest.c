@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "atomicfile.h"
+#include "decoderkind.h"
 #include "promname.h"
 
 /* A manifest is a few KiB; anything far larger is not one. */
@@ -609,6 +610,9 @@ static int r_decoder(struct mreader *r, json_t *o, const char *where, struct con
 	int err;
 
 	err = r_str(r, o, where, "name", false, &dc->name);
+	/* An unknown name is the reader's "unknown decoder" for this label, not the manifest's. */
+	if (!err)
+		dc->kind = decoderkind_find(dc->name);
 	if (!err)
 		err = r_pos(r, o, where, &dc->at);
 	if (!err)

@@ -681,7 +681,7 @@ static void label_order(struct pass *p)
 	for (size_t i = 0; i < n; i++) {
 		const struct config_label *l = &m->labels[i];
 
-		p->plain_uint[i] = l->n_decoders == 1 && !strcmp(l->decoders[0].name, "uint") &&
+		p->plain_uint[i] = l->n_decoders == 1 && l->decoders[0].kind == DECODER_UINT &&
 				   (l->size == 1 || l->size == 2 || l->size == 4 || l->size == 8);
 	}
 }

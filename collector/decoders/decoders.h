@@ -43,12 +43,43 @@ struct decode_ctx {
 
 typedef int decoder_fn(struct decode_ctx *ctx, const struct config_decoder *dec, const uint8_t *in,
 		       size_t len, struct strbuf *out, struct diag *d);
+/* Check @dec without data, at config time (e.g. its patterns compile). 0 or -errno with @d. */
+typedef int decoder_check_fn(const struct config_decoder *dec, struct diag *d);
 
-decoder_fn cgroup_decode, dname_decode, errno_decode, hex_decode, ifname_decode, inet_ip_decode,
-	kstack_decode, ksym_decode, majorminor_decode, pci_class_decode, pci_device_decode,
-	pci_subclass_decode, pci_vendor_decode, regexp_decode, static_map_decode, string_decode,
-	syscall_decode, uint_decode, kube_namespace_decode, kube_pod_decode,
-	kube_container_decode, kube_pod_uid_decode, container_id_decode, systemd_unit_decode;
+/*
+ * The table of operations: one line for each kind of decoderkind.h, in any order (decode.c
+ * checks at compile time that every kind has exactly one). X(KIND, decode, check); check
+ * may be NULL. The line also declares the decode function.
+ */
+#define DECODERS_OPS(X)                                                                            \
+	X(CGROUP, cgroup_decode, NULL)                                                             \
+	X(CONTAINER_ID, container_id_decode, NULL)                                                 \
+	X(DNAME, dname_decode, NULL)                                                               \
+	X(ERRNO, errno_decode, NULL)                                                               \
+	X(HEX, hex_decode, NULL)                                                                   \
+	X(IFNAME, ifname_decode, NULL)                                                             \
+	X(INET_IP, inet_ip_decode, NULL)                                                           \
+	X(KSTACK, kstack_decode, NULL)                                                             \
+	X(KSYM, ksym_decode, NULL)                                                                 \
+	X(KUBE_CONTAINER, kube_container_decode, NULL)                                             \
+	X(KUBE_NAMESPACE, kube_namespace_decode, NULL)                                             \
+	X(KUBE_POD, kube_pod_decode, NULL)                                                         \
+	X(KUBE_POD_UID, kube_pod_uid_decode, NULL)                                                 \
+	X(MAJORMINOR, majorminor_decode, NULL)                                                     \
+	X(PCI_CLASS, pci_class_decode, NULL)                                                       \
+	X(PCI_DEVICE, pci_device_decode, NULL)                                                     \
+	X(PCI_SUBCLASS, pci_subclass_decode, NULL)                                                 \
+	X(PCI_VENDOR, pci_vendor_decode, NULL)                                                     \
+	X(REGEXP, regexp_decode, regexp_check)                                                     \
+	X(STATIC_MAP, static_map_decode, NULL)                                                     \
+	X(STRING, string_decode, NULL)                                                             \
+	X(SYSCALL, syscall_decode, NULL)                                                           \
+	X(SYSTEMD_UNIT, systemd_unit_decode, NULL)                                                 \
+	X(UINT, uint_decode, NULL)
+
+#define DECODERS_DECLARE(kind, decode, check) decoder_fn decode;
+DECODERS_OPS(DECODERS_DECLARE)
+#undef DECODERS_DECLARE
 
 void kallsyms_release(struct decode_ctx *ctx);
 void cgroup_release(struct decode_ctx *ctx);

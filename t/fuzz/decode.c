@@ -115,7 +115,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!names) {
 		find_top();
-		names = decode_names();
+		names = decoderkind_names();
 		verbose = getenv("FUZZ_VERBOSE") != NULL;
 		while (names[n_names])
 			n_names++;
@@ -133,14 +133,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t which = b % (n_names + 1);
 
 		decs[i].name = which < n_names ? (char *)names[which] : "no_such_decoder";
+		decs[i].kind = decoderkind_find(decs[i].name);
 		decs[i].allow_unknown = data[0] & (0x10 << (i & 3));
-		if (which < n_names && !strcmp(names[which], "regexp")) {
+		if (decs[i].kind == DECODER_REGEXP) {
 			size_t s = (b / (n_names + 1)) % N_REGEXP_SPECS;
 
 			decs[i].has_regexps = regexp_specs[s].present;
 			decs[i].regexps = (char **)regexp_specs[s].p;
 			decs[i].n_regexps = regexp_specs[s].n;
-		} else if (which < n_names && !strcmp(names[which], "static_map")) {
+		} else if (decs[i].kind == DECODER_STATIC_MAP) {
 			size_t s = (b / (n_names + 1)) % N_STATIC_SPECS;
 
 			decs[i].has_static_map = static_specs[s].present;

@@ -43,6 +43,7 @@ static struct config_label *chain_init(struct chain *c, const char *names)
 
 		snprintf(c->names[i], sizeof(c->names[i]), "%.*s", (int)n, p);
 		c->decs[i].name = c->names[i];
+		c->decs[i].kind = decoderkind_find(c->names[i]);
 		p += n + (p[n] == ',');
 	}
 	return &c->l;
@@ -90,7 +91,8 @@ static const char *run_u32(const char *names, uint32_t v)
 
 static const char *run_re(const char *in, size_t n, ...)
 {
-	struct config_decoder dec = {.name = "regexp", .has_regexps = true, .n_regexps = n};
+	struct config_decoder dec = {
+		.name = "regexp", .kind = DECODER_REGEXP, .has_regexps = true, .n_regexps = n};
 	struct config_label l = {.name = "l", .size = 8, .n_decoders = 1, .decoders = &dec};
 	char *pats[8];
 	va_list ap;
@@ -104,29 +106,27 @@ static const char *run_re(const char *in, size_t n, ...)
 	return run_label(ctx, &l, in, strlen(in));
 }
 
-static void test_registry(void)
+/* Decoders run by kind, the parser's or the manifest reader's; every kind has a decoder. */
+static void test_kinds(void)
 {
-	const char *const *names = decode_names();
-	size_t i;
-	int same = 1;
+	struct config_decoder dec = {0};
+	struct config_label l = {.name = "l", .size = 8, .n_decoders = 1, .decoders = &dec};
+	uint64_t v = 0x4142;
+	int every = 1;
 
-	for (i = 0; names[i] && config_decoder_names[i]; i++)
-		if (strcmp(names[i], config_decoder_names[i]))
-			same = 0;
-	ok(same && !names[i] && !config_decoder_names[i],
-	   "the registry implements exactly config_decoder_names[], in its order");
-	is_int(i, 24, "24 decoders: ebpf_exporter's 18 and 6 of ours (kube_*, ...)");
-	for (i = 1, same = 1; names[i]; i++)
-		if (strcmp(names[i - 1], names[i]) >= 0)
-			same = 0;
-	ok(same, "decode_names() is sorted");
-	for (i = 0, same = 1; names[i]; i++)
-		if (!decode_is_known(names[i]))
-			same = 0;
-	ok(same, "decode_is_known() knows every listed name");
-	ok(!decode_is_known("stirng") && !decode_is_known("") && !decode_is_known(NULL) &&
-		   !decode_is_known("UINT"),
-	   "decode_is_known() rejects misspellings, case, empty and NULL");
+	for (int k = DECODER_UNKNOWN + 1; k < DECODER_N_KINDS; k++) {
+		dec = (struct config_decoder){.kind = (enum decoder_kind)k};
+		dec.name = (char *)decoderkind_info(dec.kind)->name;
+		if (strstr(run_label(ctx, &l, &v, sizeof(v)), "unknown decoder"))
+			every = 0;
+	}
+	ok(every, "every kind has its decoder");
+	dec = (struct config_decoder){.name = "uint", .kind = DECODER_HEX};
+	is_str(run_label(ctx, &l, &v, sizeof(v)), "4241000000000000",
+	       "the kind decides which decoder runs, not the name");
+	dec = (struct config_decoder){.name = "zzzz", .kind = DECODER_N_KINDS};
+	is_str(run_label(ctx, &l, &v, sizeof(v)), "error: label \"l\": unknown decoder \"zzzz\"",
+	       "a kind out of range is unknown too");
 }
 
 static void test_uint(void)
@@ -299,8 +299,12 @@ static void test_static_map(void)
 	struct config_static_entry map[] = {
 		{"1", "read"}, {"2", "write"}, {"3", ""}, {"0x10", "hex"}, {"2", "write again"}};
 	struct config_decoder decs[2] = {
-		{.name = "uint"},
-		{.name = "static_map", .has_static_map = true, .n_static = 5, .static_map = map}};
+		{.name = "uint", .kind = DECODER_UINT},
+		{.name = "static_map",
+		 .kind = DECODER_STATIC_MAP,
+		 .has_static_map = true,
+		 .n_static = 5,
+		 .static_map = map}};
 	struct config_label l = {.name = "op", .size = 1, .n_decoders = 2, .decoders = decs};
 	struct config_label sm = {.name = "op", .size = 1, .n_decoders = 1, .decoders = &decs[1]};
 	uint8_t v;
@@ -872,7 +876,8 @@ static void test_cgroup_remember(void)
 
 static void test_regexp(void)
 {
-	struct config_decoder decs[2] = {{.name = "string"}, {.name = "regexp"}};
+	struct config_decoder decs[2] = {{.name = "string", .kind = DECODER_STRING},
+					 {.name = "regexp", .kind = DECODER_REGEXP}};
 	struct config_label l = {.name = "comm", .size = 16, .n_decoders = 2, .decoders = decs};
 	char *pats[2] = {"^(nginx|sshd)", "^kworker/(\\d+)"};
 	char *other[1] = {"^kworker/\\d+:(\\d+)"};
@@ -975,11 +980,12 @@ static void test_check_label(void)
 	struct config_decoder decs[3] = {
 		{.name = "stirng", .at = {file, 3, 11}},
 		{.name = "regexp",
+		 .kind = DECODER_REGEXP,
 		 .at = {file, 4, 11},
 		 .has_regexps = true,
 		 .n_regexps = 2,
 		 .regexps = bad},
-		{.name = "regexp", .at = {file, 5, 11}},
+		{.name = "regexp", .kind = DECODER_REGEXP, .at = {file, 5, 11}},
 	};
 	struct config_label l = {
 		.name = "comm", .at = {file, 2, 5}, .size = 16, .n_decoders = 3, .decoders = decs};
@@ -1014,6 +1020,7 @@ static void test_check_label(void)
 	diag_release(&d);
 
 	decs[0].name = "uint";
+	decs[0].kind = DECODER_UINT;
 	decs[1].regexps[1] = "(x)";
 	l.n_decoders = 2;
 	err = decode_check_label(&l, &d);
@@ -1032,7 +1039,7 @@ int main(void)
 	}
 	if (decode_ctx_new(&ctx, NULL))
 		return 1;
-	test_registry();
+	test_kinds();
 	test_uint();
 	test_string_hex();
 	test_inet_ip();

@@ -190,7 +190,7 @@ static void test_modules_hash(void)
 static const char *label(struct decode_ctx *c, const char *dec, const uint64_t *in, size_t len,
 			 struct strbuf *out)
 {
-	struct config_decoder dd = { .name = (char *)dec };
+	struct config_decoder dd = { .name = (char *)dec, .kind = decoderkind_find(dec) };
 	struct config_label l = { .name = "l", .size = (int)len, .decoders = &dd, .n_decoders = 1 };
 	struct diag d = { 0 };
 	int rc = decode_label(c, &l, (const uint8_t *)in, len, out, &d);

@@ -84,8 +84,10 @@ static struct manifest *build(void)
 	l[0].n_decoders = 2;
 	l[0].decoders = dc = xcalloc(2, sizeof(*dc));
 	dc[0].name = xstrdup("ksym");
+	dc[0].kind = DECODER_KSYM;
 	dc[0].at = (struct pos){ c->path, 10, 15 };
 	dc[1].name = xstrdup("regexp");
+	dc[1].kind = DECODER_REGEXP;
 	dc[1].at = (struct pos){ c->path, 11, 15 };
 	dc[1].has_regexps = true;
 	dc[1].n_regexps = 2;
@@ -97,8 +99,10 @@ static struct manifest *build(void)
 	l[1].n_decoders = 2;
 	l[1].decoders = dc = xcalloc(2, sizeof(*dc));
 	dc[0].name = xstrdup("uint");
+	dc[0].kind = DECODER_UINT;
 	dc[0].at = (struct pos){ c->path, 16, 15 };
 	dc[1].name = xstrdup("static_map");
+	dc[1].kind = DECODER_STATIC_MAP;
 	dc[1].at = (struct pos){ c->path, 17, 15 };
 	dc[1].has_static_map = true;
 	dc[1].allow_unknown = true;
@@ -123,6 +127,7 @@ static struct manifest *build(void)
 	l[0].n_decoders = 1;
 	l[0].decoders = dc = xcalloc(1, sizeof(*dc));
 	dc[0].name = xstrdup("static_map");
+	dc[0].kind = DECODER_STATIC_MAP;
 	dc[0].at = (struct pos){ c->path, 25, 15 };
 	dc[0].has_static_map = true;	/* present but empty */
 
@@ -148,6 +153,7 @@ static struct manifest *build(void)
 	l[0].n_decoders = 1;
 	l[0].decoders = dc = xcalloc(1, sizeof(*dc));
 	dc[0].name = xstrdup("cgroup");
+	dc[0].kind = DECODER_CGROUP;
 	dc[0].at = (struct pos){ c->path, 38, 15 };
 	l[1].name = xstrdup("bucket");
 	l[1].at = (struct pos){ c->path, 39, 11 };
@@ -155,6 +161,7 @@ static struct manifest *build(void)
 	l[1].n_decoders = 1;
 	l[1].decoders = dc = xcalloc(1, sizeof(*dc));
 	dc[0].name = xstrdup("uint");
+	dc[0].kind = DECODER_UINT;
 	dc[0].at = (struct pos){ c->path, 41, 15 };
 
 	c->n_kaddrs = 2;
@@ -238,6 +245,7 @@ static void cmp_decoder(struct cmp *c, const struct config_decoder *a,
 			const struct config_decoder *b, const char *file)
 {
 	cmp_str(c, a->name, b->name, "decoder name");
+	cmp_u64(c, a->kind, b->kind, "decoder kind");
 	cmp_pos(c, &a->at, &b->at, file, "decoder");
 	cmp_u64(c, a->has_static_map, b->has_static_map, "has_static_map");
 	cmp_u64(c, a->n_static, b->n_static, "n_static");
