@@ -749,8 +749,8 @@ static void parse_regexps(struct parser *p, const yaml_node_t *n, size_t *n_out,
 }
 
 /*
- * "KEY: only the static_map decoder takes WHAT": @n holds @key (enum decoder_keys @flag),
- * which @dec's kind does not take. The kinds that do are named from their table.
+ * "KEY: only the static_map decoder takes WHAT": @n is @key (enum decoder_keys @flag) on
+ * a decoder whose kind does not take it. The kinds that do are named from their table.
  */
 static void key_not_taken(struct parser *p, const yaml_node_t *n, const char *key, unsigned flag,
 			  const char *what)

@@ -23,8 +23,10 @@ enum decoder_needs {
 
 /*
  * Every kind, sorted by name (the order of "did you mean" and "expected one of" lists):
- * X(KIND, name, keys, needs). ebpf_exporter's decoders and ours (container_id, kube_*,
- * systemd_unit: the workload of a cgroup path, ebpfexp.yaml(5) "EBPFEXP EXTENSIONS").
+ * X(KIND, name, keys, needs). ebpf_exporter's decoders (reference §2.6) and ours
+ * (container_id, kube_*, systemd_unit: the workload of a cgroup path, ebpfexp.yaml(5)
+ * "EBPFEXP EXTENSIONS"). A new kind also needs its line in DECODERS_OPS
+ * (decoders/decoders.h), which the compiler checks.
  */
 #define DECODERKIND_LIST(X)                                                                        \
 	X(CGROUP, cgroup, 0, DECODER_NEEDS_CGROUP_IDS)                                             \
