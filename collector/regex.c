@@ -71,7 +71,8 @@ static struct regex_pcre2 regex_lib;
 static bool regex_lib_open;
 
 /* Open PCRE2 once; a failure is told each time (a later call tries again). */
-static int regex_open_pcre2(const struct regex_pcre2 **out, struct diag *d)
+static int regex_open_pcre2(const struct regex_pcre2 **out, const struct pos *at,
+			    struct diag *d)
 {
 	struct regex_pcre2 fns;
 	const char *missing = NULL;
@@ -84,7 +85,7 @@ static int regex_open_pcre2(const struct regex_pcre2 **out, struct diag *d)
 	}
 	h = dlopen(REGEX_PCRE2_SONAME, RTLD_NOW | RTLD_LOCAL);
 	if (!h)
-		return diag_err(d, ENOENT, NULL,
+		return diag_err(d, ENOENT, at,
 				"regular expressions need PCRE2: %s (install the package %s)",
 				dlerror(), REGEX_PCRE2_PACKAGE);
 #define REGEX_RESOLVE(n)                                                                           \
@@ -95,7 +96,7 @@ static int regex_open_pcre2(const struct regex_pcre2 **out, struct diag *d)
 #undef REGEX_RESOLVE
 	if (missing) {
 		dlclose(h);
-		return diag_err(d, ENOSYS, NULL,
+		return diag_err(d, ENOSYS, at,
 				"regular expressions need PCRE2: %s has no %s (install the "
 				"package %s, version 10.34 or later)",
 				REGEX_PCRE2_SONAME, missing, REGEX_PCRE2_PACKAGE);
@@ -112,8 +113,10 @@ static const struct regex_pcre2 regex_lib = {
 #undef REGEX_LINKED
 };
 
-static int regex_open_pcre2(const struct regex_pcre2 **out, struct diag *d)
+static int regex_open_pcre2(const struct regex_pcre2 **out, const struct pos *at,
+			    struct diag *d)
 {
+	(void)at;
 	(void)d;
 	*out = &regex_lib;
 	return 0;
@@ -347,7 +350,7 @@ int regex_check(char *const *patterns, size_t n, const struct pos *at, struct di
 	pcre2_code *code;
 	int err, e;
 
-	err = regex_open_pcre2(&p, d);
+	err = regex_open_pcre2(&p, at, d);
 	if (err)
 		return err;
 	cc = p->compile_context_create(NULL);
@@ -372,7 +375,7 @@ int regex_set_new(struct regex_set **out, char *const *patterns, size_t n, struc
 	int err;
 
 	*out = NULL;
-	err = regex_open_pcre2(&p, d);
+	err = regex_open_pcre2(&p, NULL, d);
 	if (err)
 		return err;
 	s = calloc(1, sizeof(*s));
