@@ -98,7 +98,7 @@ static int regex_open_pcre2(const struct regex_pcre2 **out, const struct pos *at
 		dlclose(h);
 		return diag_err(d, ENOSYS, at,
 				"regular expressions need PCRE2: %s has no %s (install the "
-				"package %s, version 10.34 or later)",
+				"package %s of this release)",
 				REGEX_PCRE2_SONAME, missing, REGEX_PCRE2_PACKAGE);
 	}
 	regex_lib = fns;
