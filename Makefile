@@ -8,6 +8,10 @@ PREFIX     ?= /usr/local
 DESTDIR    ?=
 BTF        ?= /sys/kernel/btf/vmlinux
 DEPS       := libbpf libelf jansson yaml-0.1 libpcre2-8 libcap
+# The loader links no PCRE2: its regex module is built with -DREGEX_DLOPEN and opens
+# libpcre2-8.so.0 when a config has a regexp (cgroup_id_map, or a regexp decoder to check).
+# The package still depends on libpcre2-8-0: shlibs finds it through the reader (t/6050).
+LOAD_DEPS  := $(filter-out libpcre2-8,$(DEPS))
 WERROR     ?= 1
 WARN       := -Wall -Wextra -Wshadow -Wmissing-prototypes $(if $(filter 1,$(WERROR)),-Werror)
 VERSION    := 0.1.0
@@ -19,6 +23,7 @@ ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -Icollector \
               -DEBPFEXP_VERSION='"$(VERSION)"' -DEBPFEXP_REVISION='"$(REVISION)"' \
               $(shell $(PKG_CONFIG) --cflags $(DEPS)) $(CFLAGS) -MMD -MP
 LDLIBS     := $(shell $(PKG_CONFIG) --libs $(DEPS)) -lm
+LOAD_LDLIBS := $(shell $(PKG_CONFIG) --libs $(LOAD_DEPS)) -lm
 ifeq ($(SANITIZE),1)
 ALL_CFLAGS += -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all \
               -fno-omit-frame-pointer
@@ -67,10 +72,18 @@ build/libebpfexp.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+# regex.c again, for the loader: PCRE2 through dlopen() (regex.h). Linked before the
+# archive, it stands in for the archive's regex.o, which links PCRE2.
+build/collector/regex-dl.o: collector/regex.c
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -DREGEX_DLOPEN -c -o $@ $<
+
 # The loader exports post_attach_mark for uprobes on /proc/self/exe: keep its symbols.
-build/ebpfexp-load: build/collector/load_main.o build/libebpfexp.a
+# It links no decoder (nothing of it calls decode.h) and no PCRE2 (LOAD_LDLIBS).
+build/ebpfexp-load: build/collector/load_main.o build/collector/regex-dl.o build/libebpfexp.a
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) -rdynamic -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -rdynamic -o $@ $^ $(LOAD_LDLIBS)
 
 build/ebpfexp-read: build/collector/read_main.o build/libebpfexp.a
 	$(call msg,LINK,$@)

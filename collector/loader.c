@@ -1,7 +1,11 @@
 /*
- * loader: configs up and running, and their lifecycle (load, replace, remove). Attaching by
- * section is attach's, bpffs layout pins', the manifest format manifest's, watching cgroups
- * cgwatch's; signals, flags and the main loop are load_main's.
+ * loader: configs up and running, and their lifecycle (list, parse and check, load, attach,
+ * manifest, failure marks; replace, remove). Attaching by section is attach's, bpffs layout
+ * pins', the manifest format manifest's, regexps regex's; the jobs that run beside the
+ * configs are modules of their own, which this file starts and feeds from its epoll:
+ * perf_event_array counts (perfcount), cgroup_id_maps and the cgroup record (cgidmap,
+ * cgupkeep), the kallsyms snapshot and index (ksymkeep). Signals, flags and the main loop
+ * are load_main's.
  *
  * Replacing a changed config: the new version is loaded (maps pinned, so the pins it shares
  * with the old one are reused and counting goes on), then the old links are destroyed and
@@ -23,26 +27,25 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "atomicfile.h"
 #include "attach.h"
 #include "btfcheck.h"
+#include "cgidmap.h"
 #include "cgrecord.h"
-#include "cgwatch.h"
+#include "cgupkeep.h"
 #include "config.h"
-#include "decode.h"
-#include "log.h"
+#include "ksymkeep.h"
 #include "ksymsnap.h"
+#include "log.h"
 #include "manifest.h"
+#include "perfcount.h"
 #include "promname.h"
+#include "regex.h"
 #include "strbuf.h"
 
-#define LOADER_PERF_PAGES 256			/* per CPU: 1 MiB with 4 KiB pages */
-#define LOADER_PERF_MAX_ENTRIES 65536		/* distinct label sets per flush interval */
-#define LOADER_DEFAULT_FLUSH_NS (3600ull * 1000000000ull)	/* [compat] 1h */
 #define POST_ATTACH_SUFFIX ":post_attach_mark"
 
 enum source_kind { SRC_PERF, SRC_FLUSH, SRC_CGROUPS };
@@ -53,31 +56,11 @@ struct source {
 	void *owner;
 };
 
-/* One perf_event_array counter: events in, counts by label bytes out. */
-struct perf_counter {
-	const struct config *cfg;
-	const struct config_metric *cm;
-	size_t event_len;		/* Σ(size + padding): the part of an event that counts */
-	size_t key_len;			/* the count map's key size (4 without labels) */
-	uint8_t *key;
-	int count_fd, lost_fd, timer_fd;
-	char *count_pin;
-	struct perf_buffer *pb;
-	size_t n_rings;			/* in the loader's epoll */
-	struct source ring_src;		/* all of them */
-	struct source timer_src;
-	uint64_t lost[PINS_PERF_LOST_N];	/* as in the .lost map */
-	bool lost_dirty;
-	int update_err;			/* first failure since the last report */
-};
-
-/* A cgroup_id_map: which cgroups (by path) the program is told about. */
-struct cgmap {
-	int map_fd;			/* borrowed from the object */
-	enum cgroup_map_kind type;
-	struct config_decoder dec;	/* one regexp decoder over the path (patterns borrowed) */
-	struct config_label label;
-	int err;			/* first failure since the last report */
+/* A perf_event_array metric's counter, and what its epoll events stand for. */
+struct perf_slot {
+	struct perfcount *pc;
+	struct source ring_src;		/* every ring of it */
+	struct source timer_src;	/* its flush timer */
 };
 
 /* One config up and running. */
@@ -92,8 +75,8 @@ struct loaded {
 	char *pin_dir;
 	char *manifest_path;
 	size_t n_perf;
-	struct perf_counter *perf;
-	struct cgmap *cg;
+	struct perf_slot *perf;		/* never reallocated: the epoll points into it */
+	struct cgidmap *cg;
 };
 
 struct loader {
@@ -101,16 +84,9 @@ struct loader {
 	size_t n;
 	struct loaded **cfgs;
 	int epfd;
-	struct cgwatch *cgw;
-	struct source cgw_src;
-	struct cgrecord *cgr;		/* the cgroup record, once a config decodes cgroups */
-	int64_t cgr_written_us;		/* monotonic time of its last write */
-	struct decode_ctx *dctx;
-	struct strbuf scratch;
-	/* the symbol snapshot and index: written when modules change (ksym_watch) */
-	bool ksym_written;
-	uint64_t ksym_modules;
-	struct timespec ksym_looked;
+	struct cgupkeep *cgk;		/* cgroup_id_maps and the cgroup record */
+	struct source cgk_src;
+	struct ksymkeep ksym;		/* the symbol snapshot and index */
 };
 
 static int cmp_str(const void *a, const void *b)
@@ -187,7 +163,51 @@ static int list_names(const struct loader_opts *o, char ***out, size_t *n_out, s
 	return 0;
 }
 
-/* Parse config @name, check its labels' decoders, and hash its YAML. */
+/*
+ * What the parser leaves to the loader's checks: every regexp (a regexp decoder's, the
+ * cgroup_id_map's) compiles with RE2's syntax. Decoder names, a label without decoders
+ * and a regexp decoder without regexps are the parser's (config.c). Every problem is
+ * reported, in the words of the reader's decode_check_label().
+ */
+static int check_regexps(const struct config *c, struct diag *d)
+{
+	const struct config_cgroup_id_map *cg = &c->cgroup_id_map;
+	size_t from = d->n_msgs;
+	int err = 0, e;
+
+	for (size_t m = 0; m < c->n_metrics; m++) {
+		for (size_t k = 0; k < c->metrics[m].n_labels; k++) {
+			const struct config_label *label = &c->metrics[m].labels[k];
+			size_t first = d->n_msgs;
+
+			for (size_t i = 0; i < label->n_decoders; i++) {
+				const struct config_decoder *dec = &label->decoders[i];
+
+				if (!dec->has_regexps)
+					continue;
+				from = d->n_msgs;
+				e = regex_check(dec->regexps, dec->n_regexps, &dec->at, d);
+				if (e)
+					diag_prefix_from(d, from, "decoder \"%s\"", dec->name);
+				if (e && !err)
+					err = e;
+			}
+			if (d->n_msgs > first)
+				diag_prefix_from(d, first, "label \"%s\"", label->name);
+		}
+	}
+	if (cg->name) {
+		from = d->n_msgs;
+		e = regex_check(cg->regexps, cg->n_regexps, &cg->at, d);
+		if (e)
+			diag_prefix_from(d, from, "cgroup_id_map");
+		if (e && !err)
+			err = e;
+	}
+	return err;
+}
+
+/* Parse config @name, check its regexps, and hash its YAML. */
 static int parse_one(struct loader *l, const char *name, struct config **out, char sha[65],
 		     struct diag *d)
 {
@@ -207,10 +227,8 @@ static int parse_one(struct loader *l, const char *name, struct config **out, ch
 	if (!err)
 		err = config_parse_file(&c, path, name, d);
 	free(path);
-	for (size_t m = 0; !err && m < c->n_metrics; m++)
-		for (size_t k = 0; k < c->metrics[m].n_labels; k++)
-			if (decode_check_label(&c->metrics[m].labels[k], d))
-				err = -EINVAL;
+	if (!err && check_regexps(c, d))
+		err = -EINVAL;
 	if (err) {
 		config_free(c);
 		return err;
@@ -474,161 +492,7 @@ static bool has_post_attach(const struct loaded *ld)
 	return false;
 }
 
-/* ---- perf_event_array counters ---- */
-
-static void perf_flush_lost(struct perf_counter *pc)
-{
-	if (!pc->lost_dirty || pc->lost_fd < 0)
-		return;
-	for (__u32 k = 0; k < PINS_PERF_LOST_N; k++)
-		(void)bpf_map_update_elem(pc->lost_fd, &k, &pc->lost[k], BPF_ANY); /* array */
-	pc->lost_dirty = false;
-}
-
-/* [compat] reference §8.1: the event truncated to the labels' bytes counts 1 for that key. */
-static void perf_sample(void *ctx, int cpu, void *data, __u32 size)
-{
-	struct perf_counter *pc = ctx;
-	__u64 v = 0;
-
-	(void)cpu;
-	if (size < pc->event_len) {
-		pc->lost[1]++;
-		pc->lost_dirty = true;
-		return;
-	}
-	memset(pc->key, 0, pc->key_len);
-	memcpy(pc->key, data, pc->event_len);
-	if (bpf_map_lookup_elem(pc->count_fd, pc->key, &v))
-		v = 0;
-	v++;
-	if (bpf_map_update_elem(pc->count_fd, pc->key, &v, BPF_ANY)) {
-		if (!pc->update_err)
-			pc->update_err = -errno;
-		pc->lost[1]++;
-		pc->lost_dirty = true;
-	}
-}
-
-static void perf_lost(void *ctx, int cpu, __u64 cnt)
-{
-	struct perf_counter *pc = ctx;
-
-	(void)cpu;
-	pc->lost[0] += cnt;
-	pc->lost_dirty = true;
-}
-
-/* Every flush_interval the counts start again from zero [compat]. */
-static int perf_flush(struct perf_counter *pc)
-{
-	uint8_t *next = malloc(pc->key_len);
-	int err = 0;
-
-	if (!next)
-		return -ENOMEM;
-	while (!bpf_map_get_next_key(pc->count_fd, NULL, next))
-		if (bpf_map_delete_elem(pc->count_fd, next) && errno != ENOENT) {
-			err = -errno;
-			break;
-		}
-	free(next);
-	return err;
-}
-
-static void perf_counter_release(struct loader *l, struct perf_counter *pc)
-{
-	if (pc->pb) {
-		(void)perf_buffer__consume(pc->pb);	/* count what arrived before going */
-		for (size_t i = 0; i < pc->n_rings; i++)
-			epoll_ctl(l->epfd, EPOLL_CTL_DEL, perf_buffer__buffer_fd(pc->pb, i), NULL);
-		perf_buffer__free(pc->pb);
-	}
-	perf_flush_lost(pc);
-	if (pc->timer_fd >= 0) {
-		epoll_ctl(l->epfd, EPOLL_CTL_DEL, pc->timer_fd, NULL);
-		close(pc->timer_fd);
-	}
-	if (pc->count_fd >= 0)
-		close(pc->count_fd);
-	if (pc->lost_fd >= 0)
-		close(pc->lost_fd);
-	free(pc->key);
-	free(pc->count_pin);
-	*pc = (struct perf_counter){ .count_fd = -1, .lost_fd = -1, .timer_fd = -1 };
-}
-
-static int perf_counter_init(struct loader *l, struct loaded *ld, struct perf_counter *pc,
-			     const struct config_metric *cm, struct diag *d)
-{
-	struct bpf_map *map = bpf_object__find_map_by_name(ld->obj, cm->name);
-	uint64_t ns = cm->flush_interval_ns ? cm->flush_interval_ns : LOADER_DEFAULT_FLUSH_NS;
-	struct itimerspec its = { 0 };
-	struct epoll_event ev = { .events = EPOLLIN };
-	char what[300], lost_pin[PATH_MAX];
-	struct pins_map_def def;
-	int err;
-
-	*pc = (struct perf_counter){ .cfg = ld->cfg, .cm = cm, .count_fd = -1, .lost_fd = -1,
-				     .timer_fd = -1 };
-	pc->key_len = config_metric_key_size(cm);
-	pc->event_len = cm->n_labels ? pc->key_len : 0;
-	pc->key = calloc(1, pc->key_len);
-	if (!pc->key || asprintf(&pc->count_pin, "%s/%s", ld->pin_dir, cm->name) < 0) {
-		pc->count_pin = NULL;
-		return -ENOMEM;
-	}
-	snprintf(what, sizeof(what), "config \"%s\": metric \"%s\"", ld->cfg->name, cm->name);
-	def = (struct pins_map_def){ .what = what, .name = cm->name, .type = BPF_MAP_TYPE_HASH,
-				     .key_size = (__u32)pc->key_len, .value_size = 8,
-				     .max_entries = LOADER_PERF_MAX_ENTRIES,
-				     .flags = BPF_F_NO_PREALLOC };
-	err = pins_own_map(&pc->count_fd, pc->count_pin, &def, &l->o.acc, d);
-	if (err)
-		return err;
-	snprintf(lost_pin, sizeof(lost_pin), "%s%s", pc->count_pin, PINS_PERF_LOST_SUFFIX);
-	def = (struct pins_map_def){ .what = what, .name = "perf_lost", .type = BPF_MAP_TYPE_ARRAY,
-				     .key_size = 4, .value_size = 8,
-				     .max_entries = PINS_PERF_LOST_N };
-	err = pins_own_map(&pc->lost_fd, lost_pin, &def, &l->o.acc, d);
-	if (err)
-		return err;
-	for (__u32 k = 0; k < PINS_PERF_LOST_N; k++)	/* they go on across restarts */
-		if (bpf_map_lookup_elem(pc->lost_fd, &k, &pc->lost[k]))
-			pc->lost[k] = 0;
-	pc->pb = perf_buffer__new(bpf_map__fd(map), l->o.perf_pages ? l->o.perf_pages :
-				  LOADER_PERF_PAGES, perf_sample, perf_lost, pc, NULL);
-	if (!pc->pb) {
-		err = -errno;
-		return diag_err(d, err, NULL, "%s: open perf buffer: %s", what, strerror(-err));
-	}
-	/*
-	 * Each CPU's ring goes into our epoll, to wake us. Which ring woke us is not to be
-	 * trusted: perf_poll() clears a ring's readiness when anything polls it, and our caller
-	 * polls the epoll fd before we read it. So every wake drains every ring
-	 * (perf_consume_all), which also covers libbpf's own epoll fd's failings.
-	 */
-	pc->ring_src = (struct source){ SRC_PERF, pc };
-	ev.data.ptr = &pc->ring_src;
-	for (size_t i = 0; i < perf_buffer__buffer_cnt(pc->pb); i++) {
-		if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, perf_buffer__buffer_fd(pc->pb, i), &ev))
-			return diag_err(d, errno, NULL, "%s: epoll: %s", what, strerror(errno));
-		pc->n_rings++;
-	}
-	pc->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (pc->timer_fd < 0)
-		return diag_err(d, errno, NULL, "%s: timerfd: %s", what, strerror(errno));
-	its.it_value.tv_sec = (time_t)(ns / 1000000000ull);
-	its.it_value.tv_nsec = (long)(ns % 1000000000ull);
-	its.it_interval = its.it_value;
-	if (timerfd_settime(pc->timer_fd, 0, &its, NULL))
-		return diag_err(d, errno, NULL, "%s: flush timer: %s", what, strerror(errno));
-	pc->timer_src = (struct source){ SRC_FLUSH, pc };
-	ev.data.ptr = &pc->timer_src;
-	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, pc->timer_fd, &ev))
-		return diag_err(d, errno, NULL, "%s: epoll: %s", what, strerror(errno));
-	return 0;
-}
+/* ---- perf_event_array counters and cgroup_id_map (perfcount, cgidmap, cgupkeep) ---- */
 
 static int perf_setup(struct loader *l, struct loaded *ld, struct diag *d)
 {
@@ -643,100 +507,31 @@ static int perf_setup(struct loader *l, struct loaded *ld, struct diag *d)
 	if (!ld->perf)
 		return -ENOMEM;
 	for (size_t i = 0; i < ld->cfg->n_metrics && !err; i++) {
-		if (!ld->cfg->metrics[i].perf_event_array)
+		const struct config_metric *cm = &ld->cfg->metrics[i];
+		struct perf_slot *ps = &ld->perf[ld->n_perf];
+		struct perfcount_opts po;
+
+		if (!cm->perf_event_array)
 			continue;
-		err = perf_counter_init(l, ld, &ld->perf[ld->n_perf++], &ld->cfg->metrics[i], d);
+		ps->ring_src = (struct source){ SRC_PERF, ps };
+		ps->timer_src = (struct source){ SRC_FLUSH, ps };
+		po = (struct perfcount_opts){
+			.cfg = ld->cfg, .cm = cm, .pin_dir = ld->pin_dir, .acc = &l->o.acc,
+			.event_map_fd = bpf_map__fd(bpf_object__find_map_by_name(ld->obj, cm->name)),
+			.pages = l->o.perf_pages, .epfd = l->epfd, .ring_tag = &ps->ring_src,
+			.timer_tag = &ps->timer_src,
+		};
+		err = perfcount_open(&ps->pc, &po, d);
+		if (ps->pc)
+			ld->n_perf++;
 	}
 	return err;
-}
-
-/* ---- cgroup_id_map ---- */
-
-static void cgmap_apply(struct loader *l, struct cgmap *cm, const char *path, uint64_t id,
-			bool added)
-{
-	__u64 one = 1;
-	int err = 0, rc;
-
-	if (!added) {
-		/* cgrp_storage: the kernel frees a cgroup's storage with the cgroup */
-		if (cm->type == CGROUP_MAP_HASH && bpf_map_delete_elem(cm->map_fd, &id) &&
-		    errno != ENOENT)
-			err = -errno;
-	} else {
-		rc = decode_label(l->dctx, &cm->label, (const uint8_t *)path, strlen(path),
-				  &l->scratch, NULL);
-		if (rc < 0)
-			err = rc;
-		else if (rc == DECODE_SKIP)
-			return;
-		else if (cm->type == CGROUP_MAP_HASH) {
-			if (bpf_map_update_elem(cm->map_fd, &id, &one, BPF_ANY))
-				err = -errno;
-		} else {
-			int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-			if (fd < 0)
-				err = errno == ENOENT ? 0 : -errno;	/* gone already */
-			else if (bpf_map_update_elem(cm->map_fd, &fd, &one, BPF_ANY))
-				err = -errno;
-			if (fd >= 0)
-				close(fd);
-		}
-	}
-	if (err && !cm->err)
-		cm->err = err;
-}
-
-/* A cgroup came or went: tell every cgroup_id_map. */
-static void cg_event(void *ctx, const char *path, uint64_t id, bool added)
-{
-	struct loader *l = ctx;
-
-	for (size_t i = 0; i < l->n; i++)
-		if (l->cfgs[i]->cg)
-			cgmap_apply(l, l->cfgs[i]->cg, path, id, added);
-	if (l->cgr && added)
-		(void)cgrecord_made(l->cgr, id, path, time(NULL));	/* ENOMEM: one name lost */
-	else if (l->cgr)
-		cgrecord_gone(l->cgr, id, time(NULL));
-}
-
-/* Watch the cgroup2 tree (once, for cgroup_id_maps and the cgroup record). */
-static int cgw_open(struct loader *l, struct diag *d)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &l->cgw_src };
-	int err;
-
-	if (l->cgw)
-		return 0;
-	err = cgwatch_open(&l->cgw, NULL, NULL, d);
-	if (err)
-		return err;
-	l->cgw_src = (struct source){ SRC_CGROUPS, l };
-	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, cgwatch_fd(l->cgw), &ev))
-		return diag_err(d, errno, NULL, "epoll: %s", strerror(errno));
-	return 0;
-}
-
-struct cg_fill {
-	struct loader *l;
-	struct cgmap *cm;
-};
-
-static void cg_fill_one(void *ctx, const char *path, uint64_t id, bool added)
-{
-	struct cg_fill *f = ctx;
-
-	cgmap_apply(f->l, f->cm, path, id, added);
 }
 
 static int cgmap_setup(struct loader *l, struct loaded *ld, struct diag *d)
 {
 	const struct config_cgroup_id_map *cc = &ld->cfg->cgroup_id_map;
 	struct bpf_map *map;
-	struct cgmap *cm;
-	struct cg_fill fill;
 	int err;
 
 	if (!cc->name || l->o.check)
@@ -744,28 +539,17 @@ static int cgmap_setup(struct loader *l, struct loaded *ld, struct diag *d)
 	map = bpf_object__find_map_by_name(ld->obj, cc->name);
 	if (!map)	/* btfcheck reported it */
 		return -ENOENT;
-	err = cgw_open(l, d);
+	err = cgupkeep_watch(l->cgk, d);
 	if (err) {
 		diag_prefix(d, "config \"%s\": cgroup_id_map", ld->cfg->name);
 		return err;
 	}
-	cm = calloc(1, sizeof(*cm));
-	if (!cm)
-		return -ENOMEM;
-	cm->map_fd = bpf_map__fd(map);
-	cm->type = cc->type;
-	cm->dec = (struct config_decoder){ .name = "regexp", .kind = DECODER_REGEXP, .at = cc->at,
-					   .has_regexps = true, .n_regexps = cc->n_regexps,
-					   .regexps = cc->regexps };
-	cm->label = (struct config_label){ .name = "cgroup_id_map", .at = cc->at,
-					   .n_decoders = 1, .decoders = &cm->dec };
-	ld->cg = cm;
-	fill = (struct cg_fill){ l, cm };
-	cgwatch_each(l->cgw, cg_fill_one, &fill);
-	if (cm->err)
-		return diag_err(d, -cm->err, &cc->at, "config \"%s\": cgroup_id_map \"%s\": %s",
-				ld->cfg->name, cc->name, strerror(-cm->err));
-	return 0;
+	err = cgidmap_new(&ld->cg, ld->cfg, bpf_map__fd(map), d);
+	if (err) {
+		diag_prefix(d, "config \"%s\": cgroup_id_map", ld->cfg->name);
+		return err;
+	}
+	return cgupkeep_add_map(l->cgk, ld->cg, d);
 }
 
 /* ---- manifest ---- */
@@ -802,11 +586,11 @@ static void map_entry(struct manifest_map *mm, const char *metric, const char *p
 	mm->id = info.id;
 }
 
-static const struct perf_counter *find_perf(const struct loaded *ld, const char *metric)
+static const struct perfcount *find_perf(const struct loaded *ld, const char *metric)
 {
 	for (size_t i = 0; i < ld->n_perf; i++)
-		if (!strcmp(ld->perf[i].cm->name, metric))
-			return &ld->perf[i];
+		if (!strcmp(perfcount_metric(ld->perf[i].pc)->name, metric))
+			return ld->perf[i].pc;
 	return NULL;
 }
 
@@ -828,11 +612,12 @@ static int write_manifest(struct loader *l, struct loaded *ld, struct diag *d)
 	}
 	for (size_t i = 0; i < ld->cfg->n_metrics; i++) {
 		const struct config_metric *cm = &ld->cfg->metrics[i];
-		const struct perf_counter *pc = find_perf(ld, cm->name);
+		const struct perfcount *pc = find_perf(ld, cm->name);
 		struct bpf_map *map = bpf_object__find_map_by_name(ld->obj, cm->name);
 
 		if (pc)		/* the loader's count map stands for the event array */
-			map_entry(&m.maps[m.n_maps++], cm->name, pc->count_pin, pc->count_fd);
+			map_entry(&m.maps[m.n_maps++], cm->name, perfcount_pin(pc),
+				  perfcount_map_fd(pc));
 		else if (map && !cm->perf_event_array)
 			map_entry(&m.maps[m.n_maps++], cm->name, bpf_map__pin_path(map),
 				  bpf_map__fd(map));
@@ -906,9 +691,11 @@ static void loaded_free(struct loader *l, struct loaded *ld)
 	if (!ld)
 		return;
 	for (size_t i = 0; i < ld->n_perf; i++)
-		perf_counter_release(l, &ld->perf[i]);
+		perfcount_close(ld->perf[i].pc);
 	free(ld->perf);
-	free(ld->cg);
+	if (ld->cg)
+		cgupkeep_remove_map(l->cgk, ld->cg);
+	cgidmap_free(ld->cg);
 	detach_all(ld);
 	bpf_object__close(ld->obj);
 	free(ld->obj_path);
@@ -989,7 +776,7 @@ static int load_config(struct loader *l, struct config *cfg, const char *yaml_sh
 		diag_release(&quiet);
 		pins_restore_maps(old->obj, d);
 		for (size_t i = 0; i < old->n_perf; i++)
-			pins_repin(old->perf[i].count_fd, old->perf[i].count_pin, d);
+			pins_repin(perfcount_map_fd(old->perf[i].pc), perfcount_pin(old->perf[i].pc), d);
 		if (old->pin_dir)
 			pins_finish(old->obj, old->pin_dir, &l->o.acc, d);
 		diag_warn(d, NULL, "config \"%s\": keeps running its previous version",
@@ -1039,7 +826,12 @@ int loader_new(struct loader **out, const struct loader_opts *o, struct diag *d)
 		free(l);
 		return err;
 	}
-	err = decode_ctx_new(&l->dctx, NULL);
+	ksymkeep_init(&l->ksym, o->state_dir, o->acc.mode, o->acc.gid);
+	l->cgk_src = (struct source){ SRC_CGROUPS, l };
+	err = cgupkeep_new(&l->cgk, &(struct cgupkeep_opts){
+		.state_dir = o->state_dir, .mode = o->acc.mode, .gid = o->acc.gid,
+		.record_max = o->cgroups_record_max, .record_max_age = o->cgroups_record_max_age,
+		.epfd = l->epfd, .tag = &l->cgk_src });
 	if (err) {
 		close(l->epfd);
 		free(l);
@@ -1130,108 +922,36 @@ static int remove_config(struct loader *l, size_t i, struct diag *d)
 
 /*
  * A reader without CAP_SYSLOG sees /proc/kallsyms zeroed: when a config decodes with ksym or
- * kstack, keep a copy in the state dir and its binary index, which readers map instead of
- * parsing the text each run, readable like the manifests (refreshed at every start and
- * reload, and when modules change: ksym_watch). Not fatal: without them a reader reads
- * /proc/kallsyms, and says why; one without CAP_SYSLOG resolves nothing.
+ * kstack, keep a copy in the state dir and its binary index, readable like the manifests
+ * (ksymkeep: refreshed at every start and reload, and when modules change).
  */
 static void snapshot_kallsyms(struct loader *l, const struct parsed *p, struct diag *d)
 {
-	struct diag err = { 0 };
 	bool needed = false;
 
-	l->ksym_written = false;
 	if (l->o.check)
 		return;		/* check mode writes nothing */
 	for (size_t i = 0; i < l->n && !needed; i++)
 		needed = ksymsnap_needed(l->cfgs[i]->cfg);
 	for (size_t i = 0; p && i < p->n && !needed; i++)
 		needed = p->cfgs[i] && ksymsnap_needed(p->cfgs[i]);
-	if (needed && ksymsnap_write(l->o.state_dir, NULL, l->o.acc.mode, l->o.acc.gid,
-				     &l->ksym_modules, &err))
-		diag_warn(d, NULL, "kallsyms snapshot for unprivileged readers: %s", diag_last(&err));
-	else
-		l->ksym_written = needed;
-	diag_release(&err);
-}
-
-/* From the main loop's wakeups, at most once a second: modules loaded or removed? */
-static void ksym_watch(struct loader *l)
-{
-	struct diag d = { 0 };
-	struct timespec now;
-
-	if (!l->ksym_written)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (now.tv_sec == l->ksym_looked.tv_sec)
-		return;
-	l->ksym_looked = now;
-	if (!ksymsnap_modules_changed(l->ksym_modules))
-		return;
-	log_debug("modules changed: writing the kallsyms snapshot and index again");
-	snapshot_kallsyms(l, NULL, &d);
-	for (size_t i = 0; i < d.n_msgs; i++)
-		log_msg(LOG_WARN, "%s", d.msgs[i].text);
-	diag_release(&d);
-}
-
-static int64_t record_clock_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static void cg_record_one(void *ctx, const char *path, uint64_t id, bool added)
-{
-	(void)added;
-	(void)cgrecord_made(ctx, id, path, time(NULL));	/* ENOMEM: one name lost */
+	ksymkeep_refresh(&l->ksym, needed, d);
 }
 
 /*
- * When a config decodes cgroups, record every cgroup seen made in the state dir (cgrecord.h),
- * so that the reader names one removed before it ran. Written at once, then in batches by
- * record_flush(). Not fatal: without it such cgroups decode as unknown.
+ * When a config decodes cgroups, record every cgroup seen made in the state dir (cgrecord.h,
+ * kept by cgupkeep), so that the reader names one removed before it ran.
  */
 static void record_cgroups(struct loader *l, struct diag *d)
 {
 	bool needed = false;
-	int err;
 
-	if (l->o.check || !l->o.cgroups_record_max || l->cgr)
+	if (l->o.check)
 		return;
 	for (size_t i = 0; i < l->n && !needed; i++)
 		needed = cgrecord_needed(l->cfgs[i]->cfg);
-	if (!needed)
-		return;
-	err = cgw_open(l, d);
-	if (!err)
-		err = cgrecord_new(&l->cgr, l->o.cgroups_record_max, l->o.cgroups_record_max_age);
-	if (!err)	/* a previous loader's removed cgroups, then what lives now */
-		err = cgrecord_resume(l->cgr, l->o.state_dir, time(NULL), d);
-	if (!err) {
-		cgwatch_each(l->cgw, cg_record_one, l->cgr);
-		err = cgrecord_write(l->cgr, l->o.state_dir, l->o.acc.mode, l->o.acc.gid,
-				     time(NULL), d);
-		l->cgr_written_us = record_clock_usec();
-	}
-	if (err)
-		diag_warn(d, NULL, "cgroup record: %s: cgroups removed between reader runs will "
-			  "decode as unknown", diag_last(d));
-}
-
-/* Write the record when it changed, at most once a second: one write for many events. */
-static void record_flush(struct loader *l, struct diag *d)
-{
-	int64_t now = record_clock_usec();
-
-	if (!l->cgr || !cgrecord_dirty(l->cgr) || now - l->cgr_written_us < 1000000)
-		return;
-	l->cgr_written_us = now;
-	if (cgrecord_write(l->cgr, l->o.state_dir, l->o.acc.mode, l->o.acc.gid, time(NULL), d))
-		diag_prefix(d, "cgroup record");
+	if (needed)
+		cgupkeep_record(l->cgk, d);
 }
 
 /*
@@ -1311,7 +1031,7 @@ static int apply(struct loader *l, struct parsed *p, struct loader_stats *st, st
 	 * before any manifest, so that it never finds a manifest without them; written again
 	 * below, with the programs this start loads.
 	 */
-	if (!l->ksym_written)
+	if (!ksymkeep_written(&l->ksym))
 		snapshot_kallsyms(l, p, d);
 	unmark_unlisted(l, p, MANIFEST_FAILED_SUFFIX);
 	unmark_unlisted(l, p, ".json");
@@ -1446,23 +1166,10 @@ static void report_runtime(struct loader *l, struct diag *d)
 	for (size_t i = 0; i < l->n; i++) {
 		struct loaded *ld = l->cfgs[i];
 
-		for (size_t k = 0; k < ld->n_perf; k++) {
-			struct perf_counter *pc = &ld->perf[k];
-
-			perf_flush_lost(pc);
-			if (pc->update_err)
-				diag_warn(d, NULL, "config \"%s\": metric \"%s\": count an event: %s%s",
-					  ld->cfg->name, pc->cm->name, strerror(-pc->update_err),
-					  pc->update_err == -E2BIG ? " (too many label sets; "
-								     "counted as lost)" : "");
-			pc->update_err = 0;
-		}
-		if (ld->cg && ld->cg->err)
-			diag_warn(d, NULL, "config \"%s\": cgroup_id_map \"%s\": %s",
-				  ld->cfg->name, ld->cfg->cgroup_id_map.name,
-				  strerror(-ld->cg->err));
+		for (size_t k = 0; k < ld->n_perf; k++)
+			perfcount_report(ld->perf[k].pc, d);
 		if (ld->cg)
-			ld->cg->err = 0;
+			cgidmap_report(ld->cg, d);
 	}
 }
 
@@ -1470,17 +1177,13 @@ static void report_runtime(struct loader *l, struct diag *d)
 static void perf_consume_all(struct loader *l)
 {
 	for (size_t i = 0; i < l->n; i++)
-		for (size_t k = 0; k < l->cfgs[i]->n_perf; k++) {
-			struct perf_counter *pc = &l->cfgs[i]->perf[k];
-
-			if (pc->pb && perf_buffer__consume(pc->pb) < 0 && !pc->update_err)
-				pc->update_err = -errno;
-		}
+		for (size_t k = 0; k < l->cfgs[i]->n_perf; k++)
+			perfcount_consume(l->cfgs[i]->perf[k].pc);
 }
 
 /*
  * The loader's epoll fd is readable: handle timers and cgroup events, then drain every perf
- * ring, even when epoll_wait() names none of them (see perf_counter_init).
+ * ring, even when epoll_wait() names none of them (see perfcount_open).
  */
 int loader_process(struct loader *l, struct diag *d)
 {
@@ -1492,30 +1195,23 @@ int loader_process(struct loader *l, struct diag *d)
 		return errno == EINTR ? 0 : -errno;
 	for (int i = 0; i < n; i++) {
 		struct source *src = evs[i].data.ptr;
-		struct perf_counter *pc = src->owner;
-		uint64_t ticks;
+		struct perf_slot *ps = src->owner;
 
 		switch (src->kind) {
 		case SRC_PERF:
 			break;	/* perf_consume_all() below, whichever ring it was */
 		case SRC_FLUSH:
-			if (read(pc->timer_fd, &ticks, sizeof(ticks)) != sizeof(ticks))
-				break;
-			(void)perf_buffer__consume(pc->pb);	/* what came before counts before */
-			err = perf_flush(pc);
-			if (err)
-				diag_warn(d, NULL, "config \"%s\": metric \"%s\": flush: %s",
-					  pc->cfg->name, pc->cm->name, strerror(-err));
+			perfcount_flush(ps->pc, d);
 			break;
 		case SRC_CGROUPS:
-			err = cgwatch_process(l->cgw, cg_event, l, d);
+			err = cgupkeep_process(l->cgk, d);
 			break;
 		}
 	}
 	perf_consume_all(l);
 	report_runtime(l, d);
-	ksym_watch(l);
-	record_flush(l, d);
+	ksymkeep_watch(&l->ksym);
+	cgupkeep_flush(l->cgk, d);
 	return err;
 }
 
@@ -1523,15 +1219,15 @@ void loader_drain(struct loader *l)
 {
 	struct diag d = { 0 };
 
-	record_flush(l, &d);
+	cgupkeep_flush(l->cgk, &d);
 	if (d.n_msgs)
 		log_msg(LOG_WARN, "%s", diag_last(&d));
 	diag_release(&d);
 	perf_consume_all(l);	/* errors: reported by the next loader_process() */
 	for (size_t i = 0; i < l->n; i++)
 		for (size_t k = 0; k < l->cfgs[i]->n_perf; k++)
-			perf_flush_lost(&l->cfgs[i]->perf[k]);
-	ksym_watch(l);
+			perfcount_flush_lost(l->cfgs[i]->perf[k].pc);
+	ksymkeep_watch(&l->ksym);
 }
 
 char *loader_status(const struct loader *l)
@@ -1558,17 +1254,14 @@ void loader_free(struct loader *l, struct diag *d)
 	if (l->o.unpin && l->n)
 		rmdir(l->o.bpffs_root);
 	free(l->cfgs);
-	if (l->cgr && l->o.unpin) {
+	if (cgupkeep_recording(l->cgk) && l->o.unpin) {
 		char path[PATH_MAX];
 
 		snprintf(path, sizeof(path), "%s/%s", l->o.state_dir, CGRECORD_NAME);
 		if (unlink(path) && errno != ENOENT)
 			diag_warn(d, NULL, "remove %s: %s", path, strerror(errno));
 	}
-	cgrecord_free(l->cgr);
-	cgwatch_close(l->cgw);
-	decode_ctx_free(l->dctx);
-	strbuf_release(&l->scratch);
+	cgupkeep_free(l->cgk);
 	close(l->epfd);
 	free(l);
 }
