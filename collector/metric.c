@@ -9,6 +9,7 @@
 #include "metric.h"
 
 #include <bpf/bpf.h>
+#include <endian.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -181,12 +182,10 @@ static void recs_reset(struct metric_reader *r)
 
 static uint64_t key_prefix(const char *key, size_t len)
 {
-	uint64_t v = 0;
-	size_t i;
+	uint64_t be = 0;
 
-	for (i = 0; i < len && i < 8; i++)
-		v = v << 8 | (unsigned char)key[i];
-	return !i ? 0 : i < 8 ? v << (8 * (8 - i)) : v;
+	memcpy(&be, key, len < 8 ? len : 8);
+	return be64toh(be);
 }
 
 /* The label set of @x: in the arena, or spelt out of the prefix into @tmp. */
@@ -489,7 +488,7 @@ static int recs_add(struct metric_reader *r, size_t off, double v)
 /* Decimal digits of a host-order unsigned integer of 1, 2, 4 or 8 bytes, NUL after. */
 static int add_uint(struct strbuf *sb, const uint8_t *in, size_t len)
 {
-	char tmp[21], *p = tmp + sizeof(tmp);
+	char tmp[STRBUF_U64_DIGITS + 1], *end = tmp + STRBUF_U64_DIGITS, *p;
 	uint64_t v = 0;
 	uint32_t v32;
 	uint16_t v16;
@@ -500,12 +499,9 @@ static int add_uint(struct strbuf *sb, const uint8_t *in, size_t len)
 	case 4: memcpy(&v32, in, 4); v = v32; break;
 	default: memcpy(&v, in, 8); break;
 	}
-	*--p = '\0';
-	do {
-		*--p = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	return strbuf_add(sb, p, (size_t)(tmp + sizeof(tmp) - p));
+	*end = '\0';
+	p = strbuf_u64_digits(end, v);
+	return strbuf_add(sb, p, (size_t)(end + 1 - p));
 }
 
 /*

@@ -19,21 +19,6 @@
 /* Significant digits that always round-trip a double. */
 #define MAX_DIGITS 17
 
-/* Write the decimal digits of @u to @buf (at least 20 bytes); returns their count. */
-static size_t u64_digits(char *buf, uint64_t u)
-{
-	char tmp[20];
-	size_t i = sizeof(tmp), n;
-
-	do {
-		tmp[--i] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	n = sizeof(tmp) - i;
-	memcpy(buf, tmp + i, n);
-	return n;
-}
-
 /*
  * Lay out @nd significant digits (no trailing zeros) whose first digit has decimal
  * exponent @x, as Go's 'g' with shortest precision: exponent form when x < -4 or x >= 6
@@ -272,8 +257,9 @@ size_t promtext_format_double(char *buf, double v)
 	 * without trailing zeros are the shortest; no printf, no strtod.
 	 */
 	if (a < 9007199254740992.0 && a == (double)(uint64_t)a) {
-		char dig[20];
-		size_t n = u64_digits(dig, (uint64_t)a), nd = n;
+		char tmp[STRBUF_U64_DIGITS], *end = tmp + sizeof(tmp);
+		const char *dig = strbuf_u64_digits(end, (uint64_t)a);
+		size_t n = (size_t)(end - dig), nd = n;
 		char *p = buf;
 
 		if (n <= 6) {
