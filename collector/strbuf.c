@@ -181,11 +181,29 @@ char *strbuf_u64_digits(char *end, uint64_t v)
 	return p;
 }
 
+size_t strbuf_put_u64(char *buf, uint64_t v)
+{
+	uint64_t bound = 10;
+	size_t n = 1;
+
+	/* 10^19 is the last power of ten below 2^64 */
+	while (n < STRBUF_U64_DIGITS && v >= bound) {
+		n++;
+		bound *= 10;
+	}
+	strbuf_u64_digits(buf + n, v);
+	return n;
+}
+
 int strbuf_add_u64(struct strbuf *sb, uint64_t v)
 {
-	char tmp[STRBUF_U64_DIGITS], *end = tmp + sizeof(tmp), *p = strbuf_u64_digits(end, v);
+	int err = strbuf_grow(sb, STRBUF_U64_DIGITS);
 
-	return strbuf_add(sb, p, (size_t)(end - p));
+	if (err)
+		return err;
+	sb->len += strbuf_put_u64(sb->buf + sb->len, v);
+	sb->buf[sb->len] = '\0';
+	return 0;
 }
 
 void strbuf_reset(struct strbuf *sb)

@@ -48,6 +48,8 @@ int strbuf_add_u64(struct strbuf *sb, uint64_t v);
  * printer of the reader's hot paths: labels, values, strbuf_add_u64().
  */
 char *strbuf_u64_digits(char *end, uint64_t v);
+/* The same from @buf on (room for STRBUF_U64_DIGITS bytes, no NUL); returns their count. */
+size_t strbuf_put_u64(char *buf, uint64_t v);
 /* Empty the buffer, keeping its memory. */
 void strbuf_reset(struct strbuf *sb);
 /* The text; "" for an empty buffer that never grew. Borrowed. */
