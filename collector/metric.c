@@ -488,10 +488,10 @@ static int recs_add(struct metric_reader *r, size_t off, double v)
 /* Decimal digits of a host-order unsigned integer of 1, 2, 4 or 8 bytes, NUL after. */
 static int add_uint(struct strbuf *sb, const uint8_t *in, size_t len)
 {
-	char tmp[STRBUF_U64_DIGITS + 1], *end = tmp + STRBUF_U64_DIGITS, *p;
 	uint64_t v = 0;
 	uint32_t v32;
 	uint16_t v16;
+	int err;
 
 	switch (len) {
 	case 1: v = in[0]; break;
@@ -499,9 +499,13 @@ static int add_uint(struct strbuf *sb, const uint8_t *in, size_t len)
 	case 4: memcpy(&v32, in, 4); v = v32; break;
 	default: memcpy(&v, in, 8); break;
 	}
-	*end = '\0';
-	p = strbuf_u64_digits(end, v);
-	return strbuf_add(sb, p, (size_t)(end + 1 - p));
+	err = strbuf_grow(sb, STRBUF_U64_DIGITS + 1);
+	if (err)
+		return err;
+	sb->len += strbuf_put_u64(sb->buf + sb->len, v);
+	sb->buf[sb->len++] = '\0';
+	sb->buf[sb->len] = '\0';
+	return 0;
 }
 
 /*
@@ -718,20 +722,25 @@ static int gather_labels(struct metric_reader *r, size_t n, struct strbuf *out)
 
 	for (size_t i = 0; i < n; i++)
 		total += r->recs[i].len;
-	err = strbuf_grow(out, total);
+	/* a label set in the prefix is copied whole, its zero padding beyond the text */
+	err = strbuf_grow(out, total + REC_INLINE);
 	if (err)
 		return err;
 	strbuf_prefault(out);
 	p = out->buf;
 	for (size_t i = 0; i < n; i++) {
 		struct rec *x = &r->recs[i];
-		char tmp[REC_INLINE];
+		uint64_t be = htobe64(x->prefix);
 
-		memcpy(p, rec_key(r, x, tmp), x->len);
+		if (x->len <= REC_INLINE)
+			memcpy(p, &be, REC_INLINE);
+		else
+			memcpy(p, r->arena.buf + x->off, x->len);
 		x->off = (uint32_t)(p - out->buf);
 		p += x->len;
 	}
 	out->len = total;
+	out->buf[total] = '\0';
 	return 0;
 }
 
