@@ -9,6 +9,7 @@
 #include "metric.h"
 
 #include <bpf/bpf.h>
+#include <endian.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -181,12 +182,10 @@ static void recs_reset(struct metric_reader *r)
 
 static uint64_t key_prefix(const char *key, size_t len)
 {
-	uint64_t v = 0;
-	size_t i;
+	uint64_t be = 0;
 
-	for (i = 0; i < len && i < 8; i++)
-		v = v << 8 | (unsigned char)key[i];
-	return !i ? 0 : i < 8 ? v << (8 * (8 - i)) : v;
+	memcpy(&be, key, len < 8 ? len : 8);
+	return be64toh(be);
 }
 
 /* The label set of @x: in the arena, or spelt out of the prefix into @tmp. */
@@ -457,14 +456,11 @@ static int recs_maybe_compact(struct metric_reader *r)
 	return 0;
 }
 
-/* Record the label set at arena[@off..] with value @v. */
-static int recs_add(struct metric_reader *r, size_t off, double v)
+/* Add a record: label set @len bytes long, its first 8 bytes @prefix, the rest at @off. */
+static int recs_push(struct metric_reader *r, uint64_t prefix, size_t off, size_t len, double v)
 {
-	size_t len = r->arena.len - off;
 	int err;
 
-	if (r->arena.len > UINT32_MAX)
-		return -E2BIG;
 	if (r->n_recs == r->cap_recs) {
 		err = recs_grow(r);
 		if (err)
@@ -473,11 +469,8 @@ static int recs_add(struct metric_reader *r, size_t off, double v)
 	if (r->n_recs == r->populated)
 		recs_populate(r);
 	r->recs[r->n_recs++] = (struct rec){
-		.prefix = key_prefix(r->arena.buf + off, len),
-		.off = (uint32_t)off, .len = (uint32_t)len, .value = v,
+		.prefix = prefix, .off = (uint32_t)off, .len = (uint32_t)len, .value = v,
 	};
-	if (len <= REC_INLINE)
-		r->arena.len = off;	/* whole in the prefix */
 	if (r->n_recs >= r->compact_at) {
 		err = recs_maybe_compact(r);
 		if (err)
@@ -486,10 +479,23 @@ static int recs_add(struct metric_reader *r, size_t off, double v)
 	return 0;
 }
 
-/* Decimal digits of a host-order unsigned integer of 1, 2, 4 or 8 bytes, NUL after. */
-static int add_uint(struct strbuf *sb, const uint8_t *in, size_t len)
+/* Record the label set at arena[@off..] with value @v. */
+static int recs_add(struct metric_reader *r, size_t off, double v)
 {
-	char tmp[21], *p = tmp + sizeof(tmp);
+	size_t len = r->arena.len - off;
+	uint64_t prefix;
+
+	if (r->arena.len > UINT32_MAX)
+		return -E2BIG;
+	prefix = key_prefix(r->arena.buf + off, len);
+	if (len <= REC_INLINE)
+		r->arena.len = off;	/* whole in the prefix */
+	return recs_push(r, prefix, off, len, v);
+}
+
+/* A host-order unsigned integer of 1, 2, 4 or 8 bytes. */
+static uint64_t load_uint(const uint8_t *in, size_t len)
+{
 	uint64_t v = 0;
 	uint32_t v32;
 	uint16_t v16;
@@ -500,12 +506,42 @@ static int add_uint(struct strbuf *sb, const uint8_t *in, size_t len)
 	case 4: memcpy(&v32, in, 4); v = v32; break;
 	default: memcpy(&v, in, 8); break;
 	}
-	*--p = '\0';
-	do {
-		*--p = (char)('0' + v % 10);
+	return v;
+}
+
+/* Decimal digits of a host-order unsigned integer of 1, 2, 4 or 8 bytes, NUL after. */
+static int add_uint(struct strbuf *sb, const uint8_t *in, size_t len)
+{
+	int err = strbuf_grow(sb, STRBUF_U64_DIGITS + 1);
+
+	if (err)
+		return err;
+	sb->len += strbuf_put_u64(sb->buf + sb->len, load_uint(in, len));
+	sb->buf[sb->len++] = '\0';
+	sb->buf[sb->len] = '\0';
+	return 0;
+}
+
+/* Integers below this have their digits and NUL whole in a record's prefix. */
+#define UINT_INLINE 10000000u
+
+/*
+ * The sort prefix of the label set that is the digits of @v < UINT_INLINE and a NUL, the
+ * commonest key of all (one id), built in a register: no text is written or read back.
+ * The label set's length goes to @len.
+ */
+static uint64_t uint_prefix(uint64_t v, size_t *len)
+{
+	uint64_t prefix = 0;
+	size_t n = 0;
+
+	do {	/* the last digit first, each pushed in from the top */
+		prefix = prefix >> 8 | (uint64_t)('0' + v % 10) << 56;
 		v /= 10;
+		n++;
 	} while (v);
-	return strbuf_add(sb, p, (size_t)(tmp + sizeof(tmp) - p));
+	*len = n + 1;
+	return prefix;
 }
 
 /*
@@ -571,6 +607,7 @@ static int add_sample(struct pass *p, const uint8_t *raw, size_t len, double v)
 	struct metric_reader *r = p->r;
 	size_t off = r->arena.len;
 	struct diag d = { 0 };
+	uint64_t u;
 	int err;
 
 	if (p->m->n_labels == 0) {
@@ -592,6 +629,12 @@ static int add_sample(struct pass *p, const uint8_t *raw, size_t len, double v)
 			}
 			return 0;
 		}
+	} else if (p->m->n_labels == 1 && p->plain_uint[0] && len == p->key_total &&
+		   (u = load_uint(raw, p->m->labels[0].size)) < UINT_INLINE) {
+		size_t n;
+		uint64_t prefix = uint_prefix(u, &n);
+
+		return recs_push(r, prefix, 0, n, v);
 	} else {
 		err = decode_key(p, raw, len, &d);
 		if (err == DECODE_SKIP) {
@@ -722,20 +765,25 @@ static int gather_labels(struct metric_reader *r, size_t n, struct strbuf *out)
 
 	for (size_t i = 0; i < n; i++)
 		total += r->recs[i].len;
-	err = strbuf_grow(out, total);
+	/* a label set in the prefix is copied whole, its zero padding beyond the text */
+	err = strbuf_grow(out, total + REC_INLINE);
 	if (err)
 		return err;
 	strbuf_prefault(out);
 	p = out->buf;
 	for (size_t i = 0; i < n; i++) {
 		struct rec *x = &r->recs[i];
-		char tmp[REC_INLINE];
+		uint64_t be = htobe64(x->prefix);
 
-		memcpy(p, rec_key(r, x, tmp), x->len);
+		if (x->len <= REC_INLINE)
+			memcpy(p, &be, REC_INLINE);
+		else
+			memcpy(p, r->arena.buf + x->off, x->len);
 		x->off = (uint32_t)(p - out->buf);
 		p += x->len;
 	}
 	out->len = total;
+	out->buf[total] = '\0';
 	return 0;
 }
 

@@ -19,21 +19,6 @@
 /* Significant digits that always round-trip a double. */
 #define MAX_DIGITS 17
 
-/* Write the decimal digits of @u to @buf (at least 20 bytes); returns their count. */
-static size_t u64_digits(char *buf, uint64_t u)
-{
-	char tmp[20];
-	size_t i = sizeof(tmp), n;
-
-	do {
-		tmp[--i] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	n = sizeof(tmp) - i;
-	memcpy(buf, tmp + i, n);
-	return n;
-}
-
 /*
  * Lay out @nd significant digits (no trailing zeros) whose first digit has decimal
  * exponent @x, as Go's 'g' with shortest precision: exponent form when x < -4 or x >= 6
@@ -272,17 +257,19 @@ size_t promtext_format_double(char *buf, double v)
 	 * without trailing zeros are the shortest; no printf, no strtod.
 	 */
 	if (a < 9007199254740992.0 && a == (double)(uint64_t)a) {
-		char dig[20];
-		size_t n = u64_digits(dig, (uint64_t)a), nd = n;
-		char *p = buf;
+		char tmp[STRBUF_U64_DIGITS], *end = tmp + sizeof(tmp), *p = buf;
+		const char *dig;
+		size_t n, nd;
 
-		if (n <= 6) {
+		if (a < 1e6) {	/* up to six digits: plain, the commonest value of all */
 			if (neg)
 				*p++ = '-';
-			memcpy(p, dig, n);
-			p[n] = '\0';
-			return (size_t)(p - buf) + n;
+			p += strbuf_put_u64(p, (uint64_t)a);
+			*p = '\0';
+			return (size_t)(p - buf);
 		}
+		dig = strbuf_u64_digits(end, (uint64_t)a);
+		n = nd = (size_t)(end - dig);
 		while (nd > 1 && dig[nd - 1] == '0')
 			nd--;
 		return layout(buf, neg, dig, nd, (int)n - 1);
@@ -313,8 +300,9 @@ int promtext_add_double(struct strbuf *out, double v)
  */
 static char *put_escaped(char *dst, const char *s, size_t len, int quote)
 {
-	const unsigned char *p = (const unsigned char *)s, *end = p + len, *run = p;
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
 
+	/* copied as it is read: label values are short, a call to memcpy would cost more */
 	while (p < end) {
 		unsigned char c = *p;
 		const char *rep;
@@ -323,6 +311,8 @@ static char *put_escaped(char *dst, const char *s, size_t len, int quote)
 		if (c >= 0x80) {
 			n = utf8_seq_len(p, (size_t)(end - p));
 			if (n) {
+				memcpy(dst, p, n);
+				dst += n;
 				p += n;
 				continue;
 			}
@@ -334,18 +324,16 @@ static char *put_escaped(char *dst, const char *s, size_t len, int quote)
 		} else if (c == '"' && quote) {
 			rep = "\\\"";
 		} else {
+			*dst++ = (char)c;
 			p++;
 			continue;
 		}
-		memcpy(dst, run, (size_t)(p - run));
-		dst += p - run;
 		n = strlen(rep);
 		memcpy(dst, rep, n);
 		dst += n;
-		run = ++p;
+		p++;
 	}
-	memcpy(dst, run, (size_t)(end - run));
-	return dst + (end - run);
+	return dst;
 }
 
 static int add_escaped(struct strbuf *out, const char *s, size_t len, int quote)

@@ -157,16 +157,53 @@ int strbuf_addf(struct strbuf *sb, const char *fmt, ...)
 	return 0;
 }
 
+/* "00" to "99": one division by 100 gives two digits. */
+static const char digit_pairs[201] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+char *strbuf_u64_digits(char *end, uint64_t v)
+{
+	char *p = end;
+
+	while (v >= 100) {
+		p -= 2;
+		memcpy(p, digit_pairs + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		p -= 2;
+		memcpy(p, digit_pairs + 2 * v, 2);
+	} else {
+		*--p = (char)('0' + v);
+	}
+	return p;
+}
+
+size_t strbuf_put_u64(char *buf, uint64_t v)
+{
+	uint64_t bound = 10;
+	size_t n = 1;
+
+	/* 10^19 is the last power of ten below 2^64 */
+	while (n < STRBUF_U64_DIGITS && v >= bound) {
+		n++;
+		bound *= 10;
+	}
+	strbuf_u64_digits(buf + n, v);
+	return n;
+}
+
 int strbuf_add_u64(struct strbuf *sb, uint64_t v)
 {
-	char tmp[20];
-	size_t i = sizeof(tmp);
+	int err = strbuf_grow(sb, STRBUF_U64_DIGITS);
 
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	return strbuf_add(sb, tmp + i, sizeof(tmp) - i);
+	if (err)
+		return err;
+	sb->len += strbuf_put_u64(sb->buf + sb->len, v);
+	sb->buf[sb->len] = '\0';
+	return 0;
 }
 
 void strbuf_reset(struct strbuf *sb)

@@ -40,6 +40,16 @@ int strbuf_addch(struct strbuf *sb, char c);
 int strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Decimal digits of @v, without snprintf (hot path of the reader). */
 int strbuf_add_u64(struct strbuf *sb, uint64_t v);
+/* The most decimal digits a u64 has. */
+#define STRBUF_U64_DIGITS 20
+/*
+ * Write the decimal digits of @v so that they end just before @end (no NUL), two at a time;
+ * returns where they start, at most STRBUF_U64_DIGITS bytes before @end. The one integer
+ * printer of the reader's hot paths: labels, values, strbuf_add_u64().
+ */
+char *strbuf_u64_digits(char *end, uint64_t v);
+/* The same from @buf on (room for STRBUF_U64_DIGITS bytes, no NUL); returns their count. */
+size_t strbuf_put_u64(char *buf, uint64_t v);
 /* Empty the buffer, keeping its memory. */
 void strbuf_reset(struct strbuf *sb);
 /* The text; "" for an empty buffer that never grew. Borrowed. */

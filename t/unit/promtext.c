@@ -93,6 +93,48 @@ static void test_floats(void)
 	is_str(buf, "-Inf", "-Inf");
 }
 
+/*
+ * Integers take a path of their own (two digits per division): below 10^6 they print as
+ * printf's %.0f does; strbuf_add_u64() and strbuf_put_u64() as %llu, around every power
+ * of ten and at the ends.
+ */
+static void test_integers(void)
+{
+	char buf[PROMTEXT_DOUBLE_MAX], want[32];
+	size_t bad = 0, bad_u64 = 0;
+	uint64_t p10 = 1;
+
+	for (uint32_t i = 0; i < 1000000 && bad < 3; i++) {
+		size_t n = promtext_format_double(buf, (double)i);
+
+		snprintf(want, sizeof(want), "%u", i);
+		if (strcmp(buf, want) || n != strlen(want))
+			bad += !ok(0, "%u prints as %s", i, buf);
+		n = promtext_format_double(buf, -(double)i);
+		snprintf(want, sizeof(want), i ? "-%u" : "%u", i);
+		if (strcmp(buf, want) || n != strlen(want))
+			bad += !ok(0, "-%u prints as %s", i, buf);
+	}
+	ok(!bad, "0 .. 999999 and their negatives print as integers");
+	for (int e = 0; e < 20; e++, p10 *= 10) {	/* 10^19: the last below 2^64 */
+		uint64_t vs[] = { p10 - 1, p10, p10 + 1, p10 * 9 - 1, UINT64_MAX - (uint64_t)e };
+
+		for (size_t k = 0; k < sizeof(vs) / sizeof(vs[0]); k++) {
+			struct strbuf sb = { 0 };
+			char raw[STRBUF_U64_DIGITS + 1];
+			size_t n = strbuf_put_u64(raw, vs[k]);
+
+			raw[n] = '\0';
+			snprintf(want, sizeof(want), "%llu", (unsigned long long)vs[k]);
+			if (strbuf_add_u64(&sb, vs[k]) || strcmp(strbuf_str(&sb), want) ||
+			    strcmp(raw, want))
+				bad_u64 += !ok(0, "%s prints as %s and %s", want, strbuf_str(&sb), raw);
+			strbuf_release(&sb);
+		}
+	}
+	ok(!bad_u64, "u64 digits around every power of ten and at UINT64_MAX");
+}
+
 /* Every output must parse back to the same double, and never exceed the buffer size. */
 static void test_roundtrip(void)
 {
@@ -456,6 +498,7 @@ static void test_render(void)
 int main(void)
 {
 	test_floats();
+	test_integers();
 	test_roundtrip();
 	test_float_table();
 	test_shortest();
