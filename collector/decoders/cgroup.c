@@ -23,6 +23,7 @@
 
 #include "cgrecord.h"
 #include "cgroup2.h"
+#include "idsearch.h"
 
 struct cgroup_entry {
 	uint64_t ino;
@@ -204,38 +205,18 @@ static int cgroup_load(struct decode_ctx *ctx, struct diag *d)
 	return 0;
 }
 
+/* Sorted by (ino, seq): the last of equal inodes is the one the walk saw last. */
 static struct cgroup_entry *cgroup_find(const struct cgroups *cg, uint64_t ino)
 {
-	size_t lo = 0, hi = cg->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (cg->e[mid].ino <= ino)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo && cg->e[lo - 1].ino == ino)
-		return &cg->e[lo - 1];
-	return NULL;
+	return idsearch_last(cg->e, cg->n, sizeof(*cg->e), offsetof(struct cgroup_entry, ino),
+			     ino);
 }
 
+/* One per ino. */
 static struct cgroup_memo *cgroup_memo_find(const struct cgroups *cg, uint64_t ino)
 {
-	size_t lo = 0, hi = cg->n_memo;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (cg->memo[mid].ino < ino)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo < cg->n_memo && cg->memo[lo].ino == ino)
-		return &cg->memo[lo];
-	return NULL;
+	return idsearch_first(cg->memo, cg->n_memo, sizeof(*cg->memo),
+			      offsetof(struct cgroup_memo, ino), ino);
 }
 
 int cgroup_decode(struct decode_ctx *ctx, const struct config_decoder *dec, const uint8_t *in,
