@@ -6,6 +6,7 @@
 #include "mapkind.h"
 
 #include <stddef.h>
+#include <string.h>
 
 #include <bpf/libbpf.h>
 
@@ -81,6 +82,16 @@ const char *mapkind_name(unsigned type)
 	const struct mapkind *k = find(type);
 
 	return k ? k->name : libbpf_bpf_map_type_str((enum bpf_map_type)type);
+}
+
+bool mapkind_metric_by_name(const char *name, unsigned *type)
+{
+	for (size_t i = 0; i < MAPKIND_N; i++)
+		if ((mapkinds[i].flags & MAPKIND_METRIC) && !strcmp(mapkinds[i].name, name)) {
+			*type = mapkinds[i].type;
+			return true;
+		}
+	return false;
 }
 
 int mapkind_add_metric_names(struct strbuf *sb)

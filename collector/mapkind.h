@@ -25,6 +25,8 @@ bool mapkind_is_array(unsigned type);
  * that an older libbpf does not know; NULL for a type neither knows. Static.
  */
 const char *mapkind_name(unsigned type);
+/* The metric kind named @name (a name of mapkind_name()) into @type; false: none. */
+bool mapkind_metric_by_name(const char *name, unsigned *type);
 /* Append the metric kinds for a message: "hash, lru_hash, ... array or percpu_array". */
 int mapkind_add_metric_names(struct strbuf *sb);
 

@@ -53,6 +53,16 @@ static void test_names(void)
 	is_str(mapkind_name(MAPKIND_CGRP_STORAGE), "cgrp_storage",
 	       "cgrp_storage has its name whatever libbpf knows");
 	ok(mapkind_name(9999) == NULL, "an unknown type has no name");
+	{
+		unsigned type = 0;
+
+		ok(mapkind_metric_by_name("lru_percpu_hash", &type) &&
+			   type == BPF_MAP_TYPE_LRU_PERCPU_HASH,
+		   "a metric kind is found by its name");
+		ok(!mapkind_metric_by_name("ringbuf", &type) &&
+			   !mapkind_metric_by_name("perf_event_array", &type),
+		   "other kinds are not metric kinds");
+	}
 	is_int(mapkind_add_metric_names(&sb), 0, "the metric kinds are listed");
 	is_str(strbuf_str(&sb), "hash, lru_hash, percpu_hash, lru_percpu_hash, array or percpu_array",
 	       "... in the order and words of the messages");
