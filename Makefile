@@ -7,7 +7,7 @@ CFLAGS     ?= -O2 -g
 PREFIX     ?= /usr/local
 DESTDIR    ?=
 BTF        ?= /sys/kernel/btf/vmlinux
-DEPS       := libbpf libelf jansson yaml-0.1 libpcre2-8 libcap
+DEPS       := libbpf libelf jansson yaml-0.1 libpcre2-8 libcap libmd
 # The loader links no PCRE2: its regex module is built with -DREGEX_DLOPEN and opens
 # libpcre2-8.so.0 when a config has a regexp (cgroup_id_map, or a regexp decoder to check).
 # The package still depends on libpcre2-8-0: shlibs finds it through the reader (t/6050).

@@ -15,10 +15,8 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "mapkind.h"
 #include "strbuf.h"
-
-/* Linux 6.2 added BTFCHECK_MAP_TYPE_CGRP_STORAGE; Debian 12's uapi headers (6.1) lack it. */
-#define BTFCHECK_MAP_TYPE_CGRP_STORAGE 32
 
 /* Members of a key struct we lay out; real keys have a handful. */
 #define BTFCHECK_MAX_SEGS 64
@@ -39,31 +37,13 @@ struct layout {
 
 int btfcheck_map_type_supported(unsigned map_type)
 {
-	switch (map_type) {
-	case BPF_MAP_TYPE_HASH:
-	case BPF_MAP_TYPE_LRU_HASH:
-	case BPF_MAP_TYPE_PERCPU_HASH:
-	case BPF_MAP_TYPE_LRU_PERCPU_HASH:
-	case BPF_MAP_TYPE_ARRAY:
-	case BPF_MAP_TYPE_PERCPU_ARRAY:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
-static bool is_percpu(unsigned map_type)
-{
-	return map_type == BPF_MAP_TYPE_PERCPU_HASH || map_type == BPF_MAP_TYPE_PERCPU_ARRAY ||
-	       map_type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+	return mapkind_is_metric(map_type);
 }
 
 static const char *type_str(unsigned map_type)
 {
-	const char *s = libbpf_bpf_map_type_str((enum bpf_map_type)map_type);
+	const char *s = mapkind_name(map_type);
 
-	if (!s && map_type == BTFCHECK_MAP_TYPE_CGRP_STORAGE)
-		return "cgrp_storage"; /* an older libbpf may not know the name */
 	return s ? s : "map of unknown type";
 }
 
@@ -276,7 +256,7 @@ static void check_key(const struct config_metric *m, const struct bpf_object *ob
 	unsigned type = bpf_map__type(map);
 	uint32_t key_size = bpf_map__key_size(map);
 	size_t n = m->n_labels, want;
-	bool cpu = is_percpu(type) && n && !strcmp(m->labels[n - 1].name, "cpu");
+	bool cpu = mapkind_is_percpu(type) && n && !strcmp(m->labels[n - 1].name, "cpu");
 	const struct btf *btf = bpf_object__btf(obj);
 	struct layout *lo = NULL;
 	struct strbuf sb = {0}, struct_sb = {0};
@@ -296,8 +276,7 @@ static void check_key(const struct config_metric *m, const struct bpf_object *ob
 	if (n)
 		want = config_metric_key_size(m) -
 		       (cpu ? (size_t)m->labels[n].size + m->labels[n].padding : 0);
-	if (!n && (type == BPF_MAP_TYPE_ARRAY || type == BPF_MAP_TYPE_PERCPU_ARRAY) &&
-	    bpf_map__max_entries(map) > 1)
+	if (!n && mapkind_is_array(type) && bpf_map__max_entries(map) > 1)
 		diag_err(d, EINVAL, &m->at,
 			 "metric \"%s\": without labels only key 0 is read, but map \"%s\" is an "
 			 "array of %u entries (add a label for the index)",
@@ -374,11 +353,15 @@ static void check_metric(const struct config_metric *m, struct bpf_object *obj, 
 			 m->name, m->name);
 		return;
 	}
-	if (!btfcheck_map_type_supported(type)) {
+	if (!mapkind_is_metric(type)) {
+		struct strbuf kinds = {0};
+
+		(void)mapkind_add_metric_names(&kinds); /* out of memory: the message is shorter */
 		diag_err(d, EINVAL, &m->at,
 			 "metric \"%s\": map \"%s\" is a %s, which cannot be read as a metric (use "
-			 "hash, lru_hash, percpu_hash, lru_percpu_hash, array or percpu_array)",
-			 m->name, m->name, type_str(type));
+			 "%s)",
+			 m->name, m->name, type_str(type), strbuf_str(&kinds));
+		strbuf_release(&kinds);
 		return;
 	}
 	if (bpf_map__value_size(map) != 8)
@@ -400,8 +383,8 @@ static void check_cgroup_id_map(const struct config_cgroup_id_map *cg, struct bp
 	if (!map)
 		return;
 	type = bpf_map__type(map);
-	if (storage ? type != BTFCHECK_MAP_TYPE_CGRP_STORAGE
-		    : type != BPF_MAP_TYPE_HASH && type != BPF_MAP_TYPE_LRU_HASH)
+	if (storage ? type != MAPKIND_CGRP_STORAGE
+		    : !mapkind_is_hash(type) || mapkind_is_percpu(type))
 		diag_err(d, EINVAL, &cg->at,
 			 "cgroup_id_map: map \"%s\" is a %s, but type %s needs %s", cg->name,
 			 type_str(type), storage ? "cgrp_storage" : "hash",

@@ -14,6 +14,7 @@
 
 #include "atomicfile.h"
 #include "decoderkind.h"
+#include "idsearch.h"
 #include "tsv.h"
 
 #define CGRECORD_HEADER "# ebpfexp cgroup record 1\n"
@@ -429,17 +430,7 @@ int cgrecord_load(struct cgrecord_file *f, const char *path, struct diag *d)
 
 const struct cgrecord_entry *cgrecord_find(const struct cgrecord_file *f, uint64_t id)
 {
-	size_t lo = 0, hi = f->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (f->e[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < f->n && f->e[lo].id == id ? &f->e[lo] : NULL;
+	return idsearch_first(f->e, f->n, sizeof(*f->e), offsetof(struct cgrecord_entry, id), id);
 }
 
 void cgrecord_file_release(struct cgrecord_file *f)

@@ -6,18 +6,16 @@
  */
 #include "cgwatch.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cgroup2.h"
+#include "strbuf.h"
 
 #define CGWATCH_MASK                                                                      \
 	(IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_ONLYDIR | IN_DONT_FOLLOW)
@@ -53,18 +51,15 @@ static struct cgwatch_entry *find_wd(struct cgwatch *w, int wd)
 }
 
 /* Watch @path and record it; @fn hears about it when it is new. Gone already: not an error. */
-static int add_one(struct cgwatch *w, const char *path, cgwatch_fn *fn, void *ctx)
+static int add_one(struct cgwatch *w, const char *path, uint64_t id, cgwatch_fn *fn, void *ctx)
 {
 	struct cgwatch_entry *e = find_path(w, path);
-	struct stat st;
 	int wd;
 
-	if (lstat(path, &st) || !S_ISDIR(st.st_mode))
-		return 0;
 	wd = inotify_add_watch(w->fd, path, CGWATCH_MASK);
 	if (wd < 0)
 		return errno == ENOENT ? 0 : -errno;
-	if (e && e->id == (uint64_t)st.st_ino) {
+	if (e && e->id == id) {
 		e->wd = wd;
 		e->seen = true;
 		return 0;
@@ -72,7 +67,7 @@ static int add_one(struct cgwatch *w, const char *path, cgwatch_fn *fn, void *ct
 	if (e) {	/* same path, another cgroup: the old one went away unnoticed */
 		if (fn)
 			fn(ctx, e->path, e->id, false);
-		e->id = (uint64_t)st.st_ino;
+		e->id = id;
 		e->wd = wd;
 		e->seen = true;
 		if (fn)
@@ -93,7 +88,7 @@ static int add_one(struct cgwatch *w, const char *path, cgwatch_fn *fn, void *ct
 	if (!e->path)
 		return -ENOMEM;
 	e->wd = wd;
-	e->id = (uint64_t)st.st_ino;
+	e->id = id;
 	e->seen = true;
 	w->n++;
 	if (fn)
@@ -101,28 +96,34 @@ static int add_one(struct cgwatch *w, const char *path, cgwatch_fn *fn, void *ct
 	return 0;
 }
 
-/* @path and every directory below it; directories that vanish meanwhile are skipped. */
+struct walk_ctx {
+	struct cgwatch *w;
+	cgwatch_fn *fn;
+	void *ctx;
+};
+
+static int walk_one(void *arg, const char *path, size_t len, uint64_t id)
+{
+	const struct walk_ctx *c = arg;
+
+	if (len >= PATH_MAX)	/* inotify takes no longer path: left out, as below it */
+		return 0;
+	return add_one(c->w, path, id, c->fn, c->ctx);
+}
+
+/*
+ * @path and every directory below it; directories that vanish meanwhile are skipped. One
+ * that cannot be opened is still watched (inotify says why it cannot be, if it cannot).
+ */
 static int walk(struct cgwatch *w, const char *path, cgwatch_fn *fn, void *ctx)
 {
-	struct dirent *de;
-	DIR *dp;
-	int err = add_one(w, path, fn, ctx);
+	struct walk_ctx c = {w, fn, ctx};
+	struct strbuf sb = {0};
+	int err = strbuf_addstr(&sb, path);
 
-	if (err)
-		return err;
-	dp = opendir(path);
-	if (!dp)
-		return 0;
-	while (!err && (de = readdir(dp))) {
-		char child[PATH_MAX];
-
-		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (snprintf(child, sizeof(child), "%s/%s", path, de->d_name) >= (int)sizeof(child))
-			continue;
-		err = walk(w, child, fn, ctx);
-	}
-	closedir(dp);
+	if (!err)
+		err = cgroup2_walk(&sb, CGROUP2_WALK_UNOPENED, walk_one, &c);
+	strbuf_release(&sb);
 	return err;
 }
 

@@ -16,6 +16,7 @@
 
 #include "atomicfile.h"
 #include "diag.h"
+#include "idsearch.h"
 #include "strbuf.h"
 
 #define KSYMIDX_MAGIC "EBPFKSYM"
@@ -461,20 +462,12 @@ const char *ksymidx_at(const struct ksymidx *ix, size_t i, uint64_t *addr)
 
 int ksymidx_find(const struct ksymidx *ix, uint64_t addr, const char **name, bool *exact)
 {
-	size_t lo = 0, hi = ix->n;
+	/* the first entry above @addr; the one before it is the answer */
+	size_t lo = idsearch_upper(ix->addrs, ix->n, sizeof(*ix->addrs), 0, addr);
 	uint64_t at;
 
 	*name = NULL;
 	*exact = false;
-	/* the first entry above @addr; the one before it is the answer */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (ix->addrs[mid] <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	if (!lo)
 		return 0;
 	*name = ksymidx_at(ix, lo - 1, &at);

@@ -5,7 +5,7 @@
  * JSON or a missing or mistyped field is an error naming the file and the field path
  * ("metrics[2].labels[0].size"). Fields this reader does not know are ignored, so that
  * additions that change no meaning need no new schema. Also: SHA-256 of the object file
- * (FIPS 180-4; no crypto library is linked).
+ * (libmd's, as on every Debian base system).
  */
 #include "manifest.h"
 
@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
+#include <sha2.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1132,123 +1133,10 @@ void manifest_free(struct manifest *m)
 	free(m);
 }
 
-/* SHA-256, FIPS 180-4 §6.2. */
-
-struct sha256 {
-	uint32_t h[8];
-	uint64_t n_bytes;
-	uint8_t block[64];
-	size_t used;
-};
-
-static const uint32_t sha256_k[64] = {
-	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
-	0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
-	0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
-	0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
-	0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
-	0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-	0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
-	0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-	0xc67178f2,
-};
-
-static uint32_t ror32(uint32_t x, unsigned n)
-{
-	return (x >> n) | (x << (32 - n));
-}
-
-static void sha256_init(struct sha256 *s)
-{
-	static const uint32_t h0[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-					0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
-
-	memcpy(s->h, h0, sizeof(h0));
-	s->n_bytes = 0;
-	s->used = 0;
-}
-
-static void sha256_block(struct sha256 *s, const uint8_t *p)
-{
-	uint32_t w[64], a, b, c, d, e, f, g, h;
-
-	for (int i = 0; i < 16; i++)
-		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
-		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
-	for (int i = 16; i < 64; i++) {
-		uint32_t s0 = ror32(w[i - 15], 7) ^ ror32(w[i - 15], 18) ^ (w[i - 15] >> 3);
-		uint32_t s1 = ror32(w[i - 2], 17) ^ ror32(w[i - 2], 19) ^ (w[i - 2] >> 10);
-
-		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-	}
-	a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3];
-	e = s->h[4], f = s->h[5], g = s->h[6], h = s->h[7];
-	for (int i = 0; i < 64; i++) {
-		uint32_t t1 = h + (ror32(e, 6) ^ ror32(e, 11) ^ ror32(e, 25)) +
-			      ((e & f) ^ (~e & g)) + sha256_k[i] + w[i];
-		uint32_t t2 = (ror32(a, 2) ^ ror32(a, 13) ^ ror32(a, 22)) +
-			      ((a & b) ^ (a & c) ^ (b & c));
-
-		h = g, g = f, f = e, e = d + t1;
-		d = c, c = b, b = a, a = t1 + t2;
-	}
-	s->h[0] += a, s->h[1] += b, s->h[2] += c, s->h[3] += d;
-	s->h[4] += e, s->h[5] += f, s->h[6] += g, s->h[7] += h;
-}
-
-static void sha256_update(struct sha256 *s, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-
-	s->n_bytes += len;
-	while (len) {
-		size_t n = 64 - s->used < len ? 64 - s->used : len;
-
-		if (!s->used && len >= 64) {
-			sha256_block(s, p);
-			n = 64;
-		} else {
-			memcpy(s->block + s->used, p, n);
-			s->used += n;
-			if (s->used == 64) {
-				sha256_block(s, s->block);
-				s->used = 0;
-			}
-		}
-		p += n;
-		len -= n;
-	}
-}
-
-static void sha256_final(struct sha256 *s, char out[65])
-{
-	static const char hex[] = "0123456789abcdef";
-	uint64_t bits = s->n_bytes * 8;
-
-	s->block[s->used++] = 0x80;
-	if (s->used > 56) {
-		memset(s->block + s->used, 0, 64 - s->used);
-		sha256_block(s, s->block);
-		s->used = 0;
-	}
-	memset(s->block + s->used, 0, 56 - s->used);
-	for (int i = 0; i < 8; i++)
-		s->block[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
-	sha256_block(s, s->block);
-	for (int i = 0; i < 32; i++) {
-		uint8_t byte = (uint8_t)(s->h[i / 4] >> (24 - 8 * (i % 4)));
-
-		out[2 * i] = hex[byte >> 4];
-		out[2 * i + 1] = hex[byte & 15];
-	}
-	out[64] = '\0';
-}
-
 int manifest_sha256_file(const char *path, char out[65], struct diag *d)
 {
 	uint8_t buf[16384];
-	struct sha256 s;
+	SHA2_CTX s;
 	int fd, err = 0;
 
 	out[0] = '\0';
@@ -1257,7 +1145,7 @@ int manifest_sha256_file(const char *path, char out[65], struct diag *d)
 		err = -errno;
 		return diag_err(d, err, NULL, "open %s: %s", path, strerror(-err));
 	}
-	sha256_init(&s);
+	SHA256Init(&s);
 	for (;;) {
 		ssize_t n = read(fd, buf, sizeof(buf));
 
@@ -1270,10 +1158,10 @@ int manifest_sha256_file(const char *path, char out[65], struct diag *d)
 		}
 		if (!n)
 			break;
-		sha256_update(&s, buf, (size_t)n);
+		SHA256Update(&s, buf, (size_t)n);
 	}
 	close(fd);
 	if (!err)
-		sha256_final(&s, out);
+		SHA256End(&s, out); /* lowercase hex, NUL-terminated: 65 bytes */
 	return err;
 }

@@ -17,6 +17,8 @@
 #include <unistd.h>
 #include <linux/magic.h>
 
+#include "mapkind.h"
+
 #define MAPREAD_DEFAULT_BATCH 4096
 #define MAPREAD_MAX_BATCH (1u << 20)
 
@@ -29,12 +31,6 @@ struct mapread {
 	int per_key;
 	uint64_t *values;	/* n_values u64s handed to the callback */
 };
-
-static int map_is_percpu(uint32_t type)
-{
-	return type == BPF_MAP_TYPE_PERCPU_HASH || type == BPF_MAP_TYPE_PERCPU_ARRAY ||
-	       type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
-}
 
 /*
  * What @path is when it is not a pinned map, or NULL when it is one (or when that cannot
@@ -116,7 +112,7 @@ int mapread_open(struct mapread **out, const char *pin_path, struct diag *d)
 	r->info = (struct mapread_info){
 		.type = info.type, .key_size = info.key_size, .value_size = info.value_size,
 		.max_entries = info.max_entries, .id = info.id,
-		.is_percpu = map_is_percpu(info.type), .n_values = 1,
+		.is_percpu = mapkind_is_percpu(info.type), .n_values = 1,
 	};
 	r->value_len = info.value_size;
 	if (r->info.is_percpu) {

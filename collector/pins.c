@@ -19,6 +19,8 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "mapkind.h"
+
 #ifndef BPF_FS_MAGIC
 #define BPF_FS_MAGIC 0xcafe4a11
 #endif
@@ -141,7 +143,7 @@ int pins_config_dir(char **out, const char *root, const char *name)
 
 static const char *map_type_str(unsigned t)
 {
-	const char *s = libbpf_bpf_map_type_str((enum bpf_map_type)t);
+	const char *s = mapkind_name(t);
 
 	return s ? s : "unknown";
 }

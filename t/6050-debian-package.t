@@ -40,10 +40,10 @@ tcase 'every lintian override comes with its reason' \
 	 grep -q "^ebpfexp: binary-from-other-architecture" \
 		"$TOP/scripts/debian/ebpfexp.lintian-overrides"'
 
-tcase 'Depends are from shlibs (libbpf, libelf through it, jansson, yaml, pcre2, libcap)' \
+tcase 'Depends are from shlibs (libbpf, libelf through it, jansson, yaml, pcre2, libcap, libmd)' \
 	'grep -q "^Depends: \${misc:Depends}, \${shlibs:Depends}\$" "$TOP/scripts/debian/control" &&
 	 dep=$(dpkg-deb -f "$DEB" Depends) && echo "$dep" &&
-	 for l in libbpf1 libc6 libcap2 libjansson4 libpcre2-8-0 libyaml-0-2; do
+	 for l in libbpf1 libc6 libcap2 libjansson4 libmd0 libpcre2-8-0 libyaml-0-2; do
 		echo "$dep" | grep -q "\\(^\\|, \\)$l\\( \\|,\\|\$\\)" || { echo "no $l"; return 1; }
 	 done'
 tcase 'Recommends: prometheus-node-exporter' \

@@ -29,7 +29,7 @@ SDBOOT_JOB=""
 SDBOOT_LOG=$T/sdboot.log
 SDROOT_SUITE=bookworm
 SDROOT_BASE="systemd systemd-sysv dbus procps libbpf1 libelf1 zlib1g libjansson4 libyaml-0-2
-	libpcre2-8-0 libcap2"
+	libpcre2-8-0 libcap2 libmd0"
 
 # the machine's apt sources, as one input for mmdebstrap: the deb822 files if there are
 # any (as Debian 12 installs them), else the one-line sources.list

@@ -13,16 +13,14 @@
  */
 #include "decoders.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cgrecord.h"
 #include "cgroup2.h"
+#include "idsearch.h"
 
 struct cgroup_entry {
 	uint64_t ino;
@@ -87,55 +85,9 @@ static int cgroup_add(struct cgroups *cg, uint64_t ino, const char *path, size_t
 	return 0;
 }
 
-/* Record the directory open at @fd as @path, then everything below it. Closes @fd. */
-static int cgroup_walk(struct cgroups *cg, int fd, struct strbuf *path)
+static int cgroup_walked(void *arg, const char *path, size_t len, uint64_t ino)
 {
-	size_t base = path->len;
-	struct dirent *de;
-	struct stat st;
-	DIR *dir;
-	int err;
-
-	if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		close(fd);
-		return 0;
-	}
-	err = cgroup_add(cg, st.st_ino, path->buf, path->len);
-	if (err) {
-		close(fd);
-		return err;
-	}
-	dir = fdopendir(fd);
-	if (!dir) {
-		close(fd);
-		return 0;
-	}
-	while (!err && (de = readdir(dir))) {
-		int sub;
-
-		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
-			continue;
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		/* O_NOFOLLOW and O_DIRECTORY: a symlink or a file is not opened. */
-		sub = openat(dirfd(dir), de->d_name,
-			     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (sub < 0)
-			continue; /* gone meanwhile, or not a directory */
-		path->len = base;
-		err = strbuf_addch(path, '/');
-		if (!err)
-			err = strbuf_addstr(path, de->d_name);
-		if (err)
-			close(sub);
-		else
-			err = cgroup_walk(cg, sub, path);
-	}
-	path->len = base;
-	if (path->buf)
-		path->buf[base] = '\0';
-	closedir(dir);
-	return err;
+	return cgroup_add(arg, ino, path, len);
 }
 
 static int cgroup_entry_cmp(const void *a, const void *b)
@@ -196,7 +148,7 @@ static int cgroup_load(struct decode_ctx *ctx, struct diag *d)
 	/* The walk adds a '/' before each name: none at the end of the root. */
 	while (root.len && root.buf[root.len - 1] == '/')
 		root.buf[--root.len] = '\0';
-	err = cgroup_walk(cg, fd, &root);
+	err = cgroup2_walk_fd(fd, &root, 0, cgroup_walked, cg);
 	strbuf_release(&root);
 	if (err)
 		return err;
@@ -204,38 +156,18 @@ static int cgroup_load(struct decode_ctx *ctx, struct diag *d)
 	return 0;
 }
 
+/* Sorted by (ino, seq): the last of equal inodes is the one the walk saw last. */
 static struct cgroup_entry *cgroup_find(const struct cgroups *cg, uint64_t ino)
 {
-	size_t lo = 0, hi = cg->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (cg->e[mid].ino <= ino)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo && cg->e[lo - 1].ino == ino)
-		return &cg->e[lo - 1];
-	return NULL;
+	return idsearch_last(cg->e, cg->n, sizeof(*cg->e), offsetof(struct cgroup_entry, ino),
+			     ino);
 }
 
+/* One per ino. */
 static struct cgroup_memo *cgroup_memo_find(const struct cgroups *cg, uint64_t ino)
 {
-	size_t lo = 0, hi = cg->n_memo;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (cg->memo[mid].ino < ino)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo < cg->n_memo && cg->memo[lo].ino == ino)
-		return &cg->memo[lo];
-	return NULL;
+	return idsearch_first(cg->memo, cg->n_memo, sizeof(*cg->memo),
+			      offsetof(struct cgroup_memo, ino), ino);
 }
 
 int cgroup_decode(struct decode_ctx *ctx, const struct config_decoder *dec, const uint8_t *in,

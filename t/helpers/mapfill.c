@@ -32,19 +32,8 @@
 #include "config.h"
 #include "diag.h"
 #include "manifest.h"
+#include "mapkind.h"
 #include "mapread.h"
-
-static const struct {
-	const char *name;
-	enum bpf_map_type type;
-} map_types[] = {
-	{ "hash", BPF_MAP_TYPE_HASH },
-	{ "lru_hash", BPF_MAP_TYPE_LRU_HASH },
-	{ "percpu_hash", BPF_MAP_TYPE_PERCPU_HASH },
-	{ "lru_percpu_hash", BPF_MAP_TYPE_LRU_PERCPU_HASH },
-	{ "array", BPF_MAP_TYPE_ARRAY },
-	{ "percpu_array", BPF_MAP_TYPE_PERCPU_ARRAY },
-};
 
 struct opts {
 	enum bpf_map_type type;
@@ -70,8 +59,7 @@ static void die(const char *fmt, ...)
 
 static int is_percpu(enum bpf_map_type t)
 {
-	return t == BPF_MAP_TYPE_PERCPU_HASH || t == BPF_MAP_TYPE_LRU_PERCPU_HASH ||
-	       t == BPF_MAP_TYPE_PERCPU_ARRAY;
+	return mapkind_is_percpu(t);
 }
 
 static unsigned long long num(const char *s, const char *what)
@@ -105,16 +93,13 @@ static int parse_opts(struct opts *o, int argc, char **argv)
 	*o = (struct opts){ .type = BPF_MAP_TYPE_HASH, .key_size = 8, .value_size = 8 };
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		size_t i;
+		unsigned type;
 
 		switch (c) {
 		case 't':
-			for (i = 0; i < sizeof(map_types) / sizeof(map_types[0]); i++)
-				if (!strcmp(optarg, map_types[i].name))
-					break;
-			if (i == sizeof(map_types) / sizeof(map_types[0]))
+			if (!mapkind_metric_by_name(optarg, &type))
 				die("--type: unknown map type \"%s\"", optarg);
-			o->type = map_types[i].type;
+			o->type = (enum bpf_map_type)type;
 			break;
 		case 'k': o->key_size = (unsigned)num(optarg, "--key-size"); break;
 		case 'v': o->value_size = (unsigned)num(optarg, "--value-size"); break;

@@ -744,6 +744,10 @@ static void test_sha256(void)
 	snprintf(path, sizeof(path), "%s/none", root);
 	is_int(manifest_sha256_file(path, out, &d), -ENOENT, "a missing object fails");
 	is_str(out, "", "leaving the output empty");
+	is_int(manifest_sha256_file(root, out, &d), -EISDIR, "a directory fails on read ...");
+	snprintf(path, sizeof(path), "read %s: Is a directory", root);
+	is_str(diag_last(&d), path, "... with a message naming the read");
+	is_str(out, "", "... leaving the output empty");
 	diag_release(&d);
 }
 
