@@ -3,6 +3,7 @@ PKG_CONFIG ?= pkg-config
 CC         ?= cc
 CLANG      ?= clang
 BPFTOOL    ?= bpftool
+CLANG_FORMAT ?= clang-format
 CFLAGS     ?= -O2 -g
 PREFIX     ?= /usr/local
 DESTDIR    ?=
@@ -212,7 +213,9 @@ deb:
 clean:
 	rm -rf build
 
+# The files .clang-format governs: scripts/format-files is the one list (t/0050 checks it).
+FORMAT_FILES = $(shell scripts/format-files)
 format:
-	clang-format -i collector/*.[ch] collector/decoders/*.[ch] t/unit/*.[ch]
+	$(CLANG_FORMAT) -i $(FORMAT_FILES)
 
 -include $(LIB_OBJS:.o=.d) $(patsubst %.o,%.d,$(wildcard build/collector/*.o build/t/unit/*.o))

@@ -12,32 +12,19 @@
 
 #include "cgrecord.h"
 #include "fuzz.h"
+#include "fuzzdir.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char shm_path[] = "/dev/shm/ebpfexp-fuzz-cgrecord.XXXXXX";
-static char tmp_path[] = "/tmp/ebpfexp-fuzz-cgrecord.XXXXXX";
-static const char *dir_path;
-static char in_path[64], out_path[64];
+static char in_path[sizeof(fuzzdir_path) + 8], out_path[sizeof(fuzzdir_path) + 64];
 
-static void fuzz_dir_remove(void)
+static void fuzz_paths(void)
 {
-	(void)unlink(in_path);
-	(void)unlink(out_path);
-	(void)rmdir(dir_path);
-}
-
-static void fuzz_dir(void)
-{
-	if (dir_path)
+	if (in_path[0])
 		return;
-	dir_path = mkdtemp(shm_path);
-	if (!dir_path)
-		dir_path = mkdtemp(tmp_path);
-	FUZZ_ASSERT(dir_path, "no temporary directory");
-	snprintf(in_path, sizeof(in_path), "%s/in", dir_path);
-	snprintf(out_path, sizeof(out_path), "%s/%s", dir_path, CGRECORD_NAME);
-	atexit(fuzz_dir_remove);
+	(void)fuzzdir("cgrecord");
+	snprintf(in_path, sizeof(in_path), "%s/in", fuzzdir_path);
+	snprintf(out_path, sizeof(out_path), "%s/%s", fuzzdir_path, CGRECORD_NAME);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -45,14 +32,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cgrecord_file f = { 0 }, f2 = { 0 };
 	struct diag d = { 0 }, d2 = { 0 };
 	struct cgrecord *r = NULL;
-	int fd, err;
+	int err;
 
-	fuzz_dir();
-	(void)unlink(in_path);
-	fd = open(in_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	FUZZ_ASSERT(fd >= 0, "create the input file");
-	FUZZ_ASSERT(write(fd, data, size) == (ssize_t)size, "write the input file");
-	close(fd);
+	fuzz_paths();
+	fuzzdir_put("in", data, size);
 
 	err = cgrecord_load(&f, in_path, &d);
 	FUZZ_ASSERT(!err, "cgrecord_load returned %d", err);
@@ -71,7 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (f.e[i].gone)
 			cgrecord_gone(r, f.e[i].id, f.e[i].gone);
 	}
-	err = cgrecord_write(r, dir_path, 0600, (gid_t)-1, INT64_MIN, &d2);
+	err = cgrecord_write(r, fuzzdir_path, 0600, (gid_t)-1, INT64_MIN, &d2);
 	FUZZ_ASSERT(!err, "recorded entries do not write: %s", diag_last(&d2));
 	err = cgrecord_load(&f2, out_path, &d2);
 	FUZZ_ASSERT(!err && d2.n_msgs == 0, "a written record loads with: %s", diag_last(&d2));

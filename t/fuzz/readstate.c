@@ -13,38 +13,11 @@
 #include <unistd.h>
 
 #include "fuzz.h"
+#include "fuzzdir.h"
 #include "readstate.h"
 #include "strbuf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static char shm_path[] = "/dev/shm/ebpfexp-fuzz-readstate.XXXXXX";
-static char tmp_path[] = "/tmp/ebpfexp-fuzz-readstate.XXXXXX";
-static const char *dir_path;
-static int dir_fd = -1;
-
-static void fuzz_dir_remove(void)
-{
-	(void)unlinkat(dir_fd, "in", 0);
-	(void)unlinkat(dir_fd, "out", 0);
-	(void)unlinkat(dir_fd, "out2", 0);
-	(void)rmdir(dir_path);
-}
-
-/* A private directory for the files, made once, removed at exit: in /dev/shm if it can be. */
-static int fuzz_dir(void)
-{
-	if (dir_fd >= 0)
-		return dir_fd;
-	dir_path = mkdtemp(shm_path);
-	if (!dir_path)
-		dir_path = mkdtemp(tmp_path);
-	FUZZ_ASSERT(dir_path, "no temporary directory");
-	dir_fd = open(dir_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	FUZZ_ASSERT(dir_fd >= 0, "open %s", dir_path);
-	atexit(fuzz_dir_remove);
-	return dir_fd;
-}
 
 static int same_str(const char *a, const char *b)
 {
@@ -64,13 +37,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct readstate s = { 0 }, s2 = { 0 };
 	struct strbuf b1 = { 0 }, b2 = { 0 };
 	struct diag d = { 0 }, d2 = { 0 };
-	int dirfd = fuzz_dir(), fd, err;
+	int dirfd = fuzzdir("readstate"), err;
 
-	(void)unlinkat(dirfd, "in", 0);
-	fd = openat(dirfd, "in", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	FUZZ_ASSERT(fd >= 0, "create the input file");
-	FUZZ_ASSERT(write(fd, data, size) == (ssize_t)size, "write the input file");
-	close(fd);
+	fuzzdir_put("in", data, size);
 
 	err = readstate_load(&s, dirfd, "in", &d);
 	FUZZ_ASSERT(!err, "readstate_load returned %d", err);

@@ -14,35 +14,11 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "testdir.h"
 
 #define NAME ".ebpfexp-read.cgroups"
 
-static char tmpdir[] = "/tmp/ebpfexp-readcgroups.XXXXXX";
-static int dirfd_;
-
-static void put(const char *text, size_t len)
-{
-	int fd = openat(dirfd_, NAME, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-
-	if (fd < 0 || write(fd, text, len) != (ssize_t)len)
-		printf("# could not write %s\n", NAME);
-	if (fd >= 0)
-		close(fd);
-}
-
-/* The file's content, or "(none)". */
-static const char *get(char *buf, size_t size)
-{
-	int fd = openat(dirfd_, NAME, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, size - 1);
-
-	if (fd >= 0)
-		close(fd);
-	if (n < 0)
-		return "(none)";
-	buf[n] = '\0';
-	return buf;
-}
+static struct testdir dir;
 
 static void test_round_trip(void)
 {
@@ -58,16 +34,16 @@ static void test_round_trip(void)
 	char buf[512];
 	int same = 1;
 
-	is_int(readcgroups_save(e, 4, dirfd_, NAME, &d), 0, "save");
-	is_str(get(buf, sizeof(buf)),
+	is_int(readcgroups_save(e, 4, dir.fd, NAME, &d), 0, "save");
+	is_str(testdir_get(&dir, NAME, buf, sizeof(buf)),
 	       "1\t1700000000\t/sys/fs/cgroup/unified/system.slice\n"
 	       "2\t-5\t/cg/a\\tb\\nc\\\\d\\\\t\n"
 	       "18446744073709551615\t9223372036854775807\t/max\n"
 	       "4\t-9223372036854775808\t/min\n",
 	       "one line per cgroup; backslash, tab and newline in a path are escaped");
-	ok(fstatat(dirfd_, NAME, &st, AT_SYMLINK_NOFOLLOW) == 0 && (st.st_mode & 07777) == 0600,
+	ok(fstatat(dir.fd, NAME, &st, AT_SYMLINK_NOFOLLOW) == 0 && (st.st_mode & 07777) == 0600,
 	   "the file is private: mode 0600");
-	is_int(readcgroups_load(&c, dirfd_, NAME, &d), 0, "load");
+	is_int(readcgroups_load(&c, dir.fd, NAME, &d), 0, "load");
 	is_int(c.n, 4, "every entry comes back");
 	for (size_t i = 0; i < c.n && i < 4; i++)
 		if (c.e[i].id != e[i].id || c.e[i].last_lookup != e[i].last_lookup ||
@@ -77,14 +53,14 @@ static void test_round_trip(void)
 	ok(c.found && d.n_msgs == 0, "found, without a warning");
 	readcgroups_release(&c);
 
-	is_int(readcgroups_save(NULL, 0, dirfd_, NAME, &d), 0, "save nothing");
-	is_str(get(buf, sizeof(buf)), "", "an empty file");
-	readcgroups_load(&c, dirfd_, NAME, &d);
+	is_int(readcgroups_save(NULL, 0, dir.fd, NAME, &d), 0, "save nothing");
+	is_str(testdir_get(&dir, NAME, buf, sizeof(buf)), "", "an empty file");
+	readcgroups_load(&c, dir.fd, NAME, &d);
 	ok(c.n == 0 && c.found && d.n_msgs == 0, "an empty file: nothing, found, no warning");
 	readcgroups_release(&c);
 
-	unlinkat(dirfd_, NAME, 0);
-	is_int(readcgroups_load(&c, dirfd_, NAME, &d), 0, "a missing file loads ...");
+	unlinkat(dir.fd, NAME, 0);
+	is_int(readcgroups_load(&c, dir.fd, NAME, &d), 0, "a missing file loads ...");
 	ok(c.n == 0 && !c.found && d.n_msgs == 0, "... as nothing, not found, without a warning");
 	readcgroups_release(&c);
 	diag_release(&d);
@@ -115,8 +91,8 @@ static void test_garbled(void)
 	struct readcgroups c = {0};
 	struct diag d = {0};
 
-	put(text, sizeof(text) - 1);
-	is_int(readcgroups_load(&c, dirfd_, NAME, &d), 0, "a garbled file does not fail the load");
+	testdir_put(&dir, NAME, text, sizeof(text) - 1);
+	is_int(readcgroups_load(&c, dir.fd, NAME, &d), 0, "a garbled file does not fail the load");
 	ok(c.n == 2 && c.e[0].id == 10 && c.e[0].last_lookup == 100 &&
 		   !strcmp(c.e[0].path, "/good/one") && c.e[1].id == 12 &&
 		   c.e[1].last_lookup == -3 && !strcmp(c.e[1].path, "/good/two \\ spaced"),
@@ -137,68 +113,59 @@ static void test_planted(void)
 	char victim[300], buf[64];
 	FILE *f;
 
-	snprintf(victim, sizeof(victim), "%s/victim", tmpdir);
+	snprintf(victim, sizeof(victim), "%s/victim", dir.path);
 	f = fopen(victim, "w");
 	if (f) {
 		fputs("1\t2\t/from-the-target\n", f);
 		fclose(f);
 	}
-	unlinkat(dirfd_, NAME, 0);
-	if (symlinkat(victim, dirfd_, NAME))
+	unlinkat(dir.fd, NAME, 0);
+	if (symlinkat(victim, dir.fd, NAME))
 		printf("# symlink: %s\n", strerror(errno));
-	readcgroups_load(&c, dirfd_, NAME, &d);
+	readcgroups_load(&c, dir.fd, NAME, &d);
 	ok(c.n == 0 && d.n_errors == 0, "a symlink is not followed");
 	like(diag_last(&d), "symlink", "... and the warning says so");
 	readcgroups_release(&c);
 	diag_release(&d);
-	is_int(readcgroups_save(e, 1, dirfd_, NAME, &d), 0, "save over a symlink");
+	is_int(readcgroups_save(e, 1, dir.fd, NAME, &d), 0, "save over a symlink");
 	f = fopen(victim, "r");
 	ok(f && fgets(buf, sizeof(buf), f) && !strcmp(buf, "1\t2\t/from-the-target\n"),
 	   "... leaves its target alone");
 	if (f)
 		fclose(f);
-	is_str(get(buf, sizeof(buf)), "1\t2\t/x\n", "... and replaces the link with the file");
+	is_str(testdir_get(&dir, NAME, buf, sizeof(buf)), "1\t2\t/x\n",
+	       "... and replaces the link with the file");
 	diag_release(&d);
 
-	unlinkat(dirfd_, NAME, 0);
-	if (mkfifoat(dirfd_, NAME, 0600))
+	unlinkat(dir.fd, NAME, 0);
+	if (mkfifoat(dir.fd, NAME, 0600))
 		printf("# mkfifo: %s\n", strerror(errno));
-	readcgroups_load(&c, dirfd_, NAME, &d);
+	readcgroups_load(&c, dir.fd, NAME, &d);
 	ok(c.n == 0 && d.n_errors == 0, "a FIFO is not waited on");
 	like(diag_last(&d), "not a regular file", "... and the warning says so");
 	readcgroups_release(&c);
 	diag_release(&d);
 
-	unlinkat(dirfd_, NAME, 0);
-	mkdirat(dirfd_, NAME, 0700);
-	readcgroups_load(&c, dirfd_, NAME, &d);
+	unlinkat(dir.fd, NAME, 0);
+	mkdirat(dir.fd, NAME, 0700);
+	readcgroups_load(&c, dir.fd, NAME, &d);
 	ok(c.n == 0 && d.n_errors == 0 && c.found, "a directory loads as nothing, found");
 	readcgroups_release(&c);
 	diag_release(&d);
-	ok(readcgroups_save(e, 1, dirfd_, NAME, &d) < 0 && d.n_msgs == 1,
+	ok(readcgroups_save(e, 1, dir.fd, NAME, &d) < 0 && d.n_msgs == 1,
 	   "saving over a directory fails with a message");
 	diag_release(&d);
-	unlinkat(dirfd_, NAME, AT_REMOVEDIR);
+	unlinkat(dir.fd, NAME, AT_REMOVEDIR);
 	unlink(victim);
 }
 
 int main(void)
 {
-	char cmd[300];
-
-	if (!mkdtemp(tmpdir)) {
-		perror("mkdtemp");
-		return 1;
-	}
-	dirfd_ = open(tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd_ < 0)
+	if (testdir_open(&dir, "readcgroups"))
 		return 1;
 	test_round_trip();
 	test_garbled();
 	test_planted();
-	close(dirfd_);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd))
-		fprintf(stderr, "# could not remove %s\n", tmpdir);
+	testdir_close(&dir);
 	return done_testing();
 }

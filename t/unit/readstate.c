@@ -13,34 +13,11 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "testdir.h"
 
 #define NAME ".ebpfexp-read.state"
 
-static char tmpdir[] = "/tmp/ebpfexp-readstate.XXXXXX";
-static int dirfd_;
-
-static void put(const char *text)
-{
-	int fd = openat(dirfd_, NAME, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-
-	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
-		printf("# could not write %s\n", NAME);
-	if (fd >= 0)
-		close(fd);
-}
-
-static const char *get(char *buf, size_t size)
-{
-	int fd = openat(dirfd_, NAME, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, size - 1);
-
-	if (fd >= 0)
-		close(fd);
-	if (n < 0)
-		return "(none)";
-	buf[n] = '\0';
-	return buf;
-}
+static struct testdir dir;
 
 static void test_first_format(void)
 {
@@ -49,8 +26,8 @@ static void test_first_format(void)
 	struct diag d = { 0 };
 	char buf[512];
 
-	put("syscalls\t900\t1700000000.500\ntimers\t3\t0.000\n");
-	is_int(readstate_load(&s, dirfd_, NAME, &d), 0, "a first-format state loads");
+	testdir_puts(&dir, NAME, "syscalls\t900\t1700000000.500\ntimers\t3\t0.000\n");
+	is_int(readstate_load(&s, dir.fd, NAME, &d), 0, "a first-format state loads");
 	is_int(d.n_msgs, 0, "without a warning");
 	ok(s.found && s.first_format, "it says it was there, in the first format");
 	e = readstate_get(&s, "/run/ebpfexp", "syscalls");
@@ -60,8 +37,8 @@ static void test_first_format(void)
 	e = readstate_get(&s, "/run/other", "syscalls");
 	ok(e && e->decoder_errors == 0, "another state dir's config of that name starts at zero");
 	is_int(s.n, 3, "as an entry of its own");
-	is_int(readstate_save(&s, dirfd_, NAME, &d), 0, "saved");
-	is_str(get(buf, sizeof(buf)),
+	is_int(readstate_save(&s, dir.fd, NAME, &d), 0, "saved");
+	is_str(testdir_get(&dir, NAME, buf, sizeof(buf)),
 	       "syscalls\t900\t1700000000.500\t\t/run/ebpfexp\n"
 	       "timers\t3\t0.000\n"
 	       "syscalls\t0\t0.000\t\t/run/other\n",
@@ -85,8 +62,8 @@ static void test_round_trip(void)
 	ok(e && !readstate_set_file(e, "ebpfexp.prom"), "a state dir's own entry");
 	e = readstate_get(&s, "/run/ebpfexp", "y");
 	ok(e && e->file == NULL, "an entry that wrote nothing");
-	is_int(readstate_save(&s, dirfd_, NAME, &d), 0, "saved");
-	is_int(readstate_load(&t, dirfd_, NAME, &d), 0, "loaded");
+	is_int(readstate_save(&s, dir.fd, NAME, &d), 0, "saved");
+	is_int(readstate_load(&t, dir.fd, NAME, &d), 0, "loaded");
 	is_int(d.n_msgs, 0, "without a warning");
 	ok(!t.first_format, "not the first format");
 	is_int(t.n, 3, "every entry is back");
@@ -111,15 +88,16 @@ static void test_garbled(void)
 	struct readstate s = { 0 };
 	struct diag d = { 0 };
 
-	put("garbage\n"
-	    "a\t1\t0\tfile\n"			/* four fields */
-	    "b\t-1\t0\t\t/run/x\n"		/* negative */
-	    "c\t1\t0\t\t\n"			/* no state dir */
-	    "d\t1\t0\tbad\\q\t/run/x\n"	/* bad escape */
-	    "e\t1\t0\t\t/run/x\t\n"		/* six fields */
-	    "\t1\t0\n"				/* first format without a config */
-	    "ok\t7\t0\t\t/run/x");		/* no final newline: still read */
-	is_int(readstate_load(&s, dirfd_, NAME, &d), 0, "a garbled state loads");
+	testdir_puts(&dir, NAME,
+		     "garbage\n"
+		     "a\t1\t0\tfile\n"		 /* four fields */
+		     "b\t-1\t0\t\t/run/x\n"	 /* negative */
+		     "c\t1\t0\t\t\n"		 /* no state dir */
+		     "d\t1\t0\tbad\\q\t/run/x\n" /* bad escape */
+		     "e\t1\t0\t\t/run/x\t\n"	 /* six fields */
+		     "\t1\t0\n"			 /* first format without a config */
+		     "ok\t7\t0\t\t/run/x");	 /* no final newline: still read */
+	is_int(readstate_load(&s, dir.fd, NAME, &d), 0, "a garbled state loads");
 	is_int(s.n, 1, "only its good line");
 	ok(s.n == 1 && s.e[0].decoder_errors == 7 && !strcmp(s.e[0].state_dir, "/run/x"),
 	   "which is the last, without its newline");
@@ -130,21 +108,11 @@ static void test_garbled(void)
 
 int main(void)
 {
-	char cmd[300];
-
-	if (!mkdtemp(tmpdir)) {
-		perror("mkdtemp");
-		return 1;
-	}
-	dirfd_ = open(tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd_ < 0)
+	if (testdir_open(&dir, "readstate"))
 		return 1;
 	test_first_format();
 	test_round_trip();
 	test_garbled();
-	close(dirfd_);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd))
-		fprintf(stderr, "# could not remove %s\n", tmpdir);
+	testdir_close(&dir);
 	return done_testing();
 }
