@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "atomicfile.h"
+#include "statedir.h"
 #include "tsv.h"
 
 #define CGRECORD_HEADER "# ebpfexp cgroup record 1\n"
@@ -239,7 +240,7 @@ int cgrecord_resume(struct cgrecord *r, const char *state_dir, int64_t now, stru
 {
 	struct cgrecord_file f = { 0 };
 	struct strbuf path = { 0 };
-	int err = strbuf_addf(&path, "%s/%s", state_dir, CGRECORD_NAME);
+	int err = strbuf_addf(&path, "%s/%s", state_dir, STATEDIR_CGRECORD);
 
 	if (!err)
 		err = cgrecord_load(&f, path.buf, d);
@@ -290,7 +291,7 @@ int cgrecord_write(struct cgrecord *r, const char *state_dir, mode_t mode, gid_t
 	int err = prune(r, now);
 
 	if (!err)
-		err = strbuf_addf(&path, "%s/%s", state_dir, CGRECORD_NAME);
+		err = strbuf_addf(&path, "%s/%s", state_dir, STATEDIR_CGRECORD);
 	if (!err && r->n && !(by = malloc(r->n * sizeof(*by))))
 		err = -ENOMEM;
 	if (!err) {
@@ -314,7 +315,7 @@ int cgrecord_write(struct cgrecord *r, const char *state_dir, mode_t mode, gid_t
 	}
 	free(by);
 	if (err) {
-		err = diag_err(d, -err, NULL, "%s/%s: %s", state_dir, CGRECORD_NAME,
+		err = diag_err(d, -err, NULL, "%s/%s: %s", state_dir, STATEDIR_CGRECORD,
 			       strerror(-err));
 	} else {
 		err = atomicfile_replace(AT_FDCWD, path.buf, mode, sb.buf, sb.len, d);

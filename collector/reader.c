@@ -49,7 +49,7 @@ struct read_result {
 	bool ok;
 	struct metric_stats st;
 	struct manifest *m;	/* NULL when its manifest could not be read */
-	bool bad_name;		/* NAME.json names no config: it has no series, no state */
+	bool bad_name;		/* its manifest names no config: it has no series, no state */
 };
 
 struct reader {
@@ -58,17 +58,19 @@ struct reader {
 	struct decode_ctx *dctx;
 	struct metric_reader *mr;
 	int textfile_fd;
+	int lock_fd;		/* the textfile dir's lock, held while the reader lives */
 	struct readstate state;
 	double t0;		/* monotonic start of this run, for its duration */
 	int64_t now;		/* unix time of this run, for remembered cgroups */
 	bool has_cgroups;	/* CGROUPS_FILE was there: write it even if empty now */
 	bool live;		/* reader_watch(): messages go with the frames */
+	bool used;		/* a reader does one job (its textfile dir is locked once) */
 	size_t n_names;
 	char **names;		/* configs with a manifest, sorted */
 	size_t n_results;
 	struct read_result *results;
 	size_t n_failed;
-	char **failed;		/* configs whose last load failed (NAME.failed) */
+	char **failed;		/* configs whose last load failed (a failure mark) */
 	bool loader_up;
 	bool no_state_dir;	/* the state dir is missing (a boot before the loader's start) */
 	char *key;		/* the state dir's key in the state (textfiles_state_key()) */
@@ -464,19 +466,18 @@ static void save_state(struct reader *r, struct diag *d)
 /* Open the textfile dir, serialise with other readers, clean up after killed ones. */
 static int open_textfile_dir(struct reader *r, struct diag *d)
 {
-	int lock;
-
 	r->textfile_fd = open(r->o.textfile_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (r->textfile_fd < 0)
 		return diag_err(d, errno, NULL, "--textfile.dir %s: %s", r->o.textfile_dir,
 				strerror(errno));
-	lock = openat(r->textfile_fd, LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (lock < 0)
+	r->lock_fd = openat(r->textfile_fd, LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+			    0600);
+	if (r->lock_fd < 0)
 		return diag_err(d, errno, NULL, "%s/%s: %s%s", r->o.textfile_dir, LOCK_FILE,
 				strerror(errno),
 				errno == EACCES ? " (can this user write there?)" :
 				errno == EROFS ? " (the textfile directory must be writable)" : "");
-	if (flock(lock, LOCK_EX))	/* held until exit: runs never interleave */
+	if (flock(r->lock_fd, LOCK_EX))	/* held until reader_free(): runs never interleave */
 		return diag_err(d, errno, NULL, "lock %s/%s: %s", r->o.textfile_dir, LOCK_FILE,
 				strerror(errno));
 	/* under the lock no other reader writes here: any temp file of ours is a leftover */
@@ -591,6 +592,7 @@ int reader_new(struct reader **out, const struct reader_opts *o, struct diag *d)
 		return diag_err(d, ENOMEM, NULL, "out of memory");
 	r->o = *o;
 	r->textfile_fd = -1;
+	r->lock_fd = -1;
 	r->t0 = now_s();
 	r->now = (int64_t)time(NULL);
 	if (o->textfile_dir && textfiles_state_key(sd, &r->key))
@@ -630,6 +632,9 @@ static int reader_start(struct reader *r, struct diag *d)
 	char lock[PATH_MAX];
 	int err = 0;
 
+	if (r->used)
+		return diag_err(d, EBUSY, NULL, "a reader does one job: make another");
+	r->used = true;
 	if (r->o.textfile_dir)
 		err = open_textfile_dir(r, d);
 	if (!err)
@@ -758,6 +763,9 @@ int reader_run(struct reader *r, struct reader_stats *st, struct diag *d)
 
 int reader_clean(struct reader *r, struct diag *d)
 {
+	if (r->used)
+		return diag_err(d, EBUSY, NULL, "a reader does one job: make another");
+	r->used = true;
 	return clean_textfile_dir(r, d);
 }
 
@@ -832,6 +840,8 @@ void reader_free(struct reader *r)
 	readstate_release(&r->state);
 	metric_reader_free(r->mr);
 	decode_ctx_free(r->dctx);
+	if (r->lock_fd >= 0)
+		close(r->lock_fd);
 	if (r->textfile_fd >= 0)
 		close(r->textfile_fd);
 	free(r->key);

@@ -41,7 +41,11 @@ struct reader_stats {
 
 struct reader;
 
-/* Make a reader (free with reader_free()). 0 or a negative errno explained in @d. */
+/*
+ * Make a reader (free with reader_free()), for one job: reader_run(), reader_clean() or
+ * reader_watch(), once; a second is -EBUSY. A reader with a textfile dir holds its lock
+ * from its job's start until reader_free(). 0 or a negative errno explained in @d.
+ */
 int reader_new(struct reader **out, const struct reader_opts *o, struct diag *d);
 
 /*

@@ -12,6 +12,7 @@
 
 #include "cgrecord.h"
 #include "fuzz.h"
+#include "statedir.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -36,7 +37,7 @@ static void fuzz_dir(void)
 		dir_path = mkdtemp(tmp_path);
 	FUZZ_ASSERT(dir_path, "no temporary directory");
 	snprintf(in_path, sizeof(in_path), "%s/in", dir_path);
-	snprintf(out_path, sizeof(out_path), "%s/%s", dir_path, CGRECORD_NAME);
+	snprintf(out_path, sizeof(out_path), "%s/%s", dir_path, STATEDIR_CGRECORD);
 	atexit(fuzz_dir_remove);
 }
 
