@@ -148,9 +148,9 @@ static int list_manifests(struct reader *r, struct diag *d)
 	if (err == -ENOENT && r->o.textfile_dir) {
 		r->no_state_dir = true;
 		err = 0;
-	}
-	else if (err)
+	} else if (err) {
 		diag_move(d, &quiet);
+	}
 	diag_release(&quiet);
 	if (err)
 		return err;

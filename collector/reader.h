@@ -24,12 +24,12 @@ struct reader_opts {
 	const char *state_dir;		/* the loader's manifests; required */
 	const char *bpffs_root;		/* only pins below it are opened; required */
 	const char *textfile_dir;	/* write the textfiles there; NULL: render to @output */
-	const char *output;		/* without @textfile_dir: a file, or NULL or "-": stdout */
+	const char *output;		/* else a file, or NULL or "-" for stdout */
 	enum reader_format format;	/* of @output (the textfiles are prom) */
 	const char *config_names;	/* "A,B": only these configs; NULL: every manifest */
 	bool state_dir_given;		/* reader_clean(): only the files of @state_dir */
 	size_t max_series;		/* per metric; 0: no limit */
-	bool ksym_unknown_addr;		/* unknown_addr:0x<hex> for a non-symbol, as ebpf_exporter */
+	bool ksym_unknown_addr;		/* [compat] unknown_addr:0x<hex> for a non-symbol */
 	const char *kube_pods_dir;	/* for the kube_* decoders; NULL: kubepath's default */
 };
 

@@ -99,7 +99,8 @@ int statedir_list(struct statedir_list *l, const char *dir, struct diag *d)
 	*l = (struct statedir_list){ 0 };
 	if (!dp)
 		return diag_err(d, errno, NULL, "state dir %s: %s%s", dir, strerror(errno),
-				errno == ENOENT ? " (is ebpfexp-load running? see --state.dir)" : "");
+				errno == ENOENT ? " (is ebpfexp-load running? see --state.dir)"
+						: "");
 	while (!err && (errno = 0, de = readdir(dp))) {
 		enum statedir_kind kind = STATEDIR_MANIFEST;
 		char *name;
