@@ -15,6 +15,7 @@
 #include "atomicfile.h"
 #include "decoderkind.h"
 #include "idsearch.h"
+#include "statedir.h"
 #include "tsv.h"
 
 #define CGRECORD_HEADER "# ebpfexp cgroup record 1\n"
@@ -242,7 +243,7 @@ int cgrecord_resume(struct cgrecord *r, const char *state_dir, int64_t now, stru
 {
 	struct cgrecord_file f = { 0 };
 	struct strbuf path = { 0 };
-	int err = strbuf_addf(&path, "%s/%s", state_dir, CGRECORD_NAME);
+	int err = strbuf_addf(&path, "%s/%s", state_dir, STATEDIR_CGRECORD);
 
 	if (!err)
 		err = cgrecord_load(&f, path.buf, d);
@@ -293,7 +294,7 @@ int cgrecord_write(struct cgrecord *r, const char *state_dir, mode_t mode, gid_t
 	int err = prune(r, now);
 
 	if (!err)
-		err = strbuf_addf(&path, "%s/%s", state_dir, CGRECORD_NAME);
+		err = strbuf_addf(&path, "%s/%s", state_dir, STATEDIR_CGRECORD);
 	if (!err && r->n && !(by = malloc(r->n * sizeof(*by))))
 		err = -ENOMEM;
 	if (!err) {
@@ -317,7 +318,7 @@ int cgrecord_write(struct cgrecord *r, const char *state_dir, mode_t mode, gid_t
 	}
 	free(by);
 	if (err) {
-		err = diag_err(d, -err, NULL, "%s/%s: %s", state_dir, CGRECORD_NAME,
+		err = diag_err(d, -err, NULL, "%s/%s: %s", state_dir, STATEDIR_CGRECORD,
 			       strerror(-err));
 	} else {
 		err = atomicfile_replace(AT_FDCWD, path.buf, mode, sb.buf, sb.len, d);

@@ -20,8 +20,6 @@
 #include "diag.h"
 #include "strbuf.h"
 
-/* The record's name in the state dir (the only place that spells it). */
-#define CGRECORD_NAME "cgroups"
 /* Defaults of ebpfexp-load's --cgroups.record-max and --cgroups.record-max-age. */
 #define CGRECORD_MAX_DEFAULT 16384
 #define CGRECORD_MAX_AGE_DEFAULT 3600
@@ -53,7 +51,7 @@ struct cgrecord;
  */
 int cgrecord_new(struct cgrecord **out, size_t max, int64_t max_age);
 /*
- * Take over what STATE_DIR/CGRECORD_NAME holds (a previous loader's record) as cgroups
+ * Take over what STATE_DIR/STATEDIR_CGRECORD (statedir.h) holds (a previous loader's record) as cgroups
  * gone by @now at the latest: a restart forgets no removed cgroup. Cgroups still alive are
  * made again by the caller. A missing or bad file adds nothing (a bad one with a
  * warning in @d). 0 or -ENOMEM.
@@ -69,7 +67,7 @@ bool cgrecord_dirty(const struct cgrecord *r);
 size_t cgrecord_count(const struct cgrecord *r);
 /*
  * Forget what is too old or over the cap (the longest gone first, then the oldest made),
- * then replace STATE_DIR/CGRECORD_NAME atomically with mode @mode and group @gid
+ * then replace STATE_DIR/STATEDIR_CGRECORD atomically with mode @mode and group @gid
  * ((gid_t)-1: unchanged).
  */
 int cgrecord_write(struct cgrecord *r, const char *state_dir, mode_t mode, gid_t gid,

@@ -17,6 +17,7 @@
 #include "atomicfile.h"
 #include "diag.h"
 #include "idsearch.h"
+#include "statedir.h"
 #include "strbuf.h"
 
 #define KSYMIDX_MAGIC "EBPFKSYM"
@@ -484,7 +485,7 @@ int ksymidx_write(const char *dir, const void *idx, size_t len, mode_t mode, gid
 	char path[4096];
 	int err;
 
-	if (snprintf(path, sizeof(path), "%s/%s", dir, KSYMIDX_NAME) >= (int)sizeof(path))
+	if (statedir_path(path, sizeof(path), dir, STATEDIR_KSYMIDX))
 		return diag_err(d, ENAMETOOLONG, NULL, "%s: path too long", dir);
 	err = atomicfile_open(&f, AT_FDCWD, path, mode, d);
 	/*

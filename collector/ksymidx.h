@@ -1,7 +1,7 @@
 /*
  * ksymidx: the kernel's symbols as a binary index that a reader maps and binary-searches,
  * with no parse and no copy. The loader builds it from /proc/kallsyms and writes it into
- * the state dir (STATE_DIR/KSYMIDX_NAME) with the manifests' mode and group; the ksym and
+ * the state dir (STATE_DIR/STATEDIR_KSYMIDX, statedir.h) with the manifests' mode and group; the ksym and
  * kstack decoders map it, and build the same index in memory from kallsyms text when the
  * file is missing, stale or broken, so that both ways give the same names.
  *
@@ -25,8 +25,6 @@ struct diag;
 struct strbuf;
 struct ksymidx;
 
-/* The index's file name in the state dir. */
-#define KSYMIDX_NAME "kallsyms.idx"
 #define KSYMIDX_VERSION 1
 
 /* What tells whether an index still describes the running kernel. */
@@ -80,7 +78,7 @@ int ksymidx_find(const struct ksymidx *ix, uint64_t addr, const char **name, boo
 /* The @i-th symbol (0 <= @i < count): its address, and its name or NULL when broken. */
 const char *ksymidx_at(const struct ksymidx *ix, size_t i, uint64_t *addr);
 
-/* Write @idx[0..@len) to @dir/KSYMIDX_NAME atomically, with @mode and @gid ((gid_t)-1: keep). */
+/* Write @idx[0..@len) to @dir/STATEDIR_KSYMIDX atomically, with @mode and @gid ((gid_t)-1: keep). */
 int ksymidx_write(const char *dir, const void *idx, size_t len, mode_t mode, gid_t gid,
 		  struct diag *d);
 

@@ -10,6 +10,7 @@
 #include "atomicfile.h"
 #include "decoderkind.h"
 #include "ksymidx.h"
+#include "statedir.h"
 #include "strbuf.h"
 
 #define PROC_KALLSYMS "/proc/kallsyms"
@@ -35,7 +36,7 @@ static int replace(const char *dir, const char *name, const void *buf, size_t le
 	char path[4096];
 	int err;
 
-	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
+	if (statedir_path(path, sizeof(path), dir, name))
 		return diag_err(d, ENAMETOOLONG, NULL, "%s: path too long", dir);
 	err = atomicfile_replace(AT_FDCWD, path, mode, buf, len, d);
 	if (!err && gid != (gid_t)-1 && chown(path, (uid_t)-1, gid))
@@ -67,7 +68,7 @@ int ksymsnap_write(const char *state_dir, const char *src, mode_t mode, gid_t gi
 	if (err)
 		err = diag_err(d, -err, NULL, "read %s: %s", src, strerror(-err));
 	if (!err)
-		err = replace(state_dir, KSYMSNAP_NAME, text.buf ? text.buf : "", text.len, mode,
+		err = replace(state_dir, STATEDIR_KALLSYMS, text.buf ? text.buf : "", text.len, mode,
 			      gid, d);
 	if (!err)
 		err = ksymidx_build(text.buf ? text.buf : "", text.len, src, &stamp, &idx,

@@ -16,13 +16,11 @@
 #include "config.h"
 #include "diag.h"
 
-#define KSYMSNAP_NAME "kallsyms"
-
 /* Does any label of @c decode with ksym or kstack? */
 bool ksymsnap_needed(const struct config *c);
 /*
- * Copy @src (NULL: /proc/kallsyms) to STATE_DIR/kallsyms and its index (ksymidx) to
- * STATE_DIR/KSYMIDX_NAME, each atomically, with @mode and @gid. Both hold absolute kernel
+ * Copy @src (NULL: /proc/kallsyms) to STATE_DIR/STATEDIR_KALLSYMS and its index (ksymidx)
+ * to STATE_DIR/STATEDIR_KSYMIDX (statedir.h), each atomically, with @mode and @gid. Both hold absolute kernel
  * addresses, readable by @gid. *@modules: ksymidx_modules_hash(full) as it was before @src
  * was read, for ksymsnap_modules_changed().
  */

@@ -44,6 +44,7 @@
 #include "perfcount.h"
 #include "promname.h"
 #include "regex.h"
+#include "statedir.h"
 #include "strbuf.h"
 
 #define POST_ATTACH_SUFFIX ":post_attach_mark"
@@ -638,7 +639,10 @@ static int write_manifest(struct loader *l, struct loaded *ld, struct diag *d)
 		mp->attached = ap->n_links > 0;
 		mp->attach_error = ap->error;
 	}
-	snprintf(path, sizeof(path), "%s/%s.json", l->o.state_dir, ld->cfg->name);
+	err = statedir_config_path(path, sizeof(path), l->o.state_dir, ld->cfg->name,
+				   STATEDIR_MANIFEST, d);
+	if (err)
+		goto out;
 	free(ld->manifest_path);
 	ld->manifest_path = strdup(path);
 	if (!ld->manifest_path) {
@@ -955,7 +959,7 @@ static void record_cgroups(struct loader *l, struct diag *d)
 }
 
 /*
- * STATE_DIR/NAME.failed says that the last load of config NAME failed, and why, so that the
+ * A failure mark (statedir.h) says that the last load of config NAME failed, and why, so that the
  * reader can export it (a config that never loaded has no manifest to show up with).
  * Removed when the config loads, and for configs that are no longer listed.
  */
@@ -965,9 +969,9 @@ static void mark_failed(struct loader *l, const char *name, const struct diag *d
 	struct diag quiet = { 0 };
 	char path[PATH_MAX];
 
-	if (l->o.check)
+	if (l->o.check || statedir_config_path(path, sizeof(path), l->o.state_dir, name,
+						STATEDIR_FAILED, NULL))
 		return;
-	snprintf(path, sizeof(path), "%s/%s" MANIFEST_FAILED_SUFFIX, l->o.state_dir, name);
 	for (size_t i = from; d && i < d->n_msgs; i++)
 		if (!d->msgs[i].is_warning)
 			strbuf_addf(&why, "%s\n", d->msgs[i].text);
@@ -987,40 +991,45 @@ static void mark_loaded(struct loader *l, const char *name)
 {
 	char path[PATH_MAX];
 
-	if (l->o.check)
+	if (l->o.check || statedir_config_path(path, sizeof(path), l->o.state_dir, name,
+						STATEDIR_FAILED, NULL))
 		return;
-	snprintf(path, sizeof(path), "%s/%s" MANIFEST_FAILED_SUFFIX, l->o.state_dir, name);
 	if (unlink(path) && errno != ENOENT)
 		log_msg(LOG_WARN, "remove %s: %s", path, strerror(errno));
 }
 
-/*
- * Forget the files named @sfx (failure marks, manifests) of configs that are no longer
- * listed: a loader started with fewer configs than the last one left would otherwise leave
- * their manifests to the reader, which would serve their frozen counters as running. Their
- * pins stay, as at every stop, for a config that comes back.
- */
-static void unmark_unlisted(struct loader *l, const struct parsed *p, const char *sfx)
+static bool is_listed(const struct parsed *p, const char *name)
 {
-	size_t suffix = strlen(sfx);
-	struct dirent *de;
-	DIR *dp;
+	for (size_t k = 0; k < p->n; k++)
+		if (!strcmp(p->names[k], name))
+			return true;
+	return false;
+}
 
-	if (l->o.check || !(dp = opendir(l->o.state_dir)))
+/*
+ * Forget the failure marks and manifests of configs that are no longer listed: a loader
+ * started with fewer configs than the last one left would otherwise leave their manifests
+ * to the reader, which would serve their frozen counters as running. Their pins stay, as
+ * at every stop, for a config that comes back.
+ */
+static void unmark_unlisted(struct loader *l, const struct parsed *p)
+{
+	struct statedir_list sl;
+	char path[PATH_MAX];
+
+	if (l->o.check || statedir_list(&sl, l->o.state_dir, NULL))
 		return;
-	while ((de = readdir(dp))) {
-		size_t len = strlen(de->d_name);
-		bool listed = false;
-
-		if (len <= suffix || strcmp(de->d_name + len - suffix, sfx))
-			continue;
-		for (size_t k = 0; k < p->n && !listed; k++)
-			listed = strlen(p->names[k]) == len - suffix &&
-				 !strncmp(p->names[k], de->d_name, len - suffix);
-		if (!listed)
-			unlinkat(dirfd(dp), de->d_name, 0);
-	}
-	closedir(dp);
+	for (size_t i = 0; i < sl.n_failed; i++)
+		if (!is_listed(p, sl.failed[i]) &&
+		    !statedir_config_path(path, sizeof(path), l->o.state_dir, sl.failed[i],
+					  STATEDIR_FAILED, NULL))
+			unlink(path);
+	for (size_t i = 0; i < sl.n_manifests; i++)
+		if (!is_listed(p, sl.manifests[i]) &&
+		    !statedir_config_path(path, sizeof(path), l->o.state_dir, sl.manifests[i],
+					  STATEDIR_MANIFEST, NULL))
+			unlink(path);
+	statedir_list_release(&sl);
 }
 
 static int apply(struct loader *l, struct parsed *p, struct loader_stats *st, struct diag *d)
@@ -1033,8 +1042,7 @@ static int apply(struct loader *l, struct parsed *p, struct loader_stats *st, st
 	 */
 	if (!ksymkeep_written(&l->ksym))
 		snapshot_kallsyms(l, p, d);
-	unmark_unlisted(l, p, MANIFEST_FAILED_SUFFIX);
-	unmark_unlisted(l, p, ".json");
+	unmark_unlisted(l, p);
 	/* configs gone from disk go first: their metric names may move to another config */
 	for (size_t i = 0; i < l->n;) {
 		bool listed = false;
@@ -1257,8 +1265,8 @@ void loader_free(struct loader *l, struct diag *d)
 	if (cgupkeep_recording(l->cgk) && l->o.unpin) {
 		char path[PATH_MAX];
 
-		snprintf(path, sizeof(path), "%s/%s", l->o.state_dir, CGRECORD_NAME);
-		if (unlink(path) && errno != ENOENT)
+		if (!statedir_path(path, sizeof(path), l->o.state_dir, STATEDIR_CGRECORD) &&
+		    unlink(path) && errno != ENOENT)
 			diag_warn(d, NULL, "remove %s: %s", path, strerror(errno));
 	}
 	cgupkeep_free(l->cgk);

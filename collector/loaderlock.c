@@ -17,9 +17,9 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "statedir.h"
 #include "strbuf.h"
 
-#define LOADERLOCK_NAME "loader.lock"
 #define LOADERLOCK_TRIES 8		/* rounds of replace-and-retry before giving up */
 #define LOADERLOCK_WAIT_MS 1000		/* for a reader's probe, which holds it for microseconds */
 #define LOADERLOCK_PROC_MAX (1u << 20)	/* /proc/locks: one line a lock, ~60 bytes each */
@@ -43,15 +43,15 @@ static int create_lock(int dirfd, const char *dir, struct diag *d)
 	char tmp[64];
 	int fd, err = 0;
 
-	snprintf(tmp, sizeof(tmp), LOADERLOCK_NAME ".%ld", (long)getpid());
+	snprintf(tmp, sizeof(tmp), STATEDIR_LOCK ".%ld", (long)getpid());
 	(void)unlinkat(dirfd, tmp, 0);	/* left by a process of this pid that died */
 	fd = openat(dirfd, tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return diag_err(d, errno, NULL, "create %s/%s: %s", dir, tmp, strerror(errno));
 	if (fchmod(fd, 0600))
 		err = diag_err(d, errno, NULL, "chmod %s/%s: %s", dir, tmp, strerror(errno));
-	if (!err && linkat(dirfd, tmp, dirfd, LOADERLOCK_NAME, 0) && errno != EEXIST)
-		err = diag_err(d, errno, NULL, "create %s/" LOADERLOCK_NAME ": %s", dir,
+	if (!err && linkat(dirfd, tmp, dirfd, STATEDIR_LOCK, 0) && errno != EEXIST)
+		err = diag_err(d, errno, NULL, "create %s/" STATEDIR_LOCK ": %s", dir,
 			       strerror(errno));
 	(void)unlinkat(dirfd, tmp, 0);
 	close(fd);
@@ -63,14 +63,14 @@ static int remove_foreign(int dirfd, const char *dir, const struct stat *st, str
 {
 	struct stat now;
 
-	diag_warn(d, NULL, "%s/" LOADERLOCK_NAME ": mode %04o, owner uid %u: not a lock file this "
+	diag_warn(d, NULL, "%s/" STATEDIR_LOCK ": mode %04o, owner uid %u: not a lock file this "
 		  "loader made (mode 0600, uid %u); replacing it, since whoever could open it "
 		  "could hold it", dir, (unsigned)(st->st_mode & 07777), (unsigned)st->st_uid,
 		  (unsigned)geteuid());
-	if (fstatat(dirfd, LOADERLOCK_NAME, &now, AT_SYMLINK_NOFOLLOW) || !same_file(&now, st))
+	if (fstatat(dirfd, STATEDIR_LOCK, &now, AT_SYMLINK_NOFOLLOW) || !same_file(&now, st))
 		return 0;	/* replaced meanwhile: look again */
-	if (unlinkat(dirfd, LOADERLOCK_NAME, 0) && errno != ENOENT)
-		return diag_err(d, errno, NULL, "remove %s/" LOADERLOCK_NAME ": %s", dir,
+	if (unlinkat(dirfd, STATEDIR_LOCK, 0) && errno != ENOENT)
+		return diag_err(d, errno, NULL, "remove %s/" STATEDIR_LOCK ": %s", dir,
 				strerror(errno));
 	return 0;
 }
@@ -104,20 +104,20 @@ int loaderlock_take(const char *state_dir, int *fd_out, struct diag *d)
 	for (int i = 0; i < LOADERLOCK_TRIES && !err; i++) {
 		struct stat st, now;
 
-		fd = openat(dirfd, LOADERLOCK_NAME, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+		fd = openat(dirfd, STATEDIR_LOCK, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 		if (fd < 0 && errno == ENOENT) {
 			err = create_lock(dirfd, state_dir, d);
 			continue;
 		}
 		if (fd < 0 && errno != ELOOP) {
-			err = diag_err(d, errno, NULL, "open %s/" LOADERLOCK_NAME ": %s", state_dir,
+			err = diag_err(d, errno, NULL, "open %s/" STATEDIR_LOCK ": %s", state_dir,
 				       strerror(errno));
 			break;
 		}
 		/* a symlink (ELOOP) is not ours either */
-		if (fd < 0 ? fstatat(dirfd, LOADERLOCK_NAME, &st, AT_SYMLINK_NOFOLLOW)
+		if (fd < 0 ? fstatat(dirfd, STATEDIR_LOCK, &st, AT_SYMLINK_NOFOLLOW)
 			   : fstat(fd, &st)) {
-			err = diag_err(d, errno, NULL, "stat %s/" LOADERLOCK_NAME ": %s", state_dir,
+			err = diag_err(d, errno, NULL, "stat %s/" STATEDIR_LOCK ": %s", state_dir,
 				       strerror(errno));
 			break;
 		}
@@ -130,17 +130,17 @@ int loaderlock_take(const char *state_dir, int *fd_out, struct diag *d)
 		}
 		err = lock_briefly(fd);
 		if (err == -EWOULDBLOCK) {
-			err = diag_err(d, EWOULDBLOCK, NULL, "%s/" LOADERLOCK_NAME " is locked: "
+			err = diag_err(d, EWOULDBLOCK, NULL, "%s/" STATEDIR_LOCK " is locked: "
 				       "another ebpfexp-load runs with this state dir", state_dir);
 			break;
 		}
 		if (err) {
-			err = diag_err(d, -err, NULL, "lock %s/" LOADERLOCK_NAME ": %s", state_dir,
+			err = diag_err(d, -err, NULL, "lock %s/" STATEDIR_LOCK ": %s", state_dir,
 				       strerror(-err));
 			break;
 		}
 		/* the name may have gone to a new file between our open and our flock */
-		if (!fstatat(dirfd, LOADERLOCK_NAME, &now, AT_SYMLINK_NOFOLLOW) &&
+		if (!fstatat(dirfd, STATEDIR_LOCK, &now, AT_SYMLINK_NOFOLLOW) &&
 		    same_file(&now, &st)) {
 			*fd_out = fd;
 			close(dirfd);
@@ -153,7 +153,7 @@ int loaderlock_take(const char *state_dir, int *fd_out, struct diag *d)
 		close(fd);
 	close(dirfd);
 	if (!err)
-		err = diag_err(d, EAGAIN, NULL, "%s/" LOADERLOCK_NAME ": replaced again and again "
+		err = diag_err(d, EAGAIN, NULL, "%s/" STATEDIR_LOCK ": replaced again and again "
 			       "while taking it (is something else writing the state dir?)",
 			       state_dir);
 	return err;
@@ -190,7 +190,8 @@ bool loaderlock_is_held(const char *state_dir)
 	bool up;
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/" LOADERLOCK_NAME, state_dir);
+	if (statedir_path(path, sizeof(path), state_dir, STATEDIR_LOCK))
+		return false;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd >= 0) {
 		up = flock(fd, LOCK_SH | LOCK_NB) && errno == EWOULDBLOCK;

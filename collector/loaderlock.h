@@ -1,8 +1,8 @@
 /*
- * loaderlock: STATE_DIR/loader.lock, the loader's liveness. The loader holds an exclusive
- * flock on it while it runs; the reader asks whether someone does. The file is mode 0600:
- * nobody but its owner can open it, so no user without write access to the state dir can
- * take a lock on it and keep the loader from starting.
+ * loaderlock: the state dir's lock file (STATEDIR_LOCK, statedir.h), the loader's liveness.
+ * The loader holds an exclusive flock on it while it runs; the reader asks whether someone
+ * does. The file is mode 0600: nobody but its owner can open it, so no user without write
+ * access to the state dir can take a lock on it and keep the loader from starting.
  */
 #ifndef EBPFEXP_LOADERLOCK_H
 #define EBPFEXP_LOADERLOCK_H

@@ -1,8 +1,9 @@
 /*
- * manifest: the contract between loader and reader, STATE_DIR/NAME.json. It carries the
- * config as the loader understood it (normalised metrics, labels, decoders), the object
- * and its sha256, each metric map's pin and shape, and each program's state. The reader
- * decodes with the manifest, never with the YAML on disk.
+ * manifest: the contract between loader and reader, a config's file in the state dir (its
+ * name is statedir's). It carries the config as the loader understood it (normalised
+ * metrics, labels, decoders), the object and its sha256, each metric map's pin and shape,
+ * and each program's state. The reader decodes with the manifest, never with the YAML on
+ * disk.
  */
 #ifndef EBPFEXP_MANIFEST_H
 #define EBPFEXP_MANIFEST_H
@@ -13,11 +14,6 @@
 #include "diag.h"
 
 #define MANIFEST_SCHEMA 1
-/*
- * Beside the manifests: STATE_DIR/NAME.failed exists while the last load of config NAME
- * failed (its text says why), so that a config that never loaded is still visible.
- */
-#define MANIFEST_FAILED_SUFFIX ".failed"
 
 struct manifest_map {
 	char *metric;		/* the metric this map serves (= map name) */

@@ -13,6 +13,7 @@
 #include "cgrecord.h"
 #include "fuzz.h"
 #include "fuzzdir.h"
+#include "statedir.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -24,7 +25,7 @@ static void fuzz_paths(void)
 		return;
 	(void)fuzzdir("cgrecord");
 	snprintf(in_path, sizeof(in_path), "%s/in", fuzzdir_path);
-	snprintf(out_path, sizeof(out_path), "%s/%s", fuzzdir_path, CGRECORD_NAME);
+	snprintf(out_path, sizeof(out_path), "%s/%s", fuzzdir_path, STATEDIR_CGRECORD);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "statedir.h"
 #include "tap.h"
 
 static char dir[] = "/tmp/ebpfexp-cgrecord.XXXXXX";
@@ -170,7 +171,7 @@ int main(void)
 {
 	if (!mkdtemp(dir))
 		return 1;
-	snprintf(path, sizeof(path), "%s/%s", dir, CGRECORD_NAME);
+	snprintf(path, sizeof(path), "%s/%s", dir, STATEDIR_CGRECORD);
 	test_roundtrip();
 	test_cap();
 	test_bad_files();

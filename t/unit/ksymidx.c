@@ -16,6 +16,7 @@
 #include "decode.h"
 #include "diag.h"
 #include "strbuf.h"
+#include "statedir.h"
 #include "tap.h"
 
 static char tmpdir[] = "/tmp/ebpfexp-ksymidx.XXXXXX";
@@ -287,7 +288,7 @@ int main(void)
 {
 	if (!mkdtemp(tmpdir))
 		return 1;
-	snprintf(idx_path, sizeof(idx_path), "%s/%s", tmpdir, KSYMIDX_NAME);
+	snprintf(idx_path, sizeof(idx_path), "%s/%s", tmpdir, STATEDIR_KSYMIDX);
 	test_build_and_find();
 	test_broken();
 	test_modules_hash();
