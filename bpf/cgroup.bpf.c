@@ -53,7 +53,7 @@ SEC("tp_btf/sched_migrate_task")
 int BPF_PROG(sched_migrate_task, struct task_struct *p, int dest_cpu)
 {
 	/* p is usually not current: read its cgroup2 id from the task itself */
-	struct cgroup_key key = { .cgroup_id = BPF_CORE_READ(p, cgroups, dfl_cgrp, kn, id) };
+	struct cgroup_key key = {.cgroup_id = BPF_CORE_READ(p, cgroups, dfl_cgrp, kn, id)};
 
 	increment_map(&cgroup_sched_migrations_total, &key, 1);
 	return 0;

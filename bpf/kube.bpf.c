@@ -29,10 +29,10 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 	     unsigned int prev_state)
 {
 	/* prev is current here: its cgroup is the one switched out */
-	struct kube_key key = { .cgroup_id = bpf_get_current_cgroup_id() };
+	struct kube_key key = {.cgroup_id = bpf_get_current_cgroup_id()};
 
 	if (!prev->pid)
-		return 0;	/* the idle task */
+		return 0; /* the idle task */
 	increment_map_nosync(&kube_context_switches_total, &key, 1);
 	return 0;
 }

@@ -93,18 +93,13 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	case NR_PREAD64:
 	case NR_READV:
 	case NR_PREADV:
-	case NR_PREADV2:
-		key.op = OP_READ;
-		break;
+	case NR_PREADV2: key.op = OP_READ; break;
 	case NR_WRITE:
 	case NR_PWRITE64:
 	case NR_WRITEV:
 	case NR_PWRITEV:
-	case NR_PWRITEV2:
-		key.op = OP_WRITE;
-		break;
-	default:
-		return 0;
+	case NR_PWRITEV2: key.op = OP_WRITE; break;
+	default: return 0;
 	}
 	key.bucket = size_bucket(ret);
 	increment_map(&syscall_rw_size_bytes, &key, 1);

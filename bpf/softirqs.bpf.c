@@ -59,7 +59,7 @@ int BPF_PROG(softirq_entry, unsigned int vec_nr)
 SEC("tp_btf/softirq_exit")
 int BPF_PROG(softirq_exit, unsigned int vec_nr)
 {
-	struct duration_key key = { .vec = vec_nr };
+	struct duration_key key = {.vec = vec_nr};
 	__u32 zero = 0;
 	__u64 *ts = bpf_map_lookup_elem(&entered_at, &zero);
 	__u64 delta_ns;

@@ -48,7 +48,7 @@ static __always_inline bool wanted(void)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
-	struct syscall_key key = { .nr = id };
+	struct syscall_key key = {.nr = id};
 
 	/* -1 is a syscall a tracer or seccomp skipped: not a number to name */
 	if (id < 0 || !wanted())

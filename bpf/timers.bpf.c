@@ -26,7 +26,7 @@ struct {
 SEC("tp_btf/timer_start")
 int BPF_PROG(timer_start, struct timer_list *timer)
 {
-	struct timer_key key = { .function = (__u64)timer->function };
+	struct timer_key key = {.function = (__u64)timer->function};
 
 	increment_map(&timer_starts_total, &key, 1);
 	return 0;

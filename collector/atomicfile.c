@@ -23,19 +23,18 @@
 #define ATOMICFILE_SUFFIX_LEN 6
 #define ATOMICFILE_TRIES 100
 
-static const char suffix_chars[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+static const char suffix_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 struct atomicfile {
-	int dirfd;		/* the directory of the target, owned */
+	int dirfd; /* the directory of the target, owned */
 	int fd;
-	int err;		/* first write error: commit refuses to rename */
-	bool created;		/* the temp file exists and is ours to remove */
-	bool no_sync;		/* atomicfile_no_sync() */
-	char *name;		/* final base name */
-	char *tmp;		/* temp base name */
-	char *path;		/* the target as given, for messages */
-	char *tmp_path;		/* the temp file as a path beside @path, for messages */
+	int err;	/* first write error: commit refuses to rename */
+	bool created;	/* the temp file exists and is ours to remove */
+	bool no_sync;	/* atomicfile_no_sync() */
+	char *name;	/* final base name */
+	char *tmp;	/* temp base name */
+	char *path;	/* the target as given, for messages */
+	char *tmp_path; /* the temp file as a path beside @path, for messages */
 };
 
 static void atomicfile_free(struct atomicfile *f)
@@ -265,7 +264,7 @@ int atomicfile_replace(int dirfd, const char *path, mode_t mode, const void *buf
 		err = atomicfile_write(f, buf, len, d);
 	if (!err) {
 		err = atomicfile_commit(f, d);
-		f = NULL;	/* commit frees it either way */
+		f = NULL; /* commit frees it either way */
 	}
 	atomicfile_abort(f);
 	return err;

@@ -1,7 +1,7 @@
 /* atomicfile: replace a file so that readers see the old or the new content, never a mix. */
 #ifndef EBPFEXP_ATOMICFILE_H
 #define EBPFEXP_ATOMICFILE_H
-#include <sys/types.h>		/* size_t, mode_t */
+#include <sys/types.h> /* size_t, mode_t */
 
 #include "diag.h"
 

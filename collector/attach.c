@@ -116,8 +116,8 @@ static int kaddr_write(struct bpf_object *obj, const char *var, unsigned long lo
 		const struct btf_var_secinfo *vs;
 		__u32 tid;
 
-		if (!bpf_map__is_internal(map) || (!strstr(mname, ".rodata") &&
-						   !strstr(mname, ".data")))
+		if (!bpf_map__is_internal(map) ||
+		    (!strstr(mname, ".rodata") && !strstr(mname, ".data")))
 			continue;
 		tid = bpf_map__btf_value_type_id(map);
 		sec = tid ? btf__type_by_id(btf, tid) : NULL;
@@ -177,8 +177,8 @@ int attach_set_kaddrs(struct bpf_object *obj, const struct config *c, const char
 		else if (e)
 			err = diag_err(d, ENOENT, &c->kaddrs[i].at,
 				       "kaddr \"%s\": the object has no variable %s (declare "
-				       "`const volatile u64 %s = 0;`)", c->kaddrs[i].symbol, var,
-				       var);
+				       "`const volatile u64 %s = 0;`)",
+				       c->kaddrs[i].symbol, var, var);
 	}
 	free(addrs);
 	return err;
@@ -261,8 +261,8 @@ static int parse_perf_spec(const char *spec, struct perf_event_attr *attr, char 
 			attr->freq = 1;
 			attr->sample_freq = v;
 		} else {
-			snprintf(why, why_len, "unknown key \"%s\" (known: type, config, frequency)",
-				 item);
+			snprintf(why, why_len,
+				 "unknown key \"%s\" (known: type, config, frequency)", item);
 			err = -EINVAL;
 		}
 	}
@@ -272,7 +272,7 @@ static int parse_perf_spec(const char *spec, struct perf_event_attr *attr, char 
 
 static int attach_perf(struct attach_prog *ap, const char *spec, char *why, size_t why_len)
 {
-	unsigned char online[4096] = { 0 };
+	unsigned char online[4096] = {0};
 	struct perf_event_attr attr;
 	int err, n = 0;
 
@@ -293,7 +293,8 @@ static int attach_perf(struct attach_prog *ap, const char *spec, char *why, size
 		fd = (int)syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 		if (fd < 0) {
 			err = -errno;
-			snprintf(why, why_len, "perf_event_open on CPU %d: %s", cpu, strerror(errno));
+			snprintf(why, why_len, "perf_event_open on CPU %d: %s", cpu,
+				 strerror(errno));
 			return err;
 		}
 		link = bpf_program__attach_perf_event(ap->prog, fd);
@@ -343,8 +344,8 @@ int attach_program(struct attach_prog *ap, struct bpf_program *prog, struct diag
 			if (err == -EOPNOTSUPP || err == -ESRCH)
 				snprintf(why, sizeof(why),
 					 "section \"%s\" cannot be attached automatically", sec);
-			else if (err == -ENOENT && (starts_with(sec, "kprobe") ||
-						     starts_with(sec, "kretprobe")))
+			else if (err == -ENOENT &&
+				 (starts_with(sec, "kprobe") || starts_with(sec, "kretprobe")))
 				snprintf(why, sizeof(why),
 					 "%s (does this kernel have kprobes? CONFIG_KPROBES)",
 					 strerror(-err));
@@ -376,5 +377,5 @@ void attach_prog_release(struct attach_prog *ap)
 		bpf_link__destroy(ap->links[i]);
 	free(ap->links);
 	free(ap->error);
-	*ap = (struct attach_prog){ 0 };
+	*ap = (struct attach_prog){0};
 }

@@ -16,10 +16,10 @@ struct bpf_link;
 
 /* One program's attachment. `= {0}` is a valid unattached value. */
 struct attach_prog {
-	struct bpf_program *prog;	/* borrowed from its object */
+	struct bpf_program *prog; /* borrowed from its object */
 	size_t n_links;
 	struct bpf_link **links;
-	char *error;			/* why it is not attached; NULL when attached */
+	char *error; /* why it is not attached; NULL when attached */
 };
 
 /* Teach libbpf the perf_event/ and xdp/ sections (process-wide). Call once, before open. */

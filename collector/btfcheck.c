@@ -203,8 +203,7 @@ static void no_map(struct bpf_object *obj, const char *name, struct strbuf *sb)
 	const char *best;
 	size_t n = 0;
 
-	bpf_object__for_each_map(map, obj)
-	{
+	bpf_object__for_each_map(map, obj) {
 		if (!bpf_map__is_internal(map) && n + 1 < sizeof(names) / sizeof(names[0]))
 			names[n++] = bpf_map__name(map);
 	}
@@ -318,7 +317,7 @@ static void check_key(const struct config_metric *m, const struct bpf_object *ob
 		const struct config_label *l = &m->labels[i];
 
 		if (l->reuse)
-			continue;	/* the bytes of a label already checked */
+			continue; /* the bytes of a label already checked */
 		check_label_layout(m, l, off, off + l->size, lo, d);
 		off += l->size + l->padding;
 	}

@@ -14,7 +14,7 @@ int caps_parse(struct caps_keep *k, const char *spec, struct diag *d)
 	char *copy, *save = NULL, *tok;
 	int err = 0;
 
-	*k = (struct caps_keep){ 0 };
+	*k = (struct caps_keep){0};
 	if (!strcmp(spec, "all")) {
 		k->all = true;
 		return 0;
@@ -33,7 +33,8 @@ int caps_parse(struct caps_keep *k, const char *spec, struct diag *d)
 		if (cap_from_name(tok, &v)) {
 			err = diag_err(d, EINVAL, NULL,
 				       "--capabilities.keep: unknown capability \"%s\" (libcap "
-				       "names, e.g. cap_bpf,cap_perfmon; or all, none)", tok);
+				       "names, e.g. cap_bpf,cap_perfmon; or all, none)",
+				       tok);
 			continue;
 		}
 		k->caps[k->n++] = v;
@@ -51,18 +52,18 @@ int caps_apply(const struct caps_keep *k, struct diag *d)
 
 	if (k->all)
 		return 0;
-	c = cap_init();		/* everything clear */
+	c = cap_init(); /* everything clear */
 	if (!c)
 		return -ENOMEM;
-	if (k->n && (cap_set_flag(c, CAP_PERMITTED, (int)k->n, (const cap_value_t *)k->caps,
-				  CAP_SET) ||
-		     cap_set_flag(c, CAP_EFFECTIVE, (int)k->n, (const cap_value_t *)k->caps,
-				  CAP_SET)))
+	if (k->n &&
+	    (cap_set_flag(c, CAP_PERMITTED, (int)k->n, (const cap_value_t *)k->caps, CAP_SET) ||
+	     cap_set_flag(c, CAP_EFFECTIVE, (int)k->n, (const cap_value_t *)k->caps, CAP_SET)))
 		err = diag_err(d, errno, NULL, "--capabilities.keep: %s", strerror(errno));
 	if (!err && cap_set_proc(c))
 		err = diag_err(d, errno, NULL,
 			       "--capabilities.keep: set capabilities: %s (a capability to keep "
-			       "that this process does not have?)", strerror(errno));
+			       "that this process does not have?)",
+			       strerror(errno));
 	cap_free(c);
 	return err;
 }
@@ -70,5 +71,5 @@ int caps_apply(const struct caps_keep *k, struct diag *d)
 void caps_release(struct caps_keep *k)
 {
 	free(k->caps);
-	*k = (struct caps_keep){ 0 };
+	*k = (struct caps_keep){0};
 }

@@ -10,9 +10,9 @@
 #include "diag.h"
 
 struct caps_keep {
-	bool all;		/* "all": change nothing */
+	bool all; /* "all": change nothing */
 	size_t n;
-	int *caps;		/* cap_value_t values */
+	int *caps; /* cap_value_t values */
 };
 
 /* Parse "all", "none" or a comma list of libcap names; an unknown name is an error. */

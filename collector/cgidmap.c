@@ -15,9 +15,9 @@
 
 struct cgidmap {
 	const struct config *cfg;
-	int map_fd;			/* borrowed from the object */
-	struct regex_set *re;		/* the map's regexps, over the path */
-	int err;			/* first failure since the last report */
+	int map_fd;	      /* borrowed from the object */
+	struct regex_set *re; /* the map's regexps, over the path */
+	int err;	      /* first failure since the last report */
 };
 
 int cgidmap_new(struct cgidmap **out, const struct config *cfg, int map_fd, struct diag *d)
@@ -65,7 +65,7 @@ void cgidmap_apply(struct cgidmap *m, const char *path, uint64_t id, bool added)
 			int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 			if (fd < 0)
-				err = errno == ENOENT ? 0 : -errno;	/* gone already */
+				err = errno == ENOENT ? 0 : -errno; /* gone already */
 			else if (bpf_map_update_elem(m->map_fd, &fd, &one, BPF_ANY))
 				err = -errno;
 			if (fd >= 0)
@@ -84,8 +84,8 @@ int cgidmap_check(struct cgidmap *m, struct diag *d)
 	m->err = 0;
 	if (!err)
 		return 0;
-	return diag_err(d, -err, &cc->at, "config \"%s\": cgroup_id_map \"%s\": %s",
-			m->cfg->name, cc->name, strerror(-err));
+	return diag_err(d, -err, &cc->at, "config \"%s\": cgroup_id_map \"%s\": %s", m->cfg->name,
+			cc->name, strerror(-err));
 }
 
 void cgidmap_report(struct cgidmap *m, struct diag *d)

@@ -23,7 +23,7 @@
 struct rec {
 	uint64_t id;
 	int64_t made, gone;
-	char *path;		/* NULL: a free slot, dropped at the next compaction */
+	char *path; /* NULL: a free slot, dropped at the next compaction */
 };
 
 struct cgrecord {
@@ -31,9 +31,9 @@ struct cgrecord {
 	int64_t max_age;
 	size_t n, cap;
 	struct rec *e;
-	uint32_t *idx;		/* slot + 1, 0 empty; n_idx is a power of two */
+	uint32_t *idx; /* slot + 1, 0 empty; n_idx is a power of two */
 	size_t n_idx;
-	size_t n_live;		/* slots with a path */
+	size_t n_live; /* slots with a path */
 	bool dirty;
 };
 
@@ -77,8 +77,14 @@ static int idx_rebuild(struct cgrecord *r, size_t want)
 
 int cgrecord_parse_opt(bool count, const char *s, int64_t *out)
 {
-	static const struct { char c; int64_t mul; } units[] = {
-		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 },
+	static const struct {
+		char c;
+		int64_t mul;
+	} units[] = {
+		{'s', 1},
+		{'m', 60},
+		{'h', 3600},
+		{'d', 86400},
 	};
 	int64_t mul = 1, v = 0;
 	const char *p = s;
@@ -207,11 +213,11 @@ int cgrecord_made(struct cgrecord *r, uint64_t id, const char *path, int64_t now
 		return -ENOMEM;
 	slot = idx_slot(r, id);
 	r->dirty = true;
-	if (*slot) {	/* seen again (a rewalk, a rename): the newest path */
+	if (*slot) { /* seen again (a rewalk, a rename): the newest path */
 		struct rec *e = &r->e[*slot - 1];
 
 		free(e->path);
-		*e = (struct rec){ id, now, 0, copy };
+		*e = (struct rec){id, now, 0, copy};
 		return 0;
 	}
 	if (r->n == r->cap) {
@@ -225,7 +231,7 @@ int cgrecord_made(struct cgrecord *r, uint64_t id, const char *path, int64_t now
 		r->e = ne;
 		r->cap = cap;
 	}
-	r->e[r->n] = (struct rec){ id, now, 0, copy };
+	r->e[r->n] = (struct rec){id, now, 0, copy};
 	*slot = (uint32_t)++r->n;
 	r->n_live++;
 	/* Between writes, memory stays within twice the cap. */
@@ -241,8 +247,8 @@ int cgrecord_made(struct cgrecord *r, uint64_t id, const char *path, int64_t now
 
 int cgrecord_resume(struct cgrecord *r, const char *state_dir, int64_t now, struct diag *d)
 {
-	struct cgrecord_file f = { 0 };
-	struct strbuf path = { 0 };
+	struct cgrecord_file f = {0};
+	struct strbuf path = {0};
 	int err = strbuf_addf(&path, "%s/%s", state_dir, STATEDIR_CGRECORD);
 
 	if (!err)
@@ -286,10 +292,10 @@ static int rec_cmp_id(const void *x, const void *y)
 	return a->id < b->id ? -1 : a->id > b->id;
 }
 
-int cgrecord_write(struct cgrecord *r, const char *state_dir, mode_t mode, gid_t gid,
-		   int64_t now, struct diag *d)
+int cgrecord_write(struct cgrecord *r, const char *state_dir, mode_t mode, gid_t gid, int64_t now,
+		   struct diag *d)
 {
-	struct strbuf sb = { 0 }, path = { 0 };
+	struct strbuf sb = {0}, path = {0};
 	struct rec **by = NULL;
 	int err = prune(r, now);
 
@@ -359,7 +365,7 @@ static bool parse_line(char *s, char *end, struct cgrecord_entry *e)
 		return false;
 	if (t[2] + 1 == end || t[2][1] != '/' || !tsv_unescape(t[2] + 1, end))
 		return false;
-	*e = (struct cgrecord_entry){ id, (int64_t)made, (int64_t)gone, t[2] + 1 };
+	*e = (struct cgrecord_entry){id, (int64_t)made, (int64_t)gone, t[2] + 1};
 	return true;
 }
 
@@ -375,8 +381,7 @@ int cgrecord_load(struct cgrecord_file *f, const char *path, struct diag *d)
 	size_t n_lines = 0, n_bad = 0, hl = sizeof(CGRECORD_HEADER) - 1, k = 0;
 	char why[160], *s, *end;
 	bool sorted = true;
-	int err = strbuf_read_private(&f->buf, AT_FDCWD, path, CGRECORD_MAX_SIZE, why,
-				      sizeof(why));
+	int err = strbuf_read_private(&f->buf, AT_FDCWD, path, CGRECORD_MAX_SIZE, why, sizeof(why));
 
 	if (err == -ENOENT)
 		return 0;
@@ -404,7 +409,7 @@ int cgrecord_load(struct cgrecord_file *f, const char *path, struct diag *d)
 	while (s < end) {
 		char *nl = memchr(s, '\n', (size_t)(end - s));
 
-		if (!nl) {	/* a last line without its newline was cut short */
+		if (!nl) { /* a last line without its newline was cut short */
 			n_bad++;
 			break;
 		}
@@ -417,7 +422,7 @@ int cgrecord_load(struct cgrecord_file *f, const char *path, struct diag *d)
 		}
 		s = nl + 1;
 	}
-	if (!sorted) {	/* written sorted; not trusted to be */
+	if (!sorted) { /* written sorted; not trusted to be */
 		qsort(f->e, f->n, sizeof(*f->e), entry_cmp);
 		for (size_t i = 0; i < f->n; i++)
 			if (!(i + 1 < f->n && f->e[i + 1].id == f->e[i].id))
@@ -438,5 +443,5 @@ void cgrecord_file_release(struct cgrecord_file *f)
 {
 	free(f->e);
 	strbuf_release(&f->buf);
-	*f = (struct cgrecord_file){ 0 };
+	*f = (struct cgrecord_file){0};
 }

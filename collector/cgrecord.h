@@ -29,7 +29,7 @@
 struct cgrecord_entry {
 	uint64_t id;
 	int64_t made;
-	int64_t gone;		/* 0: alive when written */
+	int64_t gone; /* 0: alive when written */
 	const char *path;
 };
 
@@ -70,8 +70,8 @@ size_t cgrecord_count(const struct cgrecord *r);
  * then replace STATE_DIR/STATEDIR_CGRECORD atomically with mode @mode and group @gid
  * ((gid_t)-1: unchanged).
  */
-int cgrecord_write(struct cgrecord *r, const char *state_dir, mode_t mode, gid_t gid,
-		   int64_t now, struct diag *d);
+int cgrecord_write(struct cgrecord *r, const char *state_dir, mode_t mode, gid_t gid, int64_t now,
+		   struct diag *d);
 /* NULL is fine. */
 void cgrecord_free(struct cgrecord *r);
 
@@ -80,9 +80,9 @@ void cgrecord_free(struct cgrecord *r);
 /* `= {0}` is empty and valid. */
 struct cgrecord_file {
 	size_t n;
-	struct cgrecord_entry *e;	/* sorted by id, one per id; paths point into buf */
+	struct cgrecord_entry *e; /* sorted by id, one per id; paths point into buf */
 	struct strbuf buf;
-	bool found;			/* the file was there */
+	bool found; /* the file was there */
 };
 
 /*

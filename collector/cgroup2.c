@@ -132,8 +132,7 @@ static int walk_fd(const struct walk *w, int fd, struct strbuf *path)
 	return err;
 }
 
-int cgroup2_walk_fd(int fd, struct strbuf *path, unsigned flags, cgroup2_walk_fn *fn,
-		    void *arg)
+int cgroup2_walk_fd(int fd, struct strbuf *path, unsigned flags, cgroup2_walk_fn *fn, void *arg)
 {
 	const struct walk w = {flags, fn, arg};
 

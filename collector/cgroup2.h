@@ -45,8 +45,7 @@ enum cgroup2_walk_flags {
  * is not a directory visits nothing; a directory whose entries cannot be listed is
  * visited without them. Returns 0, -ENOMEM, or what @fn returned to stop.
  */
-int cgroup2_walk_fd(int fd, struct strbuf *path, unsigned flags, cgroup2_walk_fn *fn,
-		    void *arg);
+int cgroup2_walk_fd(int fd, struct strbuf *path, unsigned flags, cgroup2_walk_fn *fn, void *arg);
 /*
  * The same from @path ("" is "/"), opened as the directories below it are: never through
  * a symlink; one that cannot be opened is skipped, or visited alone with

@@ -17,9 +17,9 @@ struct cgupkeep {
 	struct cgupkeep_opts o;
 	struct cgwatch *cgw;
 	size_t n_maps;
-	struct cgidmap **maps;		/* borrowed */
-	struct cgrecord *cgr;		/* the cgroup record, once a config decodes cgroups */
-	int64_t cgr_written_us;		/* monotonic time of its last write */
+	struct cgidmap **maps;	/* borrowed */
+	struct cgrecord *cgr;	/* the cgroup record, once a config decodes cgroups */
+	int64_t cgr_written_us; /* monotonic time of its last write */
 };
 
 static int64_t cgupkeep_clock_usec(void)
@@ -44,7 +44,7 @@ int cgupkeep_new(struct cgupkeep **out, const struct cgupkeep_opts *o)
 /* Watch the cgroup2 tree (once, for cgroup_id_maps and the cgroup record). */
 int cgupkeep_watch(struct cgupkeep *k, struct diag *d)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = k->o.tag };
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = k->o.tag};
 	int err;
 
 	if (k->cgw)
@@ -65,7 +65,7 @@ static void cgupkeep_event(void *ctx, const char *path, uint64_t id, bool added)
 	for (size_t i = 0; i < k->n_maps; i++)
 		cgidmap_apply(k->maps[i], path, id, added);
 	if (k->cgr && added)
-		(void)cgrecord_made(k->cgr, id, path, time(NULL));	/* ENOMEM: one name lost */
+		(void)cgrecord_made(k->cgr, id, path, time(NULL)); /* ENOMEM: one name lost */
 	else if (k->cgr)
 		cgrecord_gone(k->cgr, id, time(NULL));
 }
@@ -107,7 +107,7 @@ void cgupkeep_remove_map(struct cgupkeep *k, struct cgidmap *m)
 static void cgupkeep_record_one(void *ctx, const char *path, uint64_t id, bool added)
 {
 	(void)added;
-	(void)cgrecord_made(ctx, id, path, time(NULL));	/* ENOMEM: one name lost */
+	(void)cgrecord_made(ctx, id, path, time(NULL)); /* ENOMEM: one name lost */
 }
 
 void cgupkeep_record(struct cgupkeep *k, struct diag *d)
@@ -119,7 +119,7 @@ void cgupkeep_record(struct cgupkeep *k, struct diag *d)
 	err = cgupkeep_watch(k, d);
 	if (!err)
 		err = cgrecord_new(&k->cgr, k->o.record_max, k->o.record_max_age);
-	if (!err)	/* a previous loader's removed cgroups, then what lives now */
+	if (!err) /* a previous loader's removed cgroups, then what lives now */
 		err = cgrecord_resume(k->cgr, k->o.state_dir, time(NULL), d);
 	if (!err) {
 		cgwatch_each(k->cgw, cgupkeep_record_one, k->cgr);
@@ -127,8 +127,10 @@ void cgupkeep_record(struct cgupkeep *k, struct diag *d)
 		k->cgr_written_us = cgupkeep_clock_usec();
 	}
 	if (err)
-		diag_warn(d, NULL, "cgroup record: %s: cgroups removed between reader runs will "
-			  "decode as unknown", diag_last(d));
+		diag_warn(d, NULL,
+			  "cgroup record: %s: cgroups removed between reader runs will "
+			  "decode as unknown",
+			  diag_last(d));
 }
 
 bool cgupkeep_recording(const struct cgupkeep *k)

@@ -15,13 +15,13 @@
 #include "diag.h"
 
 struct cgupkeep_opts {
-	const char *state_dir;		/* the record goes here */
-	mode_t mode;			/* the record's mode and group ((gid_t)-1: unchanged) */
+	const char *state_dir; /* the record goes here */
+	mode_t mode;	       /* the record's mode and group ((gid_t)-1: unchanged) */
 	gid_t gid;
-	size_t record_max;		/* cgroups in the record; 0: no record */
-	int64_t record_max_age;		/* seconds a removed cgroup stays in it */
-	int epfd;			/* the watch's fd is added here ... */
-	void *tag;			/* ... with this epoll data.ptr */
+	size_t record_max;	/* cgroups in the record; 0: no record */
+	int64_t record_max_age; /* seconds a removed cgroup stays in it */
+	int epfd;		/* the watch's fd is added here ... */
+	void *tag;		/* ... with this epoll data.ptr */
 };
 
 struct cgupkeep;

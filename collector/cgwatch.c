@@ -17,7 +17,7 @@
 #include "cgroup2.h"
 #include "strbuf.h"
 
-#define CGWATCH_MASK                                                                      \
+#define CGWATCH_MASK                                                                               \
 	(IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_ONLYDIR | IN_DONT_FOLLOW)
 
 struct cgwatch_entry {
@@ -64,7 +64,7 @@ static int add_one(struct cgwatch *w, const char *path, uint64_t id, cgwatch_fn 
 		e->seen = true;
 		return 0;
 	}
-	if (e) {	/* same path, another cgroup: the old one went away unnoticed */
+	if (e) { /* same path, another cgroup: the old one went away unnoticed */
 		if (fn)
 			fn(ctx, e->path, e->id, false);
 		e->id = id;
@@ -106,7 +106,7 @@ static int walk_one(void *arg, const char *path, size_t len, uint64_t id)
 {
 	const struct walk_ctx *c = arg;
 
-	if (len >= PATH_MAX)	/* inotify takes no longer path: left out, as below it */
+	if (len >= PATH_MAX) /* inotify takes no longer path: left out, as below it */
 		return 0;
 	return add_one(c->w, path, id, c->fn, c->ctx);
 }
@@ -141,7 +141,7 @@ static void remove_tree(struct cgwatch *w, const char *path, cgwatch_fn *fn, voi
 		}
 		if (fn)
 			fn(ctx, e->path, e->id, false);
-		(void)inotify_rm_watch(w->fd, e->wd);	/* gone with the directory anyway */
+		(void)inotify_rm_watch(w->fd, e->wd); /* gone with the directory anyway */
 		free(e->path);
 		w->e[i] = w->e[--w->n];
 	}

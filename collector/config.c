@@ -866,11 +866,13 @@ static void parse_label(struct parser *p, const yaml_node_t *n, size_t idx, stru
 	if (f[4])
 		get_bool(p, f[4], "reuse", &l->reuse);
 	if (l->reuse && f[1])
-		perr(p, f[1], "size: a label with reuse: true decodes the bytes of the label "
-			      "before it and has no size of its own (remove size)");
+		perr(p, f[1],
+		     "size: a label with reuse: true decodes the bytes of the label "
+		     "before it and has no size of its own (remove size)");
 	else if (l->reuse && f[2])
-		perr(p, f[2], "padding: a label with reuse: true takes no key bytes, so it has "
-			      "no padding (put it on the label whose bytes it reuses)");
+		perr(p, f[2],
+		     "padding: a label with reuse: true takes no key bytes, so it has "
+		     "no padding (put it on the label whose bytes it reuses)");
 	else if (!f[1] && !f[4])
 		perr(p, n, "missing \"size\" (bytes of the map key this label decodes)");
 	else if (f[1])
@@ -920,8 +922,9 @@ static void parse_labels(struct parser *p, const yaml_node_t *n, struct config_m
 		parse_label(p, e, i, l);
 		m->n_labels++;
 		if (l->reuse && !i)
-			perr(p, e, "label \"%s\": reuse: true, but no label before it has key "
-				   "bytes to reuse (give the first label a size)",
+			perr(p, e,
+			     "label \"%s\": reuse: true, but no label before it has key "
+			     "bytes to reuse (give the first label a size)",
 			     l->name ? l->name : "");
 		for (size_t j = 0; l->name && j < i; j++) {
 			if (m->labels[j].name && !strcmp(m->labels[j].name, l->name)) {
@@ -1115,11 +1118,13 @@ static void parse_metric(struct parser *p, const yaml_node_t *n, enum metric_kin
 
 		/* The last label has a meaning of its own: the bucket key, or a CPU's number. */
 		if (kind == METRIC_HISTOGRAM)
-			perr_at(p, l->at, "label \"%s\": reuse: true on the bucket label (the "
+			perr_at(p, l->at,
+				"label \"%s\": reuse: true on the bucket label (the "
 				"last label of a histogram must have its own key bytes)",
 				l->name ? l->name : "");
 		else if (l->name && !strcmp(l->name, "cpu"))
-			perr_at(p, l->at, "label \"cpu\": reuse: true on a last label named cpu "
+			perr_at(p, l->at,
+				"label \"cpu\": reuse: true on a last label named cpu "
 				"(on per-CPU maps it is the CPU number; rename it or move it)");
 	}
 	if (kind == METRIC_COUNTER) {
@@ -1465,16 +1470,11 @@ int config_check_set(struct config *const *cfgs, size_t n, struct diag *d)
 const char *config_hist_kind_name(enum hist_kind k)
 {
 	switch (k) {
-	case HIST_EXP2:
-		return "exp2";
-	case HIST_EXP2ZERO:
-		return "exp2zero";
-	case HIST_LINEAR:
-		return "linear";
-	case HIST_FIXED:
-		return "fixed";
-	case HIST_NONE:
-		break;
+	case HIST_EXP2: return "exp2";
+	case HIST_EXP2ZERO: return "exp2zero";
+	case HIST_LINEAR: return "linear";
+	case HIST_FIXED: return "fixed";
+	case HIST_NONE: break;
 	}
 	return NULL;
 }

@@ -13,19 +13,19 @@
 #include "diag.h"
 
 struct config_static_entry {
-	char *key;		/* the literal scalar text of the YAML key [compat] */
-	char *value;		/* "" for a null value */
+	char *key;   /* the literal scalar text of the YAML key [compat] */
+	char *value; /* "" for a null value */
 };
 
 struct config_decoder {
 	char *name;		/* as written; for messages and the manifest */
-	enum decoder_kind kind;	/* resolved from @name by the parser and the manifest reader */
+	enum decoder_kind kind; /* resolved from @name by the parser and the manifest reader */
 	struct pos at;
-	bool has_static_map;	/* false: `static_map` absent (decodes to "empty mapping") */
+	bool has_static_map; /* false: `static_map` absent (decodes to "empty mapping") */
 	size_t n_static;
 	struct config_static_entry *static_map;
 	bool allow_unknown;
-	bool has_regexps;	/* false: `regexps` absent (an error at decode time) */
+	bool has_regexps; /* false: `regexps` absent (an error at decode time) */
 	size_t n_regexps;
 	char **regexps;
 };
@@ -50,17 +50,17 @@ enum hist_kind { HIST_NONE, HIST_EXP2, HIST_EXP2ZERO, HIST_LINEAR, HIST_FIXED };
 
 struct config_metric {
 	enum metric_kind kind;
-	char *name;		/* map name; exported as "ebpf_exporter_" name */
+	char *name; /* map name; exported as "ebpf_exporter_" name */
 	char *help;
 	struct pos at;
 	size_t n_labels;
 	struct config_label *labels;
 	/* counters */
 	bool perf_event_array;
-	uint64_t flush_interval_ns;	/* 0 = default (1h) */
+	uint64_t flush_interval_ns; /* 0 = default (1h) */
 	/* histograms */
 	enum hist_kind bucket_type;
-	double bucket_multiplier;	/* 0 = 1 */
+	double bucket_multiplier; /* 0 = 1 */
 	int64_t bucket_min, bucket_max;
 	size_t n_bucket_keys;
 	double *bucket_keys;
@@ -69,7 +69,7 @@ struct config_metric {
 enum cgroup_map_kind { CGROUP_MAP_HASH, CGROUP_MAP_CGRP_STORAGE };
 
 struct config_cgroup_id_map {
-	char *name;		/* NULL: not configured */
+	char *name; /* NULL: not configured */
 	struct pos at;
 	enum cgroup_map_kind type;
 	size_t n_regexps;
@@ -82,14 +82,14 @@ struct config_kaddr {
 };
 
 struct config {
-	char *name;		/* from the file name, never from the YAML [compat] */
-	char *path;		/* the YAML file; positions point into it */
-	size_t n_metrics;	/* counters first, in file order, then histograms */
+	char *name;	  /* from the file name, never from the YAML [compat] */
+	char *path;	  /* the YAML file; positions point into it */
+	size_t n_metrics; /* counters first, in file order, then histograms */
 	struct config_metric *metrics;
 	size_t n_kaddrs;
 	struct config_kaddr *kaddrs;
 	struct config_cgroup_id_map cgroup_id_map;
-	bool has_tracing;	/* accepted, warned about, ignored */
+	bool has_tracing; /* accepted, warned about, ignored */
 };
 
 /*

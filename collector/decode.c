@@ -14,7 +14,7 @@
 
 struct decode_ops {
 	decoder_fn *decode;
-	decoder_check_fn *check;	/* NULL: nothing to check without data */
+	decoder_check_fn *check; /* NULL: nothing to check without data */
 };
 
 /* Indexed by kind; DECODER_UNKNOWN has no operations. */

@@ -24,7 +24,7 @@
 
 /* Where the lookup sources are; NULL fields mean the system's files. Borrowed. */
 struct decode_opts {
-	const char *kallsyms_path;	/* /proc/kallsyms */
+	const char *kallsyms_path; /* /proc/kallsyms */
 	/*
 	 * Read instead when kallsyms_path cannot be read or shows every address as 0 (no
 	 * CAP_SYSLOG): the loader's snapshot. NULL: none.
@@ -41,13 +41,13 @@ struct decode_opts {
 	 * error counted, so that no kernel address reaches a world-readable file.
 	 */
 	bool ksym_unknown_addr;
-	const char *partitions_path;	/* /proc/partitions */
-	const char *mountinfo_path;	/* /proc/self/mountinfo (finds the cgroup2 mount) */
-	const char *cgroup_root;	/* overrides the cgroup2 mount found in mountinfo */
+	const char *partitions_path; /* /proc/partitions */
+	const char *mountinfo_path;  /* /proc/self/mountinfo (finds the cgroup2 mount) */
+	const char *cgroup_root;     /* overrides the cgroup2 mount found in mountinfo */
 	/* The loader's cgroup record (cgrecord.h), for ids neither walked nor remembered. */
 	const char *cgroup_record;
-	const char *kube_pods_dir;	/* kubelet's /var/log/pods (the kube_* decoders) */
-	const char *pci_ids_path;	/* overrides the pci.ids search */
+	const char *kube_pods_dir; /* kubelet's /var/log/pods (the kube_* decoders) */
+	const char *pci_ids_path;  /* overrides the pci.ids search */
 };
 
 struct decode_ctx;

@@ -10,10 +10,8 @@
 
 #define DECODERKIND_INFO(kind, n, k, nd)                                                           \
 	[DECODER_##kind] = {.name = #n, .keys = (k), .needs = (nd)},
-static const struct decoderkind_info kinds[DECODER_N_KINDS] = {
-	[DECODER_UNKNOWN] = {.name = NULL},
-	DECODERKIND_LIST(DECODERKIND_INFO)
-};
+static const struct decoderkind_info kinds[DECODER_N_KINDS] = {[DECODER_UNKNOWN] = {.name = NULL},
+							       DECODERKIND_LIST(DECODERKIND_INFO)};
 #undef DECODERKIND_INFO
 
 /* names[i] is kind i + 1's name: the list is sorted, so the enum is too. */

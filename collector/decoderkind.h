@@ -17,8 +17,8 @@ enum decoder_keys {
 
 /* What a kind needs the loader to keep in the state dir for the reader. */
 enum decoder_needs {
-	DECODER_NEEDS_KALLSYMS = 1u << 0,	/* kernel addresses: the symbol snapshot and index */
-	DECODER_NEEDS_CGROUP_IDS = 1u << 1,	/* cgroup ids: the cgroup record */
+	DECODER_NEEDS_KALLSYMS = 1u << 0,   /* kernel addresses: the symbol snapshot and index */
+	DECODER_NEEDS_CGROUP_IDS = 1u << 1, /* cgroup ids: the cgroup record */
 };
 
 /*
@@ -58,15 +58,14 @@ enum decoder_needs {
 enum decoder_kind {
 	/* Not resolved, or a name no kind has (a manifest made by hand): = {0} is this. */
 	DECODER_UNKNOWN,
-	DECODERKIND_LIST(DECODERKIND_ENUM)
-	DECODER_N_KINDS
+	DECODERKIND_LIST(DECODERKIND_ENUM) DECODER_N_KINDS
 };
 #undef DECODERKIND_ENUM
 
 struct decoderkind_info {
-	const char *name;	/* NULL for DECODER_UNKNOWN */
-	unsigned keys;		/* enum decoder_keys */
-	unsigned needs;		/* enum decoder_needs */
+	const char *name; /* NULL for DECODER_UNKNOWN */
+	unsigned keys;	  /* enum decoder_keys */
+	unsigned needs;	  /* enum decoder_needs */
 };
 
 /* The kind named @name (exactly, case and all), or DECODER_UNKNOWN; NULL is unknown. */

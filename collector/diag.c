@@ -52,8 +52,8 @@ static void diag_push(struct diag *d, int err, int is_warning, const struct pos 
 		d->msgs = m;
 		d->cap = cap;
 	}
-	d->msgs[d->n_msgs++] = (struct diag_msg){ .text = text, .err = err,
-						  .is_warning = is_warning };
+	d->msgs[d->n_msgs++] =
+		(struct diag_msg){.text = text, .err = err, .is_warning = is_warning};
 	if (!is_warning)
 		d->n_errors++;
 }
@@ -177,5 +177,5 @@ void diag_release(struct diag *d)
 		return;
 	diag_clear(d);
 	free(d->msgs);
-	*d = (struct diag){ 0 };
+	*d = (struct diag){0};
 }

@@ -10,8 +10,8 @@ struct pos {
 };
 
 struct diag_msg {
-	char *text;		/* "file:line:col: what: why" or "where: what: why" */
-	int err;		/* negative errno */
+	char *text; /* "file:line:col: what: why" or "where: what: why" */
+	int err;    /* negative errno */
 	int is_warning;
 };
 

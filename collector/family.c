@@ -267,12 +267,9 @@ struct family *family_set_find(struct family_set *fs, const char *name)
 const char *family_type_name(enum family_type t)
 {
 	switch (t) {
-	case FAMILY_COUNTER:
-		return "counter";
-	case FAMILY_GAUGE:
-		return "gauge";
-	case FAMILY_HISTOGRAM:
-		return "histogram";
+	case FAMILY_COUNTER: return "counter";
+	case FAMILY_GAUGE: return "gauge";
+	case FAMILY_HISTOGRAM: return "histogram";
 	}
 	return "untyped";
 }

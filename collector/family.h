@@ -29,22 +29,22 @@ struct series {
 	 * NULL when the family has no labels.
 	 */
 	const char *labels;
-	double value;		/* counters and gauges */
-	struct family_hist *hist;	/* histograms; NULL until family_series_hist() */
+	double value;		  /* counters and gauges */
+	struct family_hist *hist; /* histograms; NULL until family_series_hist() */
 };
 
 struct family {
-	char *name;		/* the exported name, e.g. "ebpf_exporter_timer_starts_total" */
+	char *name; /* the exported name, e.g. "ebpf_exporter_timer_starts_total" */
 	char *help;
 	enum family_type type;
 	size_t n_labels;
-	char **label_names;	/* sorted by name, as the Go client prints them */
-	size_t *label_order;	/* [i]: index in label_names of the i-th name given at add */
+	char **label_names;  /* sorted by name, as the Go client prints them */
+	size_t *label_order; /* [i]: index in label_names of the i-th name given at add */
 	size_t n_series, cap_series;
 	struct series *series;
 	/* series is adopted: an mmap()ed region of this many bytes, labels borrowed */
 	size_t series_mapped;
-	int presorted;		/* the series are in §12 order: family_set_sort() trusts it */
+	int presorted; /* the series are in §12 order: family_set_sort() trusts it */
 };
 
 /* `struct family_set fs = {0}` is empty and valid. */
@@ -52,7 +52,7 @@ struct family_set {
 	size_t n, cap;
 	struct family *fams;
 	size_t n_held, cap_held;
-	void **held;		/* memory the set frees: see family_set_hold() */
+	void **held; /* memory the set frees: see family_set_hold() */
 };
 
 /*
@@ -61,9 +61,8 @@ struct family_set {
  * family_set_add) through @out. -EEXIST when @name is already in @fs, -EINVAL when two
  * label names are equal, -ENOMEM.
  */
-int family_set_add(struct family_set *fs, const char *name, const char *help,
-		   enum family_type type, const char *const *label_names, size_t n_labels,
-		   struct family **out);
+int family_set_add(struct family_set *fs, const char *name, const char *help, enum family_type type,
+		   const char *const *label_names, size_t n_labels, struct family **out);
 /*
  * Add a series with @label_values given in the family's (sorted) label order; copied.
  * Returns the series through @out (borrowed, valid until the next family_add_series);

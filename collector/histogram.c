@@ -163,12 +163,9 @@ static int out_sort(struct family_hist *out)
 static double dynamic_le(enum hist_kind kind, int64_t i, double mult)
 {
 	switch (kind) {
-	case HIST_EXP2:
-		return ldexp(1.0, (int)i) * mult;
-	case HIST_EXP2ZERO:
-		return i == 0 ? 0 : ldexp(1.0, (int)(i - 1)) * mult;
-	default:
-		return (double)i * mult;
+	case HIST_EXP2: return ldexp(1.0, (int)i) * mult;
+	case HIST_EXP2ZERO: return i == 0 ? 0 : ldexp(1.0, (int)(i - 1)) * mult;
+	default: return (double)i * mult;
 	}
 }
 
@@ -249,12 +246,8 @@ int histogram_compute(const struct config_metric *m, const struct histogram_raw 
 	switch (m->bucket_type) {
 	case HIST_EXP2:
 	case HIST_EXP2ZERO:
-	case HIST_LINEAR:
-		err = compute_dynamic(m, raw, mult, out, d);
-		break;
-	case HIST_FIXED:
-		err = compute_fixed(m, raw, mult, out, d);
-		break;
+	case HIST_LINEAR: err = compute_dynamic(m, raw, mult, out, d); break;
+	case HIST_FIXED: err = compute_fixed(m, raw, mult, out, d); break;
 	default:
 		err = diag_err(d, EINVAL, &m->at,
 			       "histogram \"%s\": unknown bucket_type (exp2, exp2zero, linear "

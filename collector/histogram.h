@@ -15,8 +15,8 @@
 /* Raw bucket counts of one label set: key -> count, as read from the map. */
 struct histogram_raw {
 	size_t n, cap;
-	int64_t *keys;		/* bucket label values, as parsed */
-	uint64_t *counts;	/* summed over duplicates */
+	int64_t *keys;	  /* bucket label values, as parsed */
+	uint64_t *counts; /* summed over duplicates */
 };
 
 /* Add @count to bucket @key (summing if the key is already there). */

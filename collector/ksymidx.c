@@ -76,7 +76,7 @@ static int read_small(const char *path, struct strbuf *sb, struct diag *d)
 
 int ksymidx_modules_hash(const char *path, bool full, uint64_t *out, struct diag *d)
 {
-	struct strbuf sb = { 0 };
+	struct strbuf sb = {0};
 	uint64_t h = 0xcbf29ce484222325ull;
 	const char *p, *end;
 	int err;
@@ -119,7 +119,7 @@ int ksymidx_modules_hash(const char *path, bool full, uint64_t *out, struct diag
 
 int ksymidx_stamp_now(struct ksymidx_stamp *s, struct diag *d)
 {
-	struct strbuf sb = { 0 };
+	struct strbuf sb = {0};
 	size_t n;
 	int err;
 
@@ -251,8 +251,8 @@ static int parse_text(const char *text, size_t len, const char *path, struct ksy
 				e = g;
 				cap *= 2;
 			}
-			e[n] = (struct ksymidx_entry){ addr, (uint32_t)(name - text),
-						       (uint32_t)(name_end - name), (uint32_t)n };
+			e[n] = (struct ksymidx_entry){addr, (uint32_t)(name - text),
+						      (uint32_t)(name_end - name), (uint32_t)n};
 			n++;
 			if (addr)
 				*all_zero = false;
@@ -270,11 +270,10 @@ static int parse_text(const char *text, size_t len, const char *path, struct ksy
 	return 0;
 }
 
-int ksymidx_build(const char *text, size_t len, const char *path,
-		  const struct ksymidx_stamp *stamp, struct strbuf *out, bool *all_zero,
-		  struct diag *d)
+int ksymidx_build(const char *text, size_t len, const char *path, const struct ksymidx_stamp *stamp,
+		  struct strbuf *out, bool *all_zero, struct diag *d)
 {
-	struct ksymidx_header h = { .version = KSYMIDX_VERSION, .header_len = sizeof(h) };
+	struct ksymidx_header h = {.version = KSYMIDX_VERSION, .header_len = sizeof(h)};
 	struct ksymidx_entry *e;
 	size_t n = 0, k = 0, pool_len = 1;
 	uint64_t *addrs;
@@ -318,7 +317,7 @@ int ksymidx_build(const char *text, size_t len, const char *path,
 	addrs = (uint64_t *)(void *)(out->buf + h.addrs_off);
 	names = (uint32_t *)(void *)(out->buf + h.names_off);
 	pool = out->buf + h.pool_off;
-	pool[0] = '\0';		/* offset 0: the empty name */
+	pool[0] = '\0'; /* offset 0: the empty name */
 	k = 1;
 	for (size_t i = 0; i < n; i++) {
 		addrs[i] = e[i].addr;
@@ -349,8 +348,8 @@ int ksymidx_from_mem(struct ksymidx **out, const void *buf, size_t len, struct d
 		return diag_err(d, EINVAL, NULL, "header of %u bytes, not %zu", h.header_len,
 				sizeof(h));
 	/* every offset and count against the size; n bounded first so nothing overflows */
-	if (h.n > len / 12 || h.addrs_off % 8 || h.addrs_off < sizeof(h) ||
-	    h.addrs_off > len || len - h.addrs_off < 8 * h.n)
+	if (h.n > len / 12 || h.addrs_off % 8 || h.addrs_off < sizeof(h) || h.addrs_off > len ||
+	    len - h.addrs_off < 8 * h.n)
 		return diag_err(d, EINVAL, NULL, "address table outside the file");
 	if (h.names_off % 4 || h.names_off < sizeof(h) || h.names_off > len ||
 	    len - h.names_off < 4 * h.n)
@@ -427,8 +426,10 @@ int ksymidx_open(struct ksymidx **out, const char *path, const struct ksymidx_st
 	if (now && now->modules != (*out)->stamp.modules) {
 		ksymidx_free(*out);
 		*out = NULL;
-		return diag_err(d, ESTALE, NULL, "%s: modules loaded or removed since it was "
-				"written (is ebpfexp-load running?)", path);
+		return diag_err(d, ESTALE, NULL,
+				"%s: modules loaded or removed since it was "
+				"written (is ebpfexp-load running?)",
+				path);
 	}
 	return 0;
 }

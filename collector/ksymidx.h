@@ -29,8 +29,8 @@ struct ksymidx;
 
 /* What tells whether an index still describes the running kernel. */
 struct ksymidx_stamp {
-	char boot_id[40];	/* /proc/sys/kernel/random/boot_id, NUL-padded */
-	uint64_t modules;	/* ksymidx_modules_hash(false) */
+	char boot_id[40]; /* /proc/sys/kernel/random/boot_id, NUL-padded */
+	uint64_t modules; /* ksymidx_modules_hash(false) */
 };
 
 /*
@@ -49,9 +49,8 @@ int ksymidx_stamp_now(struct ksymidx_stamp *s, struct diag *d);
  * "\t[module]"); a bad address is an error naming @path and the line. *@all_zero: every
  * address was 0 (no CAP_SYSLOG). @stamp may be NULL (zeros).
  */
-int ksymidx_build(const char *text, size_t len, const char *path,
-		  const struct ksymidx_stamp *stamp, struct strbuf *out, bool *all_zero,
-		  struct diag *d);
+int ksymidx_build(const char *text, size_t len, const char *path, const struct ksymidx_stamp *stamp,
+		  struct strbuf *out, bool *all_zero, struct diag *d);
 
 /*
  * Check @buf[0..@len) as an index: magic, version, and every offset and count against

@@ -9,16 +9,17 @@
 
 void ksymkeep_init(struct ksymkeep *k, const char *state_dir, mode_t mode, gid_t gid)
 {
-	*k = (struct ksymkeep){ .state_dir = state_dir, .mode = mode, .gid = gid };
+	*k = (struct ksymkeep){.state_dir = state_dir, .mode = mode, .gid = gid};
 }
 
 void ksymkeep_refresh(struct ksymkeep *k, bool needed, struct diag *d)
 {
-	struct diag err = { 0 };
+	struct diag err = {0};
 
 	k->written = false;
 	if (needed && ksymsnap_write(k->state_dir, NULL, k->mode, k->gid, &k->modules, &err))
-		diag_warn(d, NULL, "kallsyms snapshot for unprivileged readers: %s", diag_last(&err));
+		diag_warn(d, NULL, "kallsyms snapshot for unprivileged readers: %s",
+			  diag_last(&err));
 	else
 		k->written = needed;
 	diag_release(&err);
@@ -31,7 +32,7 @@ bool ksymkeep_written(const struct ksymkeep *k)
 
 void ksymkeep_watch(struct ksymkeep *k)
 {
-	struct diag d = { 0 };
+	struct diag d = {0};
 	struct timespec now;
 
 	if (!k->written)

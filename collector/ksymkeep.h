@@ -15,12 +15,12 @@
 
 /* Set up with ksymkeep_init(); the other fields are ksymkeep.c's. */
 struct ksymkeep {
-	const char *state_dir;		/* borrowed */
+	const char *state_dir; /* borrowed */
 	mode_t mode;
-	gid_t gid;			/* (gid_t)-1: unchanged */
-	bool written;			/* the files are current as far as we know */
-	uint64_t modules;		/* ksymsnap_write()'s view of /proc/modules */
-	struct timespec looked;		/* when ksymkeep_watch() last read /proc/modules */
+	gid_t gid;		/* (gid_t)-1: unchanged */
+	bool written;		/* the files are current as far as we know */
+	uint64_t modules;	/* ksymsnap_write()'s view of /proc/modules */
+	struct timespec looked; /* when ksymkeep_watch() last read /proc/modules */
 };
 
 void ksymkeep_init(struct ksymkeep *k, const char *state_dir, mode_t mode, gid_t gid);

@@ -47,7 +47,7 @@ static int replace(const char *dir, const char *name, const void *buf, size_t le
 int ksymsnap_write(const char *state_dir, const char *src, mode_t mode, gid_t gid,
 		   uint64_t *modules, struct diag *d)
 {
-	struct strbuf text = { 0 }, idx = { 0 };
+	struct strbuf text = {0}, idx = {0};
 	struct ksymidx_stamp stamp;
 	bool all_zero;
 	int in, err;
@@ -68,8 +68,8 @@ int ksymsnap_write(const char *state_dir, const char *src, mode_t mode, gid_t gi
 	if (err)
 		err = diag_err(d, -err, NULL, "read %s: %s", src, strerror(-err));
 	if (!err)
-		err = replace(state_dir, STATEDIR_KALLSYMS, text.buf ? text.buf : "", text.len, mode,
-			      gid, d);
+		err = replace(state_dir, STATEDIR_KALLSYMS, text.buf ? text.buf : "", text.len,
+			      mode, gid, d);
 	if (!err)
 		err = ksymidx_build(text.buf ? text.buf : "", text.len, src, &stamp, &idx,
 				    &all_zero, d);
@@ -82,7 +82,7 @@ int ksymsnap_write(const char *state_dir, const char *src, mode_t mode, gid_t gi
 
 bool ksymsnap_modules_changed(uint64_t modules)
 {
-	struct diag quiet = { 0 };
+	struct diag quiet = {0};
 	uint64_t now;
 	bool changed;
 

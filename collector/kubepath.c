@@ -91,9 +91,12 @@ static bool container(struct span c, bool plain, struct kubepath *kp)
 	static const struct {
 		const char *prefix, *runtime;
 	} rt[] = {
-		{ "cri-containerd-", "containerd" }, { "crio-conmon-", "cri-o" },
-		{ "crio-", "cri-o" }, { "docker-", "docker" }, { "libpod-conmon-", "podman" },
-		{ "libpod-", "podman" },
+		{"cri-containerd-", "containerd"},
+		{"crio-conmon-", "cri-o"},
+		{"crio-", "cri-o"},
+		{"docker-", "docker"},
+		{"libpod-conmon-", "podman"},
+		{"libpod-", "podman"},
 	};
 	struct span id = c;
 
@@ -121,7 +124,7 @@ static bool container(struct span c, bool plain, struct kubepath *kp)
 
 static bool is_unit(struct span c)
 {
-	static const char *const kinds[] = { ".service", ".scope", ".socket", ".mount", ".swap" };
+	static const char *const kinds[] = {".service", ".scope", ".socket", ".mount", ".swap"};
 
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		if (has_suffix(c, kinds[i]) && c.len > strlen(kinds[i]))
@@ -132,13 +135,13 @@ static bool is_unit(struct span c)
 void kubepath_parse(const char *path, size_t len, struct kubepath *kp)
 {
 	enum { OUT, KUBE, QOS, POD, CTR } st = OUT;
-	struct span prev = { NULL, 0 }, slice = { NULL, 0 };
+	struct span prev = {NULL, 0}, slice = {NULL, 0};
 	const char *end = path + len;
 
-	*kp = (struct kubepath){ 0 };
+	*kp = (struct kubepath){0};
 	for (const char *s = path; s < end;) {
 		const char *e = memchr(s, '/', (size_t)(end - s));
-		struct span c = { s, (size_t)((e ? e : end) - s) };
+		struct span c = {s, (size_t)((e ? e : end) - s)};
 
 		s = e ? e + 1 : end;
 		if (!c.len)
@@ -161,20 +164,19 @@ void kubepath_parse(const char *path, size_t len, struct kubepath *kp)
 			if (pod_uid(c, kp)) {
 				kp->is_pod = true;
 				st = POD;
-			} else if (st == KUBE && (is_word(c, "burstable") || is_word(c, "besteffort") ||
-						  is_word(c, "guaranteed") ||
-						  is_kube_slice(c))) {
+			} else if (st == KUBE &&
+				   (is_word(c, "burstable") || is_word(c, "besteffort") ||
+				    is_word(c, "guaranteed") || is_kube_slice(c))) {
 				st = QOS;
 			} else {
-				st = CTR;	/* kubepods/<something else>: nothing more to learn */
+				st = CTR; /* kubepods/<something else>: nothing more to learn */
 			}
 			break;
 		case POD:
 			container(c, true, kp);
 			st = CTR;
 			break;
-		case CTR:
-			break;
+		case CTR: break;
 		}
 		prev = c;
 	}

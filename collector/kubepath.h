@@ -18,12 +18,12 @@
 #define KUBEPATH_UID_MAX 64
 
 struct kubepath {
-	bool is_pod;				/* in a pod's cgroup or below it */
-	char pod_uid[KUBEPATH_UID_MAX + 1];	/* with dashes, as kubelet names it; "" */
-	const char *cid;			/* container id in the path, or NULL */
+	bool is_pod;			    /* in a pod's cgroup or below it */
+	char pod_uid[KUBEPATH_UID_MAX + 1]; /* with dashes, as kubelet names it; "" */
+	const char *cid;		    /* container id in the path, or NULL */
 	size_t cid_len;
-	const char *runtime;			/* "containerd", "cri-o", "docker", "podman" */
-	const char *unit;			/* innermost systemd unit (a slice if no other) */
+	const char *runtime; /* "containerd", "cri-o", "docker", "podman" */
+	const char *unit;    /* innermost systemd unit (a slice if no other) */
 	size_t unit_len;
 };
 

@@ -420,14 +420,10 @@ double live_quantile(const struct family_hist *h, double q)
 static const char *state_name(enum live_state s)
 {
 	switch (s) {
-	case LIVE_NEW:
-		return "new";
-	case LIVE_RESET:
-		return "reset";
-	case LIVE_START:
-		return "start";
-	default:
-		return "same";
+	case LIVE_NEW: return "new";
+	case LIVE_RESET: return "reset";
+	case LIVE_START: return "start";
+	default: return "same";
 	}
 }
 

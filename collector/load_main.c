@@ -46,7 +46,7 @@ struct main_opts {
 	const char *bpffs_group;
 	const char *caps_keep;
 	bool check, strict, unpin, debug, timestamps;
-	int64_t cgr_max, cgr_age;	/* --cgroups.record-max, --cgroups.record-max-age */
+	int64_t cgr_max, cgr_age; /* --cgroups.record-max, --cgroups.record-max-age */
 };
 
 /*
@@ -132,14 +132,13 @@ static int resolve_group(const struct main_opts *o, struct pins_access *acc, str
 {
 	struct group *g;
 
-	*acc = (struct pins_access){ .gid = (gid_t)-1, .mode = 0600 };
+	*acc = (struct pins_access){.gid = (gid_t)-1, .mode = 0600};
 	if (!o->bpffs_group)
 		return 0;
 	g = getgrnam(o->bpffs_group);
 	if (!g)
-		return diag_err(d, ENOENT, NULL, "--bpffs.group: no group \"%s\"",
-				o->bpffs_group);
-	*acc = (struct pins_access){ .gid = g->gr_gid, .mode = 0640 };
+		return diag_err(d, ENOENT, NULL, "--bpffs.group: no group \"%s\"", o->bpffs_group);
+	*acc = (struct pins_access){.gid = g->gr_gid, .mode = 0640};
 	return 0;
 }
 
@@ -147,10 +146,9 @@ static int resolve_group(const struct main_opts *o, struct pins_access *acc, str
 static void notify_status(struct loader *l, const struct loader_stats *stats, const char *what)
 {
 	char *st = loader_status(l);
-	int err = stats->n_failed
-			  ? sdnotifyf("%sSTATUS=%s; some configs failed (%zu)", what, st ? st : "",
-				      stats->n_failed)
-			  : sdnotifyf("%sSTATUS=%s", what, st ? st : "");
+	int err = stats->n_failed ? sdnotifyf("%sSTATUS=%s; some configs failed (%zu)", what,
+					      st ? st : "", stats->n_failed)
+				  : sdnotifyf("%sSTATUS=%s", what, st ? st : "");
 
 	if (err < 0)
 		log_debug("sd_notify: %s", strerror(-err));
@@ -163,9 +161,9 @@ static void notify_status(struct loader *l, const struct loader_stats *stats, co
  * restarts the service; a thread or timer of its own would go on pinging.
  */
 struct watchdog {
-	uint64_t every_usec;	/* half of $WATCHDOG_USEC, as sd_watchdog_enabled(3) says; 0: off */
-	uint64_t next_usec;	/* CLOCK_MONOTONIC */
-	int last_err;		/* of the last ping: a failure is logged when it changes */
+	uint64_t every_usec; /* half of $WATCHDOG_USEC, as sd_watchdog_enabled(3) says; 0: off */
+	uint64_t next_usec;  /* CLOCK_MONOTONIC */
+	int last_err;	     /* of the last ping: a failure is logged when it changes */
 };
 
 static uint64_t monotonic_usec(void)
@@ -178,11 +176,11 @@ static uint64_t monotonic_usec(void)
 
 static void watchdog_init(struct watchdog *w)
 {
-	struct diag d = { 0 };
+	struct diag d = {0};
 	uint64_t usec;
 
-	*w = (struct watchdog){ 0 };
-	if (sdnotify_watchdog_usec(&usec, &d))	/* not systemd's doing: go on without */
+	*w = (struct watchdog){0};
+	if (sdnotify_watchdog_usec(&usec, &d)) /* not systemd's doing: go on without */
 		log_msg(LOG_WARN, "watchdog: not pinging: %s", diag_last(&d));
 	diag_release(&d);
 	if (!usec)
@@ -215,7 +213,7 @@ static int watchdog_poll_ms(struct watchdog *w, int max_ms)
 	now = monotonic_usec();
 	if (now >= w->next_usec)
 		watchdog_ping(w, now);
-	left_ms = (w->next_usec - now + 999) / 1000;	/* rounded up: wake when it is due */
+	left_ms = (w->next_usec - now + 999) / 1000; /* rounded up: wake when it is due */
 	return left_ms < (uint64_t)max_ms ? (int)left_ms : max_ms;
 }
 
@@ -230,7 +228,7 @@ static void log_stats(const char *what, const struct loader_stats *st)
 static void reload(struct loader *l)
 {
 	struct loader_stats st;
-	struct diag d = { 0 };
+	struct diag d = {0};
 
 	/* Type=notify-reload wants RELOADING=1 with the time it started */
 	sdnotifyf("RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading",
@@ -262,11 +260,11 @@ static int serve(struct loader *l, struct watchdog *wd)
 	sfd = signalfd(-1, &set, SFD_CLOEXEC);
 	if (sfd < 0)
 		return -errno;
-	pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
-	pfd[1] = (struct pollfd){ .fd = loader_fd(l), .events = POLLIN };
+	pfd[0] = (struct pollfd){.fd = sfd, .events = POLLIN};
+	pfd[1] = (struct pollfd){.fd = loader_fd(l), .events = POLLIN};
 	for (;;) {
 		struct signalfd_siginfo si;
-		struct diag d = { 0 };
+		struct diag d = {0};
 		ssize_t n;
 
 		/*
@@ -305,32 +303,45 @@ static int serve(struct loader *l, struct watchdog *wd)
 }
 
 enum {
-	OPT_CONFIG_DIR = 256, OPT_CONFIG_NAMES, OPT_BPF_DIR, OPT_BPFFS_ROOT, OPT_BPFFS_GROUP,
-	OPT_STATE_DIR, OPT_BTF_PATH, OPT_CHECK, OPT_STRICT, OPT_UNPIN, OPT_DEBUG,
-	OPT_NO_TIMESTAMPS, OPT_VERSION, OPT_CAPS_KEEP, OPT_CGR_MAX, OPT_CGR_AGE,
+	OPT_CONFIG_DIR = 256,
+	OPT_CONFIG_NAMES,
+	OPT_BPF_DIR,
+	OPT_BPFFS_ROOT,
+	OPT_BPFFS_GROUP,
+	OPT_STATE_DIR,
+	OPT_BTF_PATH,
+	OPT_CHECK,
+	OPT_STRICT,
+	OPT_UNPIN,
+	OPT_DEBUG,
+	OPT_NO_TIMESTAMPS,
+	OPT_VERSION,
+	OPT_CAPS_KEEP,
+	OPT_CGR_MAX,
+	OPT_CGR_AGE,
 };
 
 static int parse_args(struct main_opts *o, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "config.dir", required_argument, NULL, OPT_CONFIG_DIR },
-		{ "config.names", required_argument, NULL, OPT_CONFIG_NAMES },
-		{ "bpf.dir", required_argument, NULL, OPT_BPF_DIR },
-		{ "bpffs.root", required_argument, NULL, OPT_BPFFS_ROOT },
-		{ "bpffs.group", required_argument, NULL, OPT_BPFFS_GROUP },
-		{ "state.dir", required_argument, NULL, OPT_STATE_DIR },
-		{ "btf.path", required_argument, NULL, OPT_BTF_PATH },
-		{ "config.check", no_argument, NULL, OPT_CHECK },
-		{ "config.strict", no_argument, NULL, OPT_STRICT },
-		{ "unpin", no_argument, NULL, OPT_UNPIN },
-		{ "capabilities.keep", required_argument, NULL, OPT_CAPS_KEEP },
-		{ "cgroups.record-max", required_argument, NULL, OPT_CGR_MAX },
-		{ "cgroups.record-max-age", required_argument, NULL, OPT_CGR_AGE },
-		{ "debug", no_argument, NULL, OPT_DEBUG },
-		{ "log.no-timestamps", no_argument, NULL, OPT_NO_TIMESTAMPS },
-		{ "version", no_argument, NULL, OPT_VERSION },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"config.dir", required_argument, NULL, OPT_CONFIG_DIR},
+		{"config.names", required_argument, NULL, OPT_CONFIG_NAMES},
+		{"bpf.dir", required_argument, NULL, OPT_BPF_DIR},
+		{"bpffs.root", required_argument, NULL, OPT_BPFFS_ROOT},
+		{"bpffs.group", required_argument, NULL, OPT_BPFFS_GROUP},
+		{"state.dir", required_argument, NULL, OPT_STATE_DIR},
+		{"btf.path", required_argument, NULL, OPT_BTF_PATH},
+		{"config.check", no_argument, NULL, OPT_CHECK},
+		{"config.strict", no_argument, NULL, OPT_STRICT},
+		{"unpin", no_argument, NULL, OPT_UNPIN},
+		{"capabilities.keep", required_argument, NULL, OPT_CAPS_KEEP},
+		{"cgroups.record-max", required_argument, NULL, OPT_CGR_MAX},
+		{"cgroups.record-max-age", required_argument, NULL, OPT_CGR_AGE},
+		{"debug", no_argument, NULL, OPT_DEBUG},
+		{"log.no-timestamps", no_argument, NULL, OPT_NO_TIMESTAMPS},
+		{"version", no_argument, NULL, OPT_VERSION},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	int c;
 
@@ -339,9 +350,15 @@ static int parse_args(struct main_opts *o, int argc, char **argv)
 	o->cgr_age = CGRECORD_MAX_AGE_DEFAULT;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
-		case OPT_CONFIG_DIR: free(o->config_dir); o->config_dir = strdup(optarg); break;
+		case OPT_CONFIG_DIR:
+			free(o->config_dir);
+			o->config_dir = strdup(optarg);
+			break;
 		case OPT_CONFIG_NAMES: o->config_names = optarg; break;
-		case OPT_BPF_DIR: free(o->bpf_dir); o->bpf_dir = strdup(optarg); break;
+		case OPT_BPF_DIR:
+			free(o->bpf_dir);
+			o->bpf_dir = strdup(optarg);
+			break;
 		case OPT_BPFFS_ROOT: o->bpffs_root = optarg; break;
 		case OPT_BPFFS_GROUP: o->bpffs_group = optarg; break;
 		case OPT_STATE_DIR: o->state_dir = optarg; break;
@@ -355,8 +372,10 @@ static int parse_args(struct main_opts *o, int argc, char **argv)
 			if (cgrecord_parse_opt(c == OPT_CGR_MAX, optarg,
 					       c == OPT_CGR_MAX ? (int64_t *)&o->cgr_max
 								: &o->cgr_age)) {
-				fprintf(stderr, "ebpfexp-load: --cgroups.record-max%s: \"%s\" is not "
-					"%s\n", c == OPT_CGR_MAX ? "" : "-age", optarg,
+				fprintf(stderr,
+					"ebpfexp-load: --cgroups.record-max%s: \"%s\" is not "
+					"%s\n",
+					c == OPT_CGR_MAX ? "" : "-age", optarg,
 					c == OPT_CGR_MAX ? "a count (0 or more)"
 							 : "a duration (e.g. 600, 10m, 1h)");
 				return -EINVAL;
@@ -387,13 +406,13 @@ static int parse_args(struct main_opts *o, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	struct main_opts o = { 0 };
-	struct loader_opts lo = { 0 };
+	struct main_opts o = {0};
+	struct loader_opts lo = {0};
 	struct loader *l = NULL;
-	struct loader_stats st = { 0 };
-	struct caps_keep keep = { .all = true };
+	struct loader_stats st = {0};
+	struct caps_keep keep = {.all = true};
 	struct watchdog wd;
-	struct diag d = { 0 };
+	struct diag d = {0};
 	struct stat sb;
 	int err, rc = 0, lock_fd = -1;
 	sigset_t set;
@@ -410,10 +429,17 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 
 	lo = (struct loader_opts){
-		.config_dir = o.config_dir, .config_names = o.config_names, .bpf_dir = o.bpf_dir,
-		.bpffs_root = o.bpffs_root, .state_dir = o.state_dir, .btf_path = o.btf_path,
-		.check = o.check, .strict = o.strict, .unpin = o.unpin,
-		.cgroups_record_max = (size_t)o.cgr_max, .cgroups_record_max_age = o.cgr_age,
+		.config_dir = o.config_dir,
+		.config_names = o.config_names,
+		.bpf_dir = o.bpf_dir,
+		.bpffs_root = o.bpffs_root,
+		.state_dir = o.state_dir,
+		.btf_path = o.btf_path,
+		.check = o.check,
+		.strict = o.strict,
+		.unpin = o.unpin,
+		.cgroups_record_max = (size_t)o.cgr_max,
+		.cgroups_record_max_age = o.cgr_age,
 	};
 	err = resolve_group(&o, &lo.acc, &d);
 	if (!err && o.caps_keep)

@@ -60,8 +60,8 @@ struct source {
 /* A perf_event_array metric's counter, and what its epoll events stand for. */
 struct perf_slot {
 	struct perfcount *pc;
-	struct source ring_src;		/* every ring of it */
-	struct source timer_src;	/* its flush timer */
+	struct source ring_src;	 /* every ring of it */
+	struct source timer_src; /* its flush timer */
 };
 
 /* One config up and running. */
@@ -76,7 +76,7 @@ struct loaded {
 	char *pin_dir;
 	char *manifest_path;
 	size_t n_perf;
-	struct perf_slot *perf;		/* never reallocated: the epoll points into it */
+	struct perf_slot *perf; /* never reallocated: the epoll points into it */
 	struct cgidmap *cg;
 };
 
@@ -85,9 +85,9 @@ struct loader {
 	size_t n;
 	struct loaded **cfgs;
 	int epfd;
-	struct cgupkeep *cgk;		/* cgroup_id_maps and the cgroup record */
+	struct cgupkeep *cgk; /* cgroup_id_maps and the cgroup record */
 	struct source cgk_src;
-	struct ksymkeep ksym;		/* the symbol snapshot and index */
+	struct ksymkeep ksym; /* the symbol snapshot and index */
 };
 
 static int cmp_str(const void *a, const void *b)
@@ -130,8 +130,8 @@ static int list_names(const struct loader_opts *o, char ***out, size_t *n_out, s
 		for (;;) {
 			const char *comma = strchr(p, ',');
 
-			err = push_name(&names, &n, comma ? strndup(p, (size_t)(comma - p))
-							  : strdup(p));
+			err = push_name(&names, &n,
+					comma ? strndup(p, (size_t)(comma - p)) : strdup(p));
 			if (err || !comma)
 				break;
 			p = comma + 1;
@@ -240,7 +240,7 @@ static int parse_one(struct loader *l, const char *name, struct config **out, ch
 
 static int find_object(struct loader *l, struct loaded *ld, struct diag *d)
 {
-	const char *dirs[] = { l->o.config_dir, l->o.bpf_dir };
+	const char *dirs[] = {l->o.config_dir, l->o.bpf_dir};
 
 	for (size_t i = 0; i < 2; i++) {
 		char *p;
@@ -310,8 +310,8 @@ static const char *load_hint(const struct bpf_program *prog)
 }
 
 /* Functions a C compiler may leave as a call that only libc has, never BPF. */
-static const char *const libc_builtins[] = { "memcmp", "memcpy", "memmove", "memset",
-					     "strlen", "strcmp", "strncmp", "bcmp" };
+static const char *const libc_builtins[] = {"memcmp", "memcpy", "memmove", "memset",
+					    "strlen", "strcmp", "strncmp", "bcmp"};
 
 /*
  * bpf_object__open_file() failed with @err: say which of libbpf's steps failed, from what
@@ -321,12 +321,14 @@ static const char *const libc_builtins[] = { "memcmp", "memcpy", "memmove", "mem
 static int open_failed(struct diag *d, const char *cfg, const char *path, int err,
 		       struct strbuf *captured)
 {
-	static const struct { const char *word, *step, *hint; } steps[] = {
-		{ "elf", "reading its ELF", " (is it a BPF object, built with clang -target bpf?)" },
-		{ "btf", "reading its BTF", " (build it with clang -g)" },
-		{ "reloc", "relocating its programs", "" },
-		{ "map", "reading its map definitions", "" },
-		{ "prog", "reading its programs", "" },
+	static const struct {
+		const char *word, *step, *hint;
+	} steps[] = {
+		{"elf", "reading its ELF", " (is it a BPF object, built with clang -target bpf?)"},
+		{"btf", "reading its BTF", " (build it with clang -g)"},
+		{"reloc", "relocating its programs", ""},
+		{"map", "reading its map definitions", ""},
+		{"prog", "reading its programs", ""},
 	};
 	const char *s = strbuf_str(captured), *ext = strstr(s, "extern '"), *step = "opening it";
 	const char *hint = "";
@@ -346,15 +348,18 @@ static int open_failed(struct diag *d, const char *cfg, const char *path, int er
 		for (size_t i = 0; i < sizeof(libc_builtins) / sizeof(libc_builtins[0]); i++)
 			libc = libc || !strcmp(name, libc_builtins[i]);
 		if (libc)
-			return diag_err(d, err, NULL, "config \"%s\": object %s: extern \"%s\" "
-					"is not resolved: libbpf: %s (BPF has no libc: the compiler "
-					"left a call to %s; rebuild the object with a clang that "
-					"inlines it, or avoid the call)", cfg, path, name, quote,
-					name);
-		return diag_err(d, err, NULL, "config \"%s\": object %s: extern \"%s\" is not "
+			return diag_err(
+				d, err, NULL,
+				"config \"%s\": object %s: extern \"%s\" "
+				"is not resolved: libbpf: %s (BPF has no libc: the compiler "
+				"left a call to %s; rebuild the object with a clang that "
+				"inlines it, or avoid the call)",
+				cfg, path, name, quote, name);
+		return diag_err(d, err, NULL,
+				"config \"%s\": object %s: extern \"%s\" is not "
 				"resolved: libbpf: %s (no kernel symbol, kfunc or Kconfig value "
-				"of that name: declare it __weak if it is optional)", cfg, path,
-				name, quote);
+				"of that name: declare it __weak if it is optional)",
+				cfg, path, name, quote);
 	}
 	for (n = 0; quote[n] && n < sizeof(lower) - 1; n++)
 		lower[n] = (char)tolower((unsigned char)quote[n]);
@@ -366,15 +371,15 @@ static int open_failed(struct diag *d, const char *cfg, const char *path, int er
 			break;
 		}
 	}
-	return diag_err(d, err, NULL, "config \"%s\": object %s: libbpf failed %s: %s%s%s%s",
-			cfg, path, step, strerror(-err), quote[0] ? "; libbpf: " : "", quote, hint);
+	return diag_err(d, err, NULL, "config \"%s\": object %s: libbpf failed %s: %s%s%s%s", cfg,
+			path, step, strerror(-err), quote[0] ? "; libbpf: " : "", quote, hint);
 }
 
 static int open_and_load(struct loader *l, struct loaded *ld, struct diag *d)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oopts, .btf_custom_path = l->o.btf_path);
 	struct config *c = ld->cfg;
-	struct strbuf captured = { 0 };
+	struct strbuf captured = {0};
 	bool pin = !l->o.check;
 	char quote[512];
 	int err;
@@ -419,10 +424,10 @@ static int open_and_load(struct loader *l, struct loaded *ld, struct diag *d)
 
 		quote_libbpf(&captured, quote, sizeof(quote));
 		strbuf_release(&captured);
-		return diag_err(d, err, NULL,
-				"config \"%s\": load %s%s%s%s: %s%s%s%s", c->name, ld->obj_path,
-				prog ? ": program \"" : "", pname, prog ? "\"" : "",
-				strerror(-err), load_hint(prog), quote[0] ? "; libbpf: " : "", quote);
+		return diag_err(d, err, NULL, "config \"%s\": load %s%s%s%s: %s%s%s%s", c->name,
+				ld->obj_path, prog ? ": program \"" : "", pname, prog ? "\"" : "",
+				strerror(-err), load_hint(prog), quote[0] ? "; libbpf: " : "",
+				quote);
 	}
 	strbuf_release(&captured);
 	return 0;
@@ -451,7 +456,7 @@ static int attach_all(struct loaded *ld, bool strict, struct diag *d)
 		return -ENOMEM;
 	bpf_object__for_each_program(prog, ld->obj) {
 		struct attach_prog *ap = &ld->progs[ld->n_progs++];
-		struct strbuf captured = { 0 };
+		struct strbuf captured = {0};
 		size_t before = d->n_msgs;
 		int err;
 
@@ -514,12 +519,18 @@ static int perf_setup(struct loader *l, struct loaded *ld, struct diag *d)
 
 		if (!cm->perf_event_array)
 			continue;
-		ps->ring_src = (struct source){ SRC_PERF, ps };
-		ps->timer_src = (struct source){ SRC_FLUSH, ps };
+		ps->ring_src = (struct source){SRC_PERF, ps};
+		ps->timer_src = (struct source){SRC_FLUSH, ps};
 		po = (struct perfcount_opts){
-			.cfg = ld->cfg, .cm = cm, .pin_dir = ld->pin_dir, .acc = &l->o.acc,
-			.event_map_fd = bpf_map__fd(bpf_object__find_map_by_name(ld->obj, cm->name)),
-			.pages = l->o.perf_pages, .epfd = l->epfd, .ring_tag = &ps->ring_src,
+			.cfg = ld->cfg,
+			.cm = cm,
+			.pin_dir = ld->pin_dir,
+			.acc = &l->o.acc,
+			.event_map_fd =
+				bpf_map__fd(bpf_object__find_map_by_name(ld->obj, cm->name)),
+			.pages = l->o.perf_pages,
+			.epfd = l->epfd,
+			.ring_tag = &ps->ring_src,
 			.timer_tag = &ps->timer_src,
 		};
 		err = perfcount_open(&ps->pc, &po, d);
@@ -538,7 +549,7 @@ static int cgmap_setup(struct loader *l, struct loaded *ld, struct diag *d)
 	if (!cc->name || l->o.check)
 		return 0;
 	map = bpf_object__find_map_by_name(ld->obj, cc->name);
-	if (!map)	/* btfcheck reported it */
+	if (!map) /* btfcheck reported it */
 		return -ENOENT;
 	err = cgupkeep_watch(l->cgk, d);
 	if (err) {
@@ -557,7 +568,7 @@ static int cgmap_setup(struct loader *l, struct loaded *ld, struct diag *d)
 
 static int prog_info(struct bpf_program *prog, uint32_t *id, char tag[17])
 {
-	struct bpf_prog_info info = { 0 };
+	struct bpf_prog_info info = {0};
 	__u32 len = sizeof(info);
 	int fd = bpf_program__fd(prog);
 
@@ -573,7 +584,7 @@ static int prog_info(struct bpf_program *prog, uint32_t *id, char tag[17])
 
 static void map_entry(struct manifest_map *mm, const char *metric, const char *pin, int fd)
 {
-	struct bpf_map_info info = { 0 };
+	struct bpf_map_info info = {0};
 	__u32 len = sizeof(info);
 
 	mm->metric = (char *)metric;
@@ -598,8 +609,11 @@ static const struct perfcount *find_perf(const struct loaded *ld, const char *me
 static int write_manifest(struct loader *l, struct loaded *ld, struct diag *d)
 {
 	struct manifest m = {
-		.schema = MANIFEST_SCHEMA, .config = ld->cfg, .object_path = ld->obj_path,
-		.loaded_at = (int64_t)time(NULL), .loader_pid = (uint32_t)getpid(),
+		.schema = MANIFEST_SCHEMA,
+		.config = ld->cfg,
+		.object_path = ld->obj_path,
+		.loaded_at = (int64_t)time(NULL),
+		.loader_pid = (uint32_t)getpid(),
 	};
 	char path[PATH_MAX];
 	int err = 0;
@@ -616,7 +630,7 @@ static int write_manifest(struct loader *l, struct loaded *ld, struct diag *d)
 		const struct perfcount *pc = find_perf(ld, cm->name);
 		struct bpf_map *map = bpf_object__find_map_by_name(ld->obj, cm->name);
 
-		if (pc)		/* the loader's count map stands for the event array */
+		if (pc) /* the loader's count map stands for the event array */
 			map_entry(&m.maps[m.n_maps++], cm->name, perfcount_pin(pc),
 				  perfcount_map_fd(pc));
 		else if (map && !cm->perf_event_array)
@@ -743,7 +757,7 @@ static int load_config(struct loader *l, struct config *cfg, const char *yaml_sh
 	memcpy(ld->yaml_sha256, yaml_sha, sizeof(ld->yaml_sha256));
 	err = open_and_load(l, ld, d);
 	if (!err && old) {
-		detach_all(old);	/* no event counted twice by old and new */
+		detach_all(old); /* no event counted twice by old and new */
 		old_detached = true;
 	}
 	if (!err)
@@ -753,7 +767,7 @@ static int load_config(struct loader *l, struct config *cfg, const char *yaml_sh
 	if (!err)
 		err = cgmap_setup(l, ld, d);
 	if (!err && old) {
-		loaded_free(l, old);	/* its perf buffers drained into the shared counts */
+		loaded_free(l, old); /* its perf buffers drained into the shared counts */
 		old = NULL;
 		swapped = true;
 	}
@@ -772,7 +786,7 @@ static int load_config(struct loader *l, struct config *cfg, const char *yaml_sh
 		}
 	}
 	if (err && old) {
-		struct diag quiet = { 0 };
+		struct diag quiet = {0};
 
 		/* the previous version goes on: links, pins and manifest as they were */
 		if (old_detached && attach_all(old, false, &quiet))
@@ -780,7 +794,8 @@ static int load_config(struct loader *l, struct config *cfg, const char *yaml_sh
 		diag_release(&quiet);
 		pins_restore_maps(old->obj, d);
 		for (size_t i = 0; i < old->n_perf; i++)
-			pins_repin(perfcount_map_fd(old->perf[i].pc), perfcount_pin(old->perf[i].pc), d);
+			pins_repin(perfcount_map_fd(old->perf[i].pc),
+				   perfcount_pin(old->perf[i].pc), d);
 		if (old->pin_dir)
 			pins_finish(old->obj, old->pin_dir, &l->o.acc, d);
 		diag_warn(d, NULL, "config \"%s\": keeps running its previous version",
@@ -831,11 +846,15 @@ int loader_new(struct loader **out, const struct loader_opts *o, struct diag *d)
 		return err;
 	}
 	ksymkeep_init(&l->ksym, o->state_dir, o->acc.mode, o->acc.gid);
-	l->cgk_src = (struct source){ SRC_CGROUPS, l };
-	err = cgupkeep_new(&l->cgk, &(struct cgupkeep_opts){
-		.state_dir = o->state_dir, .mode = o->acc.mode, .gid = o->acc.gid,
-		.record_max = o->cgroups_record_max, .record_max_age = o->cgroups_record_max_age,
-		.epfd = l->epfd, .tag = &l->cgk_src });
+	l->cgk_src = (struct source){SRC_CGROUPS, l};
+	err = cgupkeep_new(&l->cgk,
+			   &(struct cgupkeep_opts){.state_dir = o->state_dir,
+						   .mode = o->acc.mode,
+						   .gid = o->acc.gid,
+						   .record_max = o->cgroups_record_max,
+						   .record_max_age = o->cgroups_record_max_age,
+						   .epfd = l->epfd,
+						   .tag = &l->cgk_src});
 	if (err) {
 		close(l->epfd);
 		free(l);
@@ -849,9 +868,9 @@ int loader_new(struct loader **out, const struct loader_opts *o, struct diag *d)
 struct parsed {
 	size_t n;
 	char **names;
-	struct config **cfgs;	/* NULL where parsing failed or the config was refused */
+	struct config **cfgs; /* NULL where parsing failed or the config was refused */
 	char (*sha)[65];
-	struct diag *clash;	/* why config i was refused (it clashes); empty: it was not */
+	struct diag *clash; /* why config i was refused (it clashes); empty: it was not */
 };
 
 static void parsed_release(struct parsed *p)
@@ -865,7 +884,7 @@ static void parsed_release(struct parsed *p)
 	free_names(p->names, p->n);
 	free(p->cfgs);
 	free(p->sha);
-	*p = (struct parsed){ 0 };
+	*p = (struct parsed){0};
 }
 
 /*
@@ -934,7 +953,7 @@ static void snapshot_kallsyms(struct loader *l, const struct parsed *p, struct d
 	bool needed = false;
 
 	if (l->o.check)
-		return;		/* check mode writes nothing */
+		return; /* check mode writes nothing */
 	for (size_t i = 0; i < l->n && !needed; i++)
 		needed = ksymsnap_needed(l->cfgs[i]->cfg);
 	for (size_t i = 0; p && i < p->n && !needed; i++)
@@ -965,19 +984,21 @@ static void record_cgroups(struct loader *l, struct diag *d)
  */
 static void mark_failed(struct loader *l, const char *name, const struct diag *d, size_t from)
 {
-	struct strbuf why = { 0 };
-	struct diag quiet = { 0 };
+	struct strbuf why = {0};
+	struct diag quiet = {0};
 	char path[PATH_MAX];
 
-	if (l->o.check || statedir_config_path(path, sizeof(path), l->o.state_dir, name,
-						STATEDIR_FAILED, NULL))
+	if (l->o.check ||
+	    statedir_config_path(path, sizeof(path), l->o.state_dir, name, STATEDIR_FAILED, NULL))
 		return;
 	for (size_t i = from; d && i < d->n_msgs; i++)
 		if (!d->msgs[i].is_warning)
 			strbuf_addf(&why, "%s\n", d->msgs[i].text);
 	if (!why.len)
-		strbuf_addf(&why, "config \"%s\" failed to load; see the loader's log or run "
-			    "ebpfexp-load --config.check\n", name);
+		strbuf_addf(&why,
+			    "config \"%s\" failed to load; see the loader's log or run "
+			    "ebpfexp-load --config.check\n",
+			    name);
 	if (!atomicfile_replace(AT_FDCWD, path, l->o.acc.mode, why.buf, why.len, &quiet) &&
 	    l->o.acc.gid != (gid_t)-1 && chown(path, (uid_t)-1, l->o.acc.gid))
 		log_msg(LOG_WARN, "chown %s: %s", path, strerror(errno));
@@ -991,8 +1012,8 @@ static void mark_loaded(struct loader *l, const char *name)
 {
 	char path[PATH_MAX];
 
-	if (l->o.check || statedir_config_path(path, sizeof(path), l->o.state_dir, name,
-						STATEDIR_FAILED, NULL))
+	if (l->o.check ||
+	    statedir_config_path(path, sizeof(path), l->o.state_dir, name, STATEDIR_FAILED, NULL))
 		return;
 	if (unlink(path) && errno != ENOENT)
 		log_msg(LOG_WARN, "remove %s: %s", path, strerror(errno));
@@ -1034,7 +1055,7 @@ static void unmark_unlisted(struct loader *l, const struct parsed *p)
 
 static int apply(struct loader *l, struct parsed *p, struct loader_stats *st, struct diag *d)
 {
-	*st = (struct loader_stats){ 0 };
+	*st = (struct loader_stats){0};
 	/*
 	 * A reader may run as soon as a manifest appears: the first start writes the symbols
 	 * before any manifest, so that it never finds a manifest without them; written again
@@ -1071,8 +1092,10 @@ static int apply(struct loader *l, struct parsed *p, struct loader_stats *st, st
 			mark_failed(l, p->names[i], &p->clash[i], 0);
 			diag_move(d, &p->clash[i]);
 			if (run) {
-				diag_warn(d, NULL, "config \"%s\": stopped: a metric of it is now "
-					  "defined by a config before it in name order", p->names[i]);
+				diag_warn(d, NULL,
+					  "config \"%s\": stopped: a metric of it is now "
+					  "defined by a config before it in name order",
+					  p->names[i]);
 				remove_config(l, (size_t)(run - l->cfgs), d);
 			}
 			continue;
@@ -1084,7 +1107,7 @@ static int apply(struct loader *l, struct parsed *p, struct loader_stats *st, st
 		}
 		if (run && !strcmp((*run)->yaml_sha256, p->sha[i])) {
 			char sha[65];
-			struct diag quiet = { 0 };
+			struct diag quiet = {0};
 			char *obj = NULL;
 			bool same;
 
@@ -1103,12 +1126,13 @@ static int apply(struct loader *l, struct parsed *p, struct loader_stats *st, st
 				mark_loaded(l, p->names[i]);
 				continue;
 			}
-			log_debug("config \"%s\": object %s changed", p->names[i], (*run)->obj_path);
+			log_debug("config \"%s\": object %s changed", p->names[i],
+				  (*run)->obj_path);
 		} else if (run) {
 			log_debug("config \"%s\": YAML changed", p->names[i]);
 		}
 		err = load_config(l, p->cfgs[i], p->sha[i], run ? *run : NULL, &ld, d);
-		p->cfgs[i] = NULL;	/* taken over */
+		p->cfgs[i] = NULL; /* taken over */
 		if (err) {
 			st->n_failed++;
 			mark_failed(l, p->names[i], d, before);
@@ -1138,10 +1162,10 @@ static int apply(struct loader *l, struct parsed *p, struct loader_stats *st, st
 
 int loader_start(struct loader *l, struct loader_stats *st, struct diag *d)
 {
-	struct parsed p = { 0 };
+	struct parsed p = {0};
 	int err;
 
-	*st = (struct loader_stats){ 0 };
+	*st = (struct loader_stats){0};
 	err = parse_all(l, &p, d);
 	if (!err)
 		err = apply(l, &p, st, d);
@@ -1151,10 +1175,10 @@ int loader_start(struct loader *l, struct loader_stats *st, struct diag *d)
 
 int loader_reload(struct loader *l, struct loader_stats *st, struct diag *d)
 {
-	struct parsed p = { 0 };
+	struct parsed p = {0};
 	int err;
 
-	*st = (struct loader_stats){ .n_up = l->n };
+	*st = (struct loader_stats){.n_up = l->n};
 	err = parse_all(l, &p, d);
 	if (err)
 		diag_warn(d, NULL, "reload: nothing changed; every config keeps running as it was");
@@ -1206,14 +1230,9 @@ int loader_process(struct loader *l, struct diag *d)
 		struct perf_slot *ps = src->owner;
 
 		switch (src->kind) {
-		case SRC_PERF:
-			break;	/* perf_consume_all() below, whichever ring it was */
-		case SRC_FLUSH:
-			perfcount_flush(ps->pc, d);
-			break;
-		case SRC_CGROUPS:
-			err = cgupkeep_process(l->cgk, d);
-			break;
+		case SRC_PERF: break; /* perf_consume_all() below, whichever ring it was */
+		case SRC_FLUSH: perfcount_flush(ps->pc, d); break;
+		case SRC_CGROUPS: err = cgupkeep_process(l->cgk, d); break;
 		}
 	}
 	perf_consume_all(l);
@@ -1225,13 +1244,13 @@ int loader_process(struct loader *l, struct diag *d)
 
 void loader_drain(struct loader *l)
 {
-	struct diag d = { 0 };
+	struct diag d = {0};
 
 	cgupkeep_flush(l->cgk, &d);
 	if (d.n_msgs)
 		log_msg(LOG_WARN, "%s", diag_last(&d));
 	diag_release(&d);
-	perf_consume_all(l);	/* errors: reported by the next loader_process() */
+	perf_consume_all(l); /* errors: reported by the next loader_process() */
 	for (size_t i = 0; i < l->n; i++)
 		for (size_t k = 0; k < l->cfgs[i]->n_perf; k++)
 			perfcount_flush_lost(l->cfgs[i]->perf[k].pc);
@@ -1240,7 +1259,7 @@ void loader_drain(struct loader *l)
 
 char *loader_status(const struct loader *l)
 {
-	struct strbuf sb = { 0 };
+	struct strbuf sb = {0};
 	char *s;
 
 	strbuf_addf(&sb, "%zu config(s)", l->n);

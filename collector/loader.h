@@ -16,8 +16,8 @@
 
 struct loader_opts {
 	const char *config_dir;
-	const char *config_names;	/* comma list [compat]; NULL: every *.yaml of the dir */
-	const char *bpf_dir;		/* objects looked for here after config_dir; may be NULL */
+	const char *config_names; /* comma list [compat]; NULL: every *.yaml of the dir */
+	const char *bpf_dir;	  /* objects looked for here after config_dir; may be NULL */
 	const char *bpffs_root;
 	const char *state_dir;
 	const char *btf_path;		/* NULL: the kernel's */
@@ -27,18 +27,18 @@ struct loader_opts {
 	bool unpin;			/* loader_free() removes pins and manifests */
 	unsigned perf_pages;		/* perf buffer pages per CPU; 0: the default */
 	size_t cgroups_record_max;	/* cgroups in the cgroup record (cgrecord.h); 0: none */
-	int64_t cgroups_record_max_age;	/* seconds a removed cgroup stays in it */
+	int64_t cgroups_record_max_age; /* seconds a removed cgroup stays in it */
 };
 
 /* What a load or reload did. */
 struct loader_stats {
-	size_t n_up;			/* configs running afterwards */
-	size_t n_loaded;		/* loaded for the first time */
-	size_t n_replaced;		/* changed and reloaded */
+	size_t n_up;	   /* configs running afterwards */
+	size_t n_loaded;   /* loaded for the first time */
+	size_t n_replaced; /* changed and reloaded */
 	size_t n_removed;
 	size_t n_unchanged;
-	size_t n_failed;		/* not loaded, or kept at their previous version */
-	bool wants_post_attach;	/* a new program attaches to post_attach_mark: call it */
+	size_t n_failed;	/* not loaded, or kept at their previous version */
+	bool wants_post_attach; /* a new program attaches to post_attach_mark: call it */
 };
 
 struct loader;

@@ -20,9 +20,9 @@
 #include "statedir.h"
 #include "strbuf.h"
 
-#define LOADERLOCK_TRIES 8		/* rounds of replace-and-retry before giving up */
-#define LOADERLOCK_WAIT_MS 1000		/* for a reader's probe, which holds it for microseconds */
-#define LOADERLOCK_PROC_MAX (1u << 20)	/* /proc/locks: one line a lock, ~60 bytes each */
+#define LOADERLOCK_TRIES 8	       /* rounds of replace-and-retry before giving up */
+#define LOADERLOCK_WAIT_MS 1000	       /* for a reader's probe, which holds it for microseconds */
+#define LOADERLOCK_PROC_MAX (1u << 20) /* /proc/locks: one line a lock, ~60 bytes each */
 
 static bool is_ours(const struct stat *st)
 {
@@ -44,7 +44,7 @@ static int create_lock(int dirfd, const char *dir, struct diag *d)
 	int fd, err = 0;
 
 	snprintf(tmp, sizeof(tmp), STATEDIR_LOCK ".%ld", (long)getpid());
-	(void)unlinkat(dirfd, tmp, 0);	/* left by a process of this pid that died */
+	(void)unlinkat(dirfd, tmp, 0); /* left by a process of this pid that died */
 	fd = openat(dirfd, tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return diag_err(d, errno, NULL, "create %s/%s: %s", dir, tmp, strerror(errno));
@@ -63,12 +63,13 @@ static int remove_foreign(int dirfd, const char *dir, const struct stat *st, str
 {
 	struct stat now;
 
-	diag_warn(d, NULL, "%s/" STATEDIR_LOCK ": mode %04o, owner uid %u: not a lock file this "
+	diag_warn(d, NULL,
+		  "%s/" STATEDIR_LOCK ": mode %04o, owner uid %u: not a lock file this "
 		  "loader made (mode 0600, uid %u); replacing it, since whoever could open it "
-		  "could hold it", dir, (unsigned)(st->st_mode & 07777), (unsigned)st->st_uid,
-		  (unsigned)geteuid());
+		  "could hold it",
+		  dir, (unsigned)(st->st_mode & 07777), (unsigned)st->st_uid, (unsigned)geteuid());
 	if (fstatat(dirfd, STATEDIR_LOCK, &now, AT_SYMLINK_NOFOLLOW) || !same_file(&now, st))
-		return 0;	/* replaced meanwhile: look again */
+		return 0; /* replaced meanwhile: look again */
 	if (unlinkat(dirfd, STATEDIR_LOCK, 0) && errno != ENOENT)
 		return diag_err(d, errno, NULL, "remove %s/" STATEDIR_LOCK ": %s", dir,
 				strerror(errno));
@@ -78,7 +79,7 @@ static int remove_foreign(int dirfd, const char *dir, const struct stat *st, str
 /* flock(LOCK_EX) for up to LOADERLOCK_WAIT_MS: a reader's probe may hold it for a moment. */
 static int lock_briefly(int fd)
 {
-	const struct timespec step = { .tv_nsec = 10 * 1000000L };
+	const struct timespec step = {.tv_nsec = 10 * 1000000L};
 
 	for (int ms = 0;; ms += 10) {
 		if (!flock(fd, LOCK_EX | LOCK_NB))
@@ -130,8 +131,10 @@ int loaderlock_take(const char *state_dir, int *fd_out, struct diag *d)
 		}
 		err = lock_briefly(fd);
 		if (err == -EWOULDBLOCK) {
-			err = diag_err(d, EWOULDBLOCK, NULL, "%s/" STATEDIR_LOCK " is locked: "
-				       "another ebpfexp-load runs with this state dir", state_dir);
+			err = diag_err(d, EWOULDBLOCK, NULL,
+				       "%s/" STATEDIR_LOCK " is locked: "
+				       "another ebpfexp-load runs with this state dir",
+				       state_dir);
 			break;
 		}
 		if (err) {
@@ -153,7 +156,8 @@ int loaderlock_take(const char *state_dir, int *fd_out, struct diag *d)
 		close(fd);
 	close(dirfd);
 	if (!err)
-		err = diag_err(d, EAGAIN, NULL, "%s/" STATEDIR_LOCK ": replaced again and again "
+		err = diag_err(d, EAGAIN, NULL,
+			       "%s/" STATEDIR_LOCK ": replaced again and again "
 			       "while taking it (is something else writing the state dir?)",
 			       state_dir);
 	return err;
@@ -184,7 +188,7 @@ bool loaderlock_listed(const char *proc_locks, dev_t dev, ino_t ino)
 
 bool loaderlock_is_held(const char *state_dir)
 {
-	struct strbuf locks = { 0 };
+	struct strbuf locks = {0};
 	char path[4096];
 	struct stat st;
 	bool up;

@@ -7,7 +7,7 @@
 #ifndef EBPFEXP_LOADERLOCK_H
 #define EBPFEXP_LOADERLOCK_H
 #include <stdbool.h>
-#include <sys/types.h>		/* dev_t, ino_t */
+#include <sys/types.h> /* dev_t, ino_t */
 
 struct diag;
 

@@ -29,7 +29,7 @@ bool log_enabled(enum log_level level)
 
 static void log_vprint(enum log_level level, const char *where, const char *fmt, va_list ap)
 {
-	static const char *const names[] = { "error", "warning", "info", "debug" };
+	static const char *const names[] = {"error", "warning", "info", "debug"};
 	char stamp[32] = "";
 
 	if (log_timestamps) {
@@ -76,8 +76,9 @@ void log_debug_at(const char *file, int line, const char *fmt, ...)
 
 static int log_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	enum log_level ours = level == LIBBPF_WARN ? LOG_WARN :
-			      level == LIBBPF_INFO ? LOG_DEBUG : LOG_DEBUG;
+	enum log_level ours = level == LIBBPF_WARN   ? LOG_WARN
+			      : level == LIBBPF_INFO ? LOG_DEBUG
+						     : LOG_DEBUG;
 
 	if (log_capture && level <= LIBBPF_WARN) {
 		va_list copy;

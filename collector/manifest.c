@@ -184,7 +184,7 @@ static json_t *w_label(struct mwriter *w, const struct config_label *l)
 	w_set(w, o, "at", w_pos(w, &l->at));
 	w_set(w, o, "size", w_int(w, l->size));
 	w_set(w, o, "padding", w_int(w, l->padding));
-	if (l->reuse)	/* only when set: manifests of configs without it stay as they were */
+	if (l->reuse) /* only when set: manifests of configs without it stay as they were */
 		w_set(w, o, "reuse", w_oom(w, json_true()));
 	for (size_t i = 0; i < l->n_decoders; i++)
 		w_append(w, decs, w_decoder(w, &l->decoders[i]));
@@ -332,7 +332,7 @@ static json_t *w_manifest(struct mwriter *w, const struct manifest *m)
 
 int manifest_dump(const struct manifest *m, char **out, struct diag *d)
 {
-	struct mwriter w = { .d = d };
+	struct mwriter w = {.d = d};
 	char *text = NULL, *nl = NULL;
 	json_t *root;
 
@@ -375,8 +375,8 @@ int manifest_write(const struct manifest *m, const char *path, unsigned mode, st
  */
 
 struct mreader {
-	const char *path;	/* the manifest file, for messages */
-	const char *cfg_path;	/* config->path: the file positions refer to */
+	const char *path;     /* the manifest file, for messages */
+	const char *cfg_path; /* config->path: the file positions refer to */
 	struct diag *d;
 };
 
@@ -385,7 +385,7 @@ static int r_fail(struct mreader *r, const char *where, const char *key, const c
 
 static int r_fail(struct mreader *r, const char *where, const char *key, const char *fmt, ...)
 {
-	struct pos at = { .file = r->path };
+	struct pos at = {.file = r->path};
 	char *msg = NULL;
 	va_list ap;
 	int err;
@@ -402,7 +402,7 @@ static int r_fail(struct mreader *r, const char *where, const char *key, const c
 
 static int r_oom(struct mreader *r)
 {
-	struct pos at = { .file = r->path };
+	struct pos at = {.file = r->path};
 
 	return diag_err(r->d, ENOMEM, &at, "out of memory");
 }
@@ -419,8 +419,10 @@ static int r_name(struct mreader *r, const char *where, const char *key, const c
 	if (!check(name, why, sizeof(why)))
 		return 0;
 	promname_quote(q, sizeof(q), name);
-	return r_fail(r, where, key, "%s: %s: the loader refuses such a name (restart "
-		      "ebpfexp-load to rewrite the manifest)", q, why);
+	return r_fail(r, where, key,
+		      "%s: %s: the loader refuses such a name (restart "
+		      "ebpfexp-load to rewrite the manifest)",
+		      q, why);
 }
 
 /* "file:line:col" of @at, or "no position" when it has no line. */
@@ -437,7 +439,7 @@ static const char *r_at(char *buf, size_t size, const struct pos *at)
 static const char *r_elem(char *buf, size_t size, const char *where, const char *key, size_t i)
 {
 	if (snprintf(buf, size, "%s%s%s[%zu]", where, *where ? "." : "", key, i) >= (int)size)
-		buf[size - 1] = '\0';	/* a cut path in a message is still useful */
+		buf[size - 1] = '\0'; /* a cut path in a message is still useful */
 	return buf;
 }
 
@@ -450,14 +452,14 @@ static const char *r_member(char *buf, size_t size, const char *where, const cha
 }
 
 static const char *const json_type_words[] = {
-	[JSON_OBJECT] = "an object", [JSON_ARRAY] = "an array", [JSON_STRING] = "a string",
-	[JSON_INTEGER] = "an integer", [JSON_REAL] = "a number", [JSON_TRUE] = "a boolean",
-	[JSON_FALSE] = "a boolean", [JSON_NULL] = "null",
+	[JSON_OBJECT] = "an object",   [JSON_ARRAY] = "an array", [JSON_STRING] = "a string",
+	[JSON_INTEGER] = "an integer", [JSON_REAL] = "a number",  [JSON_TRUE] = "a boolean",
+	[JSON_FALSE] = "a boolean",    [JSON_NULL] = "null",
 };
 
 /* The value at @key of type @want; with @nullable, JSON null gives *@out = NULL. */
-static int r_get(struct mreader *r, json_t *obj, const char *where, const char *key,
-		 json_type want, bool nullable, json_t **out)
+static int r_get(struct mreader *r, json_t *obj, const char *where, const char *key, json_type want,
+		 bool nullable, json_t **out)
 {
 	json_t *v = json_object_get(obj, key);
 	bool match;
@@ -469,14 +471,9 @@ static int r_get(struct mreader *r, json_t *obj, const char *where, const char *
 		return 0;
 	switch (want) {
 	case JSON_TRUE:
-	case JSON_FALSE:
-		match = json_is_boolean(v);
-		break;
-	case JSON_REAL:
-		match = json_is_number(v);
-		break;
-	default:
-		match = json_typeof(v) == want;
+	case JSON_FALSE: match = json_is_boolean(v); break;
+	case JSON_REAL: match = json_is_number(v); break;
+	default: match = json_typeof(v) == want;
 	}
 	if (!match)
 		return r_fail(r, where, key, "expected %s%s", json_type_words[want],
@@ -485,8 +482,8 @@ static int r_get(struct mreader *r, json_t *obj, const char *where, const char *
 	return 0;
 }
 
-static int r_str(struct mreader *r, json_t *obj, const char *where, const char *key,
-		 bool nullable, char **out)
+static int r_str(struct mreader *r, json_t *obj, const char *where, const char *key, bool nullable,
+		 char **out)
 {
 	json_t *v;
 	int err = r_get(r, obj, where, key, JSON_STRING, nullable, &v);
@@ -498,8 +495,8 @@ static int r_str(struct mreader *r, json_t *obj, const char *where, const char *
 	return *out ? 0 : r_oom(r);
 }
 
-static int r_int(struct mreader *r, json_t *obj, const char *where, const char *key,
-		 json_int_t min, json_int_t max, json_int_t *out)
+static int r_int(struct mreader *r, json_t *obj, const char *where, const char *key, json_int_t min,
+		 json_int_t max, json_int_t *out)
 {
 	json_t *v;
 	int err = r_get(r, obj, where, key, JSON_INTEGER, false, &v);
@@ -513,8 +510,7 @@ static int r_int(struct mreader *r, json_t *obj, const char *where, const char *
 	return 0;
 }
 
-static int r_u32(struct mreader *r, json_t *obj, const char *where, const char *key,
-		 uint32_t *out)
+static int r_u32(struct mreader *r, json_t *obj, const char *where, const char *key, uint32_t *out)
 {
 	json_int_t v = 0;
 	int err = r_int(r, obj, where, key, 0, UINT32_MAX, &v);
@@ -566,7 +562,7 @@ static int r_pos(struct mreader *r, json_t *obj, const char *where, struct pos *
 	err = r_int(r, v, w, "line", 0, UINT32_MAX, &line);
 	if (!err)
 		err = r_int(r, v, w, "col", 0, UINT32_MAX, &col);
-	*at = (struct pos){ .file = r->cfg_path, .line = (unsigned)line, .col = (unsigned)col };
+	*at = (struct pos){.file = r->cfg_path, .line = (unsigned)line, .col = (unsigned)col};
 	return err;
 }
 
@@ -581,8 +577,8 @@ static int r_alloc(struct mreader *r, void **out, size_t n, size_t size)
 }
 
 /* An array of strings into a new char *[] (*@n set as it fills, for the caller's free). */
-static int r_strv(struct mreader *r, json_t *a, const char *where, const char *key,
-		  char ***out, size_t *n)
+static int r_strv(struct mreader *r, json_t *a, const char *where, const char *key, char ***out,
+		  size_t *n)
 {
 	size_t len = json_array_size(a);
 	char w[256];
@@ -832,9 +828,10 @@ static int r_unique_metric(struct mreader *r, const struct config *c, size_t i)
 		promname_quote(q, sizeof(q), cm->name);
 		r_two_places(places, sizeof(places), &c->metrics[j].at, &cm->at);
 		r_elem(w, sizeof(w), "", "metrics", i);
-		return r_fail(r, w, "name", "metric %s is also metrics[%zu] (from %s): a metric "
-			      "appears once (restart ebpfexp-load to rewrite the manifest)", q, j,
-			      places);
+		return r_fail(r, w, "name",
+			      "metric %s is also metrics[%zu] (from %s): a metric "
+			      "appears once (restart ebpfexp-load to rewrite the manifest)",
+			      q, j, places);
 	}
 	for (size_t k = 0; k < cm->n_labels; k++) {
 		for (size_t j = 0; j < k; j++) {
@@ -846,9 +843,11 @@ static int r_unique_metric(struct mreader *r, const struct config *c, size_t i)
 			r_two_places(places, sizeof(places), &cm->labels[j].at, &cm->labels[k].at);
 			r_elem(w, sizeof(w), "", "metrics", i);
 			r_elem(lw, sizeof(lw), w, "labels", k);
-			return r_fail(r, lw, "name", "label %s is also labels[%zu] (from %s): a "
+			return r_fail(r, lw, "name",
+				      "label %s is also labels[%zu] (from %s): a "
 				      "label appears once in a metric (restart ebpfexp-load to "
-				      "rewrite the manifest)", q, j, places);
+				      "rewrite the manifest)",
+				      q, j, places);
 		}
 	}
 	return 0;
@@ -914,8 +913,10 @@ static int r_schema(struct mreader *r, json_t *root, struct manifest *m)
 		return r_fail(r, "", "schema", "expected an integer");
 	s = json_integer_value(v);
 	if (s > MANIFEST_SCHEMA)
-		return r_fail(r, "", "", "schema %lld is not supported (this reader knows %d; "
-			      "upgrade ebpfexp-read)", (long long)s, MANIFEST_SCHEMA);
+		return r_fail(r, "", "",
+			      "schema %lld is not supported (this reader knows %d; "
+			      "upgrade ebpfexp-read)",
+			      (long long)s, MANIFEST_SCHEMA);
 	if (s != MANIFEST_SCHEMA)
 		return r_fail(r, "", "", "schema %lld is not supported (this reader knows %d)",
 			      (long long)s, MANIFEST_SCHEMA);
@@ -1026,7 +1027,7 @@ static int r_manifest(struct mreader *r, json_t *root, struct manifest *m)
 int manifest_parse(struct manifest **out, const char *json, size_t len, const char *path,
 		   struct diag *d)
 {
-	struct mreader r = { .path = path, .d = d };
+	struct mreader r = {.path = path, .d = d};
 	struct manifest *m;
 	json_error_t jerr;
 	json_t *root;
@@ -1035,14 +1036,16 @@ int manifest_parse(struct manifest **out, const char *json, size_t len, const ch
 	*out = NULL;
 	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
-		struct pos at = { .file = path };
+		struct pos at = {.file = path};
 
 		if (jerr.line > 0) {
 			at.line = (unsigned)jerr.line;
 			at.col = jerr.column > 0 ? (unsigned)jerr.column : 0;
 		}
-		return diag_err(d, EINVAL, &at, "invalid JSON: %s (restart ebpfexp-load to "
-				"rewrite the manifest)", jerr.text);
+		return diag_err(d, EINVAL, &at,
+				"invalid JSON: %s (restart ebpfexp-load to "
+				"rewrite the manifest)",
+				jerr.text);
 	}
 	m = calloc(1, sizeof(*m));
 	if (!m) {

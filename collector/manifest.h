@@ -16,29 +16,29 @@
 #define MANIFEST_SCHEMA 1
 
 struct manifest_map {
-	char *metric;		/* the metric this map serves (= map name) */
-	char *pin_path;		/* absolute path in bpffs */
-	uint32_t type;		/* enum bpf_map_type */
+	char *metric;	/* the metric this map serves (= map name) */
+	char *pin_path; /* absolute path in bpffs */
+	uint32_t type;	/* enum bpf_map_type */
 	uint32_t key_size, value_size, max_entries;
-	uint32_t id;		/* kernel map id when the manifest was written */
+	uint32_t id; /* kernel map id when the manifest was written */
 };
 
 struct manifest_prog {
-	char *name;		/* libbpf program (C function) name */
+	char *name; /* libbpf program (C function) name */
 	char *section;
-	char *pin_path;		/* NULL when not pinned */
+	char *pin_path; /* NULL when not pinned */
 	uint32_t id;
-	char tag[17];		/* 16 lowercase hex digits, "" when unknown */
+	char tag[17]; /* 16 lowercase hex digits, "" when unknown */
 	bool attached;
-	char *attach_error;	/* NULL when attached */
+	char *attach_error; /* NULL when attached */
 };
 
 struct manifest {
 	int schema;
-	struct config *config;	/* owned; positions refer to config->path */
+	struct config *config; /* owned; positions refer to config->path */
 	char *object_path;
-	char sha256[65];	/* of the object file, lowercase hex */
-	int64_t loaded_at;	/* unix seconds */
+	char sha256[65];   /* of the object file, lowercase hex */
+	int64_t loaded_at; /* unix seconds */
 	uint32_t loader_pid;
 	size_t n_maps;
 	struct manifest_map *maps;

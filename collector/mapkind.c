@@ -33,7 +33,8 @@ static const struct mapkind mapkinds[] = {
 	{BPF_MAP_TYPE_LRU_PERCPU_HASH, "lru_percpu_hash",
 	 MAPKIND_METRIC | MAPKIND_HASH | MAPKIND_PERCPU},
 	{BPF_MAP_TYPE_ARRAY, "array", MAPKIND_METRIC | MAPKIND_ARRAY},
-	{BPF_MAP_TYPE_PERCPU_ARRAY, "percpu_array", MAPKIND_METRIC | MAPKIND_ARRAY | MAPKIND_PERCPU},
+	{BPF_MAP_TYPE_PERCPU_ARRAY, "percpu_array",
+	 MAPKIND_METRIC | MAPKIND_ARRAY | MAPKIND_PERCPU},
 	/* perf_event_array metrics: the loader counts perf events into a map of its own */
 	{BPF_MAP_TYPE_PERF_EVENT_ARRAY, "perf_event_array", MAPKIND_ARRAY},
 	/* cgroup_id_map of type cgrp_storage (reference §9.3) */

@@ -26,10 +26,10 @@ struct mapread {
 	int fd;
 	char *path;
 	struct mapread_info info;
-	size_t slot;		/* bytes per CPU slot in a per-CPU value */
-	size_t value_len;	/* bytes of one entry's value as the kernel returns it */
+	size_t slot;	  /* bytes per CPU slot in a per-CPU value */
+	size_t value_len; /* bytes of one entry's value as the kernel returns it */
 	int per_key;
-	uint64_t *values;	/* n_values u64s handed to the callback */
+	uint64_t *values; /* n_values u64s handed to the callback */
 };
 
 /*
@@ -71,7 +71,7 @@ static const char *not_a_map(const char *path, int fd)
 int mapread_open(struct mapread **out, const char *pin_path, struct diag *d)
 {
 	LIBBPF_OPTS(bpf_obj_get_opts, gopts, .file_flags = BPF_F_RDONLY);
-	struct bpf_map_info info = { 0 };
+	struct bpf_map_info info = {0};
 	__u32 info_len = sizeof(info);
 	struct mapread *r;
 	const char *what;
@@ -83,19 +83,23 @@ int mapread_open(struct mapread **out, const char *pin_path, struct diag *d)
 		err = -errno;
 		what = err == -EACCES || err == -EPERM ? not_a_map(pin_path, -1) : NULL;
 		if (what)
-			return diag_err(d, EINVAL, NULL, "%s: %s, not a pinned map (restart "
-					"ebpfexp-load to pin the map again)", pin_path, what);
+			return diag_err(d, EINVAL, NULL,
+					"%s: %s, not a pinned map (restart "
+					"ebpfexp-load to pin the map again)",
+					pin_path, what);
 		return diag_err(d, err, NULL, "open %s: %s%s", pin_path, strerror(-err),
-				err == -EACCES || err == -EPERM ?
-					" (is this user in the pins' group, or root?)" :
-				err == -ENOENT ? " (is ebpfexp-load running with this config?)" :
-						 "");
+				err == -EACCES || err == -EPERM
+					? " (is this user in the pins' group, or root?)"
+				: err == -ENOENT ? " (is ebpfexp-load running with this config?)"
+						 : "");
 	}
 	what = not_a_map(pin_path, fd);
 	if (what) {
 		close(fd);
-		return diag_err(d, EINVAL, NULL, "%s: %s, not a pinned map (restart ebpfexp-load "
-				"to pin the map again)", pin_path, what);
+		return diag_err(d, EINVAL, NULL,
+				"%s: %s, not a pinned map (restart ebpfexp-load "
+				"to pin the map again)",
+				pin_path, what);
 	}
 	if (bpf_obj_get_info_by_fd(fd, &info, &info_len)) {
 		err = -errno;
@@ -110,9 +114,13 @@ int mapread_open(struct mapread **out, const char *pin_path, struct diag *d)
 	r->fd = fd;
 	r->path = strdup(pin_path);
 	r->info = (struct mapread_info){
-		.type = info.type, .key_size = info.key_size, .value_size = info.value_size,
-		.max_entries = info.max_entries, .id = info.id,
-		.is_percpu = mapkind_is_percpu(info.type), .n_values = 1,
+		.type = info.type,
+		.key_size = info.key_size,
+		.value_size = info.value_size,
+		.max_entries = info.max_entries,
+		.id = info.id,
+		.is_percpu = mapkind_is_percpu(info.type),
+		.n_values = 1,
 	};
 	r->value_len = info.value_size;
 	if (r->info.is_percpu) {
@@ -134,7 +142,8 @@ int mapread_open(struct mapread **out, const char *pin_path, struct diag *d)
 		mapread_close(r);
 		return diag_err(d, EINVAL, NULL,
 				"%s: key size %u, value size %u: values must be at least 8 bytes "
-				"(a u64 counter)", pin_path, info.key_size, info.value_size);
+				"(a u64 counter)",
+				pin_path, info.key_size, info.value_size);
 	}
 	r->values = calloc(r->info.n_values, sizeof(uint64_t));
 	if (!r->values) {
@@ -188,7 +197,7 @@ static int foreach_per_key(struct mapread *r, mapread_fn fn, void *arg, struct d
 		memcpy(key, next, r->info.key_size);
 		prev = key;
 		if (bpf_map_lookup_elem(r->fd, key, val)) {
-			if (errno == ENOENT)	/* deleted since we saw its key */
+			if (errno == ENOENT) /* deleted since we saw its key */
 				continue;
 			err = diag_err(d, errno, NULL, "%s: lookup: %s", r->path, strerror(errno));
 			break;
@@ -204,8 +213,7 @@ out:
 	return err;
 }
 
-static int foreach_batch(struct mapread *r, size_t batch, mapread_fn fn, void *arg,
-			 struct diag *d)
+static int foreach_batch(struct mapread *r, size_t batch, mapread_fn fn, void *arg, struct diag *d)
 {
 	/* hash maps use a u32 bucket cursor, arrays a key: room for either */
 	size_t tok_len = r->info.key_size > 8 ? r->info.key_size : 8;
@@ -251,11 +259,11 @@ static int foreach_batch(struct mapread *r, size_t batch, mapread_fn fn, void *a
 			continue;
 		}
 		if (ret && saved != ENOENT) {
-			err = first && (saved == EINVAL || saved == ENOTSUP || saved == EOPNOTSUPP ||
-					saved == 524 /* ENOTSUPP */) ?
-				      1 :
-				      diag_err(d, saved, NULL, "%s: batch read: %s", r->path,
-					       strerror(saved));
+			err = first && (saved == EINVAL || saved == ENOTSUP ||
+					saved == EOPNOTSUPP || saved == 524 /* ENOTSUPP */)
+				      ? 1
+				      : diag_err(d, saved, NULL, "%s: batch read: %s", r->path,
+						 strerror(saved));
 			break;
 		}
 		/* the final call (ENOENT) still returns entries */

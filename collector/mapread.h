@@ -13,11 +13,11 @@
 struct mapread;
 
 struct mapread_info {
-	uint32_t type;		/* enum bpf_map_type */
+	uint32_t type; /* enum bpf_map_type */
 	uint32_t key_size, value_size, max_entries;
 	uint32_t id;
 	int is_percpu;
-	size_t n_values;	/* u64 slots per entry: possible CPUs for per-CPU maps, else 1 */
+	size_t n_values; /* u64 slots per entry: possible CPUs for per-CPU maps, else 1 */
 };
 
 /*

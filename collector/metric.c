@@ -40,8 +40,8 @@
  * as numbers, CPUs and syscall names are) is whole in the prefix and takes no arena.
  */
 struct rec {
-	uint64_t prefix;	/* first 8 key bytes, big-endian, zero-padded: the sort key */
-	uint32_t off, len;	/* label values in the arena, each followed by a NUL */
+	uint64_t prefix;   /* first 8 key bytes, big-endian, zero-padded: the sort key */
+	uint32_t off, len; /* label values in the arena, each followed by a NUL */
 	double value;
 };
 
@@ -51,15 +51,15 @@ struct rec {
 struct metric_reader {
 	struct decode_ctx *dctx;
 	struct metric_opts opts;
-	struct strbuf labs[MAX_LABELS];	/* one decoded label each */
+	struct strbuf labs[MAX_LABELS]; /* one decoded label each */
 	struct strbuf arena;		/* label sets of the records */
 	struct rec *recs;
 	size_t n_recs, cap_recs;
-	size_t populated;	/* records whose pages are mapped in ahead (recs_populate) */
-	struct rec *tmp;	/* up to LSD_MAX records for the sort's distribution passes */
+	size_t populated; /* records whose pages are mapped in ahead (recs_populate) */
+	struct rec *tmp;  /* up to LSD_MAX records for the sort's distribution passes */
 	size_t tmp_cap;
 	size_t compact_at;
-	uint8_t *raw;		/* raw key with a cpu suffix */
+	uint8_t *raw; /* raw key with a cpu suffix */
 	size_t raw_cap;
 	struct histogram_raw hraw;
 };
@@ -69,14 +69,14 @@ struct pass {
 	struct metric_reader *r;
 	const struct config_metric *m;
 	const struct mapread_info *info;
-	bool cpu_label;		/* per-CPU map whose last label is "cpu" */
-	size_t key_total;	/* Σ size + padding */
-	size_t order[MAX_LABELS];	/* the k-th value of a label set is config label order[k] */
-	bool plain_uint[MAX_LABELS];	/* the label's only decoder is uint: format inline */
+	bool cpu_label;		     /* per-CPU map whose last label is "cpu" */
+	size_t key_total;	     /* Σ size + padding */
+	size_t order[MAX_LABELS];    /* the k-th value of a label set is config label order[k] */
+	bool plain_uint[MAX_LABELS]; /* the label's only decoder is uint: format inline */
 	size_t n_decode_errors, n_skipped, n_dropped;
-	size_t n_counted;	    /* written with a decoder error counted (DECODE_COUNTED) */
+	size_t n_counted; /* written with a decoder error counted (DECODE_COUNTED) */
 	struct diag first_counted;
-	struct diag first_error;	/* the first decode problem, for the message */
+	struct diag first_error; /* the first decode problem, for the message */
 };
 
 /*
@@ -101,11 +101,11 @@ static int recs_grow(struct metric_reader *r)
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return -ENOMEM;
-	(void)madvise(p, cap * sizeof(*r->recs), MADV_HUGEPAGE);	/* a hint only */
+	(void)madvise(p, cap * sizeof(*r->recs), MADV_HUGEPAGE); /* a hint only */
 	r->recs = p;
 	r->cap_recs = cap;
 	if (r->populated > r->n_recs)
-		r->populated = r->n_recs;	/* the grown part is mapped in as it is reached */
+		r->populated = r->n_recs; /* the grown part is mapped in as it is reached */
 	return 0;
 }
 
@@ -139,7 +139,7 @@ static void recs_populate(struct metric_reader *r)
 	if (n > RECS_POPULATE)
 		n = RECS_POPULATE;
 	if (madvise(r->recs + r->populated, n * sizeof(*r->recs), MADV_POPULATE_WRITE))
-		n = r->cap_recs - r->populated;	/* not again for this mapping */
+		n = r->cap_recs - r->populated; /* not again for this mapping */
 	r->populated += n;
 }
 
@@ -189,8 +189,7 @@ static uint64_t key_prefix(const char *key, size_t len)
 }
 
 /* The label set of @x: in the arena, or spelt out of the prefix into @tmp. */
-static const char *rec_key(const struct metric_reader *r, const struct rec *x,
-			   char tmp[REC_INLINE])
+static const char *rec_key(const struct metric_reader *r, const struct rec *x, char tmp[REC_INLINE])
 {
 	uint64_t be;
 
@@ -282,7 +281,7 @@ static void recs_sort_lsd(struct metric_reader *r, struct rec *a, size_t n, int 
 		struct rec *t;
 
 		if (count[b][rec_byte(&from[0], (unsigned)b)] == n)
-			continue;	/* the same in all: nothing to do */
+			continue; /* the same in all: nothing to do */
 		for (unsigned d = 0; d < 256; d++) {
 			next[d] = pos;
 			pos += count[b][d];
@@ -307,7 +306,7 @@ static void recs_sort_lsd(struct metric_reader *r, struct rec *a, size_t n, int 
  */
 static void recs_sort_from(struct metric_reader *r, struct rec *a, size_t n, int k)
 {
-	size_t count[256] = { 0 }, next[256], end[256], pos = 0;
+	size_t count[256] = {0}, next[256], end[256], pos = 0;
 
 	if (n < 64) {
 		recs_insertion_sort(r, a, n);
@@ -322,7 +321,7 @@ static void recs_sort_from(struct metric_reader *r, struct rec *a, size_t n, int
 			count[rec_byte(&a[i], (unsigned)k)]++;
 		if (count[rec_byte(&a[0], (unsigned)k)] != n)
 			break;
-		count[rec_byte(&a[0], (unsigned)k)] = 0;	/* one bucket: next byte */
+		count[rec_byte(&a[0], (unsigned)k)] = 0; /* one bucket: next byte */
 		k--;
 	}
 	if (k < 0) {
@@ -399,7 +398,7 @@ static int recs_merge(struct metric_reader *r)
 /* Merge now and copy the surviving label sets into a fresh arena. */
 static int recs_compact(struct metric_reader *r)
 {
-	struct strbuf fresh = { 0 };
+	struct strbuf fresh = {0};
 	size_t before = r->n_recs;
 	int err = recs_merge(r);
 
@@ -469,7 +468,10 @@ static int recs_push(struct metric_reader *r, uint64_t prefix, size_t off, size_
 	if (r->n_recs == r->populated)
 		recs_populate(r);
 	r->recs[r->n_recs++] = (struct rec){
-		.prefix = prefix, .off = (uint32_t)off, .len = (uint32_t)len, .value = v,
+		.prefix = prefix,
+		.off = (uint32_t)off,
+		.len = (uint32_t)len,
+		.value = v,
 	};
 	if (r->n_recs >= r->compact_at) {
 		err = recs_maybe_compact(r);
@@ -489,7 +491,7 @@ static int recs_add(struct metric_reader *r, size_t off, double v)
 		return -E2BIG;
 	prefix = key_prefix(r->arena.buf + off, len);
 	if (len <= REC_INLINE)
-		r->arena.len = off;	/* whole in the prefix */
+		r->arena.len = off; /* whole in the prefix */
 	return recs_push(r, prefix, off, len, v);
 }
 
@@ -502,8 +504,14 @@ static uint64_t load_uint(const uint8_t *in, size_t len)
 
 	switch (len) {
 	case 1: v = in[0]; break;
-	case 2: memcpy(&v16, in, 2); v = v16; break;
-	case 4: memcpy(&v32, in, 4); v = v32; break;
+	case 2:
+		memcpy(&v16, in, 2);
+		v = v16;
+		break;
+	case 4:
+		memcpy(&v32, in, 4);
+		v = v32;
+		break;
 	default: memcpy(&v, in, 8); break;
 	}
 	return v;
@@ -535,7 +543,7 @@ static uint64_t uint_prefix(uint64_t v, size_t *len)
 	uint64_t prefix = 0;
 	size_t n = 0;
 
-	do {	/* the last digit first, each pushed in from the top */
+	do { /* the last digit first, each pushed in from the top */
 		prefix = prefix >> 8 | (uint64_t)('0' + v % 10) << 56;
 		v /= 10;
 		n++;
@@ -560,13 +568,14 @@ static int decode_key(struct pass *p, const uint8_t *raw, size_t len, struct dia
 	if (len != p->key_total)
 		return diag_err(d, EINVAL, NULL,
 				"key is %zu bytes but the labels cover %zu (check sizes and "
-				"paddings)", len, p->key_total);
+				"paddings)",
+				len, p->key_total);
 	if (n == 1 && p->plain_uint[0])
 		return add_uint(&r->arena, raw, m->labels[0].size);
 	for (size_t i = 0; i < n; i++) {
 		const struct config_label *l = &m->labels[i];
 
-		if (l->reuse) {	/* ebpfexp: the bytes of the last label with bytes of its own */
+		if (l->reuse) { /* ebpfexp: the bytes of the last label with bytes of its own */
 			err = decode_label(r->dctx, l, raw + own_off, own_size, &r->labs[i], d);
 			if (err)
 				return err;
@@ -577,7 +586,7 @@ static int decode_key(struct pass *p, const uint8_t *raw, size_t len, struct dia
 		if (p->plain_uint[i]) {
 			strbuf_reset(&r->labs[i]);
 			err = add_uint(&r->labs[i], raw + off, l->size);
-			r->labs[i].len--;	/* the NUL is added below */
+			r->labs[i].len--; /* the NUL is added below */
 		} else {
 			err = decode_label(r->dctx, l, raw + off, l->size, &r->labs[i], d);
 			if (err == DECODE_COUNTED) {
@@ -586,7 +595,7 @@ static int decode_key(struct pass *p, const uint8_t *raw, size_t len, struct dia
 			}
 		}
 		if (err)
-			return err;	/* decode_label names the label */
+			return err; /* decode_label names the label */
 		off += (size_t)l->size + l->padding;
 	}
 	for (size_t k = 0; k < n && !err; k++) {
@@ -606,7 +615,7 @@ static int add_sample(struct pass *p, const uint8_t *raw, size_t len, double v)
 {
 	struct metric_reader *r = p->r;
 	size_t off = r->arena.len;
-	struct diag d = { 0 };
+	struct diag d = {0};
 	uint64_t u;
 	int err;
 
@@ -625,7 +634,8 @@ static int add_sample(struct pass *p, const uint8_t *raw, size_t len, double v)
 					strcpy(hex + 32, "...");
 				diag_err(&p->first_error, EINVAL, NULL,
 					 "metric has no labels, so its map may hold only a 4-byte "
-					 "key 0; found the %zu-byte key %s", len, hex);
+					 "key 0; found the %zu-byte key %s",
+					 len, hex);
 			}
 			return 0;
 		}
@@ -799,7 +809,7 @@ static int emit_counter(struct pass *p, struct family_set *fs, const char *fname
 	const struct config_metric *m = p->m;
 	size_t n = m->n_labels, n_keep = r->n_recs;
 	const char *names[MAX_LABELS];
-	struct strbuf text = { 0 };
+	struct strbuf text = {0};
 	struct series *series;
 	struct family *f;
 	int err;
@@ -824,14 +834,14 @@ static int emit_counter(struct pass *p, struct family_set *fs, const char *fname
 	for (size_t i = 0; i < n_keep; i++) {
 		const struct rec x = r->recs[i];
 
-		series[i] = (struct series){ .labels = n ? text.buf + x.off : NULL,
-					     .value = x.value };
+		series[i] =
+			(struct series){.labels = n ? text.buf + x.off : NULL, .value = x.value};
 	}
 	err = family_adopt_series(f, series, n_keep, r->cap_recs * sizeof(*r->recs));
 	if (err)
 		return err;
 	f->presorted = 1;
-	recs_forget(r);	/* the family has the mapping now */
+	recs_forget(r); /* the family has the mapping now */
 	return 0;
 }
 
@@ -845,14 +855,13 @@ static size_t bucket_off(const char *key, size_t len)
 	return last;
 }
 
-static int emit_histogram(struct pass *p, struct family_set *fs, const char *fname,
-			  struct diag *d)
+static int emit_histogram(struct pass *p, struct family_set *fs, const char *fname, struct diag *d)
 {
 	struct metric_reader *r = p->r;
 	const struct config_metric *m = p->m;
 	size_t n = m->n_labels - 1, n_series = 0;
 	const char *names[MAX_LABELS], *vals[MAX_LABELS];
-	struct family_hist out = { 0 };
+	struct family_hist out = {0};
 	struct family *f = NULL;
 	uint64_t bk;
 	int err = 0;
@@ -896,8 +905,7 @@ static int emit_histogram(struct pass *p, struct family_set *fs, const char *fna
 			if (lj != plen || memcmp(kj, key, plen))
 				break;
 			histogram_parse_key(kj + lj, &bk);
-			err = histogram_raw_add(&r->hraw, (int64_t)bk,
-						(uint64_t)r->recs[j].value);
+			err = histogram_raw_add(&r->hraw, (int64_t)bk, (uint64_t)r->recs[j].value);
 		}
 		if (err)
 			break;
@@ -906,14 +914,14 @@ static int emit_histogram(struct pass *p, struct family_set *fs, const char *fna
 			continue;
 		}
 		if (histogram_compute(m, &r->hraw, &out, d))
-			continue;	/* [compat] this label set is omitted; the others go on */
+			continue; /* [compat] this label set is omitted; the others go on */
 		split_key(key, plen, vals, n);
 		err = family_add_series(f, vals, out.count, &s);
 		if (!err && !family_series_hist(s))
 			err = -ENOMEM;
 		if (!err) {
-			*s->hist = out;	/* the series takes the arrays */
-			out = (struct family_hist){ 0 };
+			*s->hist = out; /* the series takes the arrays */
+			out = (struct family_hist){0};
 			n_series++;
 		}
 	}
@@ -926,7 +934,7 @@ static int read_metric(struct metric_reader *r, const struct manifest *man,
 		       struct metric_stats *st, struct diag *d)
 {
 	const struct manifest_map *mm = manifest_find_map(man, m->name);
-	struct pass p = { .r = r, .m = m };
+	struct pass p = {.r = r, .m = m};
 	struct mapread *mr = NULL;
 	char *fname = NULL;
 	size_t n_before;
@@ -935,8 +943,8 @@ static int read_metric(struct metric_reader *r, const struct manifest *man,
 	if (!mm)
 		return diag_err(d, ENOENT, NULL, "the manifest has no map for it");
 	if (m->n_labels > MAX_LABELS)
-		return diag_err(d, E2BIG, NULL, "%zu labels; at most %d are supported",
-				m->n_labels, MAX_LABELS);
+		return diag_err(d, E2BIG, NULL, "%zu labels; at most %d are supported", m->n_labels,
+				MAX_LABELS);
 	err = mapread_open(&mr, mm->pin_path, d);
 	if (err)
 		return err;
@@ -949,8 +957,8 @@ static int read_metric(struct metric_reader *r, const struct manifest *man,
 			       mm->type);
 		goto out;
 	}
-	p.cpu_label = p.info->is_percpu && m->n_labels &&
-		      !strcmp(m->labels[m->n_labels - 1].name, "cpu");
+	p.cpu_label =
+		p.info->is_percpu && m->n_labels && !strcmp(m->labels[m->n_labels - 1].name, "cpu");
 	p.key_total = config_metric_key_size(m);
 	if (p.info->key_size + 2 > r->raw_cap) {
 		free(r->raw);
@@ -981,9 +989,11 @@ static int read_metric(struct metric_reader *r, const struct manifest *man,
 		err = emit_histogram(&p, fs, fname, d);
 	else
 		err = emit_counter(&p, fs, fname);
-	if (err == -EEXIST)	/* family_set_add: the one error it has no words for */
-		err = diag_err(d, EEXIST, NULL, "family %s is written already, by another metric "
-			       "of that name", fname);
+	if (err == -EEXIST) /* family_set_add: the one error it has no words for */
+		err = diag_err(d, EEXIST, NULL,
+			       "family %s is written already, by another metric "
+			       "of that name",
+			       fname);
 	if (!err && fs->n > n_before)
 		st->n_series += fs->fams[fs->n - 1].n_series;
 out:
@@ -1003,8 +1013,7 @@ out:
 			  diag_last(&p.first_counted));
 	diag_release(&p.first_counted);
 	if (p.n_dropped)
-		diag_warn(d, NULL,
-			  "reached --metrics.max-series=%zu; %zu series dropped",
+		diag_warn(d, NULL, "reached --metrics.max-series=%zu; %zu series dropped",
 			  r->opts.max_series, p.n_dropped);
 	diag_release(&p.first_error);
 	free(fname);

@@ -16,14 +16,14 @@
 #define METRIC_PREFIX "ebpf_exporter_"
 
 struct metric_opts {
-	size_t max_series;	/* per metric, the first in exported order kept; 0: no limit */
-	size_t batch;		/* entries per batch lookup; 0: default */
+	size_t max_series; /* per metric, the first in exported order kept; 0: no limit */
+	size_t batch;	   /* entries per batch lookup; 0: default */
 };
 
 /* What one config's read did, for the reader's own metrics. */
 struct metric_stats {
 	size_t n_series;	/* series written */
-	size_t n_decode_errors;	/* samples skipped because a label failed to decode */
+	size_t n_decode_errors; /* samples skipped because a label failed to decode */
 	size_t n_skipped;	/* samples a decoder (regexp) asked to drop */
 	size_t n_dropped;	/* series dropped by max_series */
 	size_t n_failed;	/* metrics that could not be read at all */

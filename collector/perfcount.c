@@ -19,24 +19,24 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PERFCOUNT_PAGES 256			/* per CPU: 1 MiB with 4 KiB pages */
-#define PERFCOUNT_MAX_ENTRIES 65536		/* distinct label sets per flush interval */
-#define PERFCOUNT_FLUSH_NS (3600ull * 1000000000ull)	/* [compat] 1h */
+#define PERFCOUNT_PAGES 256			     /* per CPU: 1 MiB with 4 KiB pages */
+#define PERFCOUNT_MAX_ENTRIES 65536		     /* distinct label sets per flush interval */
+#define PERFCOUNT_FLUSH_NS (3600ull * 1000000000ull) /* [compat] 1h */
 
 struct perfcount {
 	const struct config *cfg;
 	const struct config_metric *cm;
-	int epfd;			/* borrowed */
-	size_t event_len;		/* Σ(size + padding): the part of an event that counts */
-	size_t key_len;			/* the count map's key size (4 without labels) */
+	int epfd;	  /* borrowed */
+	size_t event_len; /* Σ(size + padding): the part of an event that counts */
+	size_t key_len;	  /* the count map's key size (4 without labels) */
 	uint8_t *key;
 	int count_fd, lost_fd, timer_fd;
 	char *count_pin;
 	struct perf_buffer *pb;
-	size_t n_rings;			/* in the epoll */
-	uint64_t lost[PINS_PERF_LOST_N];	/* as in the .lost map */
+	size_t n_rings;			 /* in the epoll */
+	uint64_t lost[PINS_PERF_LOST_N]; /* as in the .lost map */
 	bool lost_dirty;
-	int update_err;			/* first failure since the last report */
+	int update_err; /* first failure since the last report */
 };
 
 void perfcount_flush_lost(struct perfcount *pc)
@@ -106,7 +106,7 @@ void perfcount_flush(struct perfcount *pc, struct diag *d)
 
 	if (read(pc->timer_fd, &ticks, sizeof(ticks)) != sizeof(ticks))
 		return;
-	(void)perf_buffer__consume(pc->pb);	/* what came before counts before */
+	(void)perf_buffer__consume(pc->pb); /* what came before counts before */
 	err = perfcount_clear(pc);
 	if (err)
 		diag_warn(d, NULL, "config \"%s\": metric \"%s\": flush: %s", pc->cfg->name,
@@ -125,7 +125,8 @@ void perfcount_report(struct perfcount *pc, struct diag *d)
 	if (pc->update_err)
 		diag_warn(d, NULL, "config \"%s\": metric \"%s\": count an event: %s%s",
 			  pc->cfg->name, pc->cm->name, strerror(-pc->update_err),
-			  pc->update_err == -E2BIG ? " (too many label sets; counted as lost)" : "");
+			  pc->update_err == -E2BIG ? " (too many label sets; counted as lost)"
+						   : "");
 	pc->update_err = 0;
 }
 
@@ -149,7 +150,7 @@ void perfcount_close(struct perfcount *pc)
 	if (!pc)
 		return;
 	if (pc->pb) {
-		(void)perf_buffer__consume(pc->pb);	/* count what arrived before going */
+		(void)perf_buffer__consume(pc->pb); /* count what arrived before going */
 		for (size_t i = 0; i < pc->n_rings; i++)
 			epoll_ctl(pc->epfd, EPOLL_CTL_DEL, perf_buffer__buffer_fd(pc->pb, i), NULL);
 		perf_buffer__free(pc->pb);
@@ -177,21 +178,27 @@ static int perfcount_maps(struct perfcount *pc, const struct perfcount_opts *o, 
 	struct pins_map_def def;
 	int err;
 
-	def = (struct pins_map_def){ .what = what, .name = name, .type = BPF_MAP_TYPE_HASH,
-				     .key_size = (__u32)pc->key_len, .value_size = 8,
-				     .max_entries = PERFCOUNT_MAX_ENTRIES,
-				     .flags = BPF_F_NO_PREALLOC };
+	def = (struct pins_map_def){.what = what,
+				    .name = name,
+				    .type = BPF_MAP_TYPE_HASH,
+				    .key_size = (__u32)pc->key_len,
+				    .value_size = 8,
+				    .max_entries = PERFCOUNT_MAX_ENTRIES,
+				    .flags = BPF_F_NO_PREALLOC};
 	err = pins_own_map(&pc->count_fd, pc->count_pin, &def, o->acc, d);
 	if (err)
 		return err;
 	snprintf(lost_pin, sizeof(lost_pin), "%s%s", pc->count_pin, PINS_PERF_LOST_SUFFIX);
-	def = (struct pins_map_def){ .what = what, .name = "perf_lost", .type = BPF_MAP_TYPE_ARRAY,
-				     .key_size = 4, .value_size = 8,
-				     .max_entries = PINS_PERF_LOST_N };
+	def = (struct pins_map_def){.what = what,
+				    .name = "perf_lost",
+				    .type = BPF_MAP_TYPE_ARRAY,
+				    .key_size = 4,
+				    .value_size = 8,
+				    .max_entries = PINS_PERF_LOST_N};
 	err = pins_own_map(&pc->lost_fd, lost_pin, &def, o->acc, d);
 	if (err)
 		return err;
-	for (__u32 k = 0; k < PINS_PERF_LOST_N; k++)	/* they go on across restarts */
+	for (__u32 k = 0; k < PINS_PERF_LOST_N; k++) /* they go on across restarts */
 		if (bpf_map_lookup_elem(pc->lost_fd, &k, &pc->lost[k]))
 			pc->lost[k] = 0;
 	return 0;
@@ -200,8 +207,8 @@ static int perfcount_maps(struct perfcount *pc, const struct perfcount_opts *o, 
 int perfcount_open(struct perfcount **out, const struct perfcount_opts *o, struct diag *d)
 {
 	uint64_t ns = o->cm->flush_interval_ns ? o->cm->flush_interval_ns : PERFCOUNT_FLUSH_NS;
-	struct epoll_event ev = { .events = EPOLLIN };
-	struct itimerspec its = { 0 };
+	struct epoll_event ev = {.events = EPOLLIN};
+	struct itimerspec its = {0};
 	struct perfcount *pc;
 	char what[300];
 	int err;
@@ -209,8 +216,12 @@ int perfcount_open(struct perfcount **out, const struct perfcount_opts *o, struc
 	*out = pc = calloc(1, sizeof(*pc));
 	if (!pc)
 		return -ENOMEM;
-	*pc = (struct perfcount){ .cfg = o->cfg, .cm = o->cm, .epfd = o->epfd, .count_fd = -1,
-				  .lost_fd = -1, .timer_fd = -1 };
+	*pc = (struct perfcount){.cfg = o->cfg,
+				 .cm = o->cm,
+				 .epfd = o->epfd,
+				 .count_fd = -1,
+				 .lost_fd = -1,
+				 .timer_fd = -1};
 	pc->key_len = config_metric_key_size(o->cm);
 	pc->event_len = o->cm->n_labels ? pc->key_len : 0;
 	pc->key = calloc(1, pc->key_len);

@@ -16,15 +16,15 @@
 #include "pins.h"
 
 struct perfcount_opts {
-	const struct config *cfg;		/* names for messages */
-	const struct config_metric *cm;		/* the perf_event_array metric */
-	int event_map_fd;			/* the object's perf_event_array */
-	const char *pin_dir;			/* the count map is PIN_DIR/METRIC */
+	const struct config *cfg;	/* names for messages */
+	const struct config_metric *cm; /* the perf_event_array metric */
+	int event_map_fd;		/* the object's perf_event_array */
+	const char *pin_dir;		/* the count map is PIN_DIR/METRIC */
 	const struct pins_access *acc;
-	unsigned pages;				/* ring pages per CPU; 0: the default */
-	int epfd;				/* rings and timer are added here */
-	void *ring_tag;				/* epoll data.ptr of every ring */
-	void *timer_tag;			/* epoll data.ptr of the flush timer */
+	unsigned pages;	 /* ring pages per CPU; 0: the default */
+	int epfd;	 /* rings and timer are added here */
+	void *ring_tag;	 /* epoll data.ptr of every ring */
+	void *timer_tag; /* epoll data.ptr of the flush timer */
 };
 
 struct perfcount;

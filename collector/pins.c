@@ -103,13 +103,14 @@ int pins_ensure_root(const char *root, const struct pins_access *acc, struct dia
 		if (strncmp(root, PINS_BPFFS, n) || (root[n] && root[n] != '/'))
 			return diag_err(d, ENOTSUP, NULL,
 					"bpffs root %s: %s is not on a bpf filesystem (mount one: "
-					"mount -t bpf bpf %s)", root, found, PINS_BPFFS);
+					"mount -t bpf bpf %s)",
+					root, found, PINS_BPFFS);
 		if (mkdir_p(PINS_BPFFS, 0700) ||
 		    mount("bpf", PINS_BPFFS, "bpf", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700"))
 			return diag_err(d, errno, NULL,
 					"mount bpffs on %s: %s (needs CAP_SYS_ADMIN; or mount it "
-					"before: mount -t bpf bpf %s)", PINS_BPFFS, strerror(errno),
-					PINS_BPFFS);
+					"before: mount -t bpf bpf %s)",
+					PINS_BPFFS, strerror(errno), PINS_BPFFS);
 	}
 	err = mkdir_p(root, dir_mode(acc));
 	if (err)
@@ -119,7 +120,7 @@ int pins_ensure_root(const char *root, const struct pins_access *acc, struct dia
 
 int pins_ensure_tracefs(struct diag *d)
 {
-	static const char *const places[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	static const char *const places[] = {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"};
 	struct statfs sfs;
 
 	for (size_t i = 0; i < sizeof(places) / sizeof(places[0]); i++)
@@ -155,8 +156,10 @@ struct map_shape {
 static struct map_shape shape_of(const struct bpf_map *map)
 {
 	return (struct map_shape){
-		.type = bpf_map__type(map), .key_size = bpf_map__key_size(map),
-		.value_size = bpf_map__value_size(map), .max_entries = bpf_map__max_entries(map),
+		.type = bpf_map__type(map),
+		.key_size = bpf_map__key_size(map),
+		.value_size = bpf_map__value_size(map),
+		.max_entries = bpf_map__max_entries(map),
 		.flags = bpf_map__map_flags(map),
 	};
 }
@@ -164,7 +167,7 @@ static struct map_shape shape_of(const struct bpf_map *map)
 /* Describe how the pinned map at @fd differs from @want, or return 0 when compatible. */
 static int pin_differs(int fd, const struct map_shape *want, char *why, size_t why_len)
 {
-	struct bpf_map_info info = { 0 };
+	struct bpf_map_info info = {0};
 	__u32 len = sizeof(info);
 
 	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
@@ -191,8 +194,7 @@ static int pin_differs(int fd, const struct map_shape *want, char *why, size_t w
 	return 1;
 }
 
-static int prepare_one(struct bpf_map *map, const char *config, const char *path,
-		       struct diag *d)
+static int prepare_one(struct bpf_map *map, const char *config, const char *path, struct diag *d)
 {
 	char why[160];
 	int fd, err;
@@ -218,8 +220,8 @@ static int prepare_one(struct bpf_map *map, const char *config, const char *path
 	}
 	err = bpf_map__set_pin_path(map, path);
 	if (err)
-		return diag_err(d, err, NULL, "config \"%s\": map \"%s\": set pin path: %s",
-				config, bpf_map__name(map), strerror(-err));
+		return diag_err(d, err, NULL, "config \"%s\": map \"%s\": set pin path: %s", config,
+				bpf_map__name(map), strerror(-err));
 	return 0;
 }
 
@@ -237,10 +239,10 @@ int pins_prepare_maps(struct bpf_object *obj, const struct config *c, const char
 		char *path;
 
 		if (m->perf_event_array)
-			continue;	/* the loader's own counting map is pinned instead */
+			continue; /* the loader's own counting map is pinned instead */
 		map = bpf_object__find_map_by_name(obj, m->name);
 		if (!map)
-			continue;	/* btfcheck has reported it */
+			continue; /* btfcheck has reported it */
 		if (asprintf(&path, "%s/%s", dir, m->name) < 0)
 			return -ENOMEM;
 		err = prepare_one(map, c->name, path, d);
@@ -262,7 +264,7 @@ int pins_finish(struct bpf_object *obj, const char *dir, const struct pins_acces
 		if (bpf_program__fd(prog) < 0)
 			continue;
 		snprintf(path, sizeof(path), "%s/prog_%s", dir, bpf_program__name(prog));
-		unlink(path);	/* a stale pin of an earlier run */
+		unlink(path); /* a stale pin of an earlier run */
 		err = bpf_program__pin(prog, path);
 		if (err)
 			return diag_err(d, err, NULL, "pin program \"%s\" at %s: %s",
@@ -285,9 +287,9 @@ int pins_finish(struct bpf_object *obj, const char *dir, const struct pins_acces
 
 /* Which entries of a pin directory a removal spares. */
 struct keep_rule {
-	const char *only_prefix;	/* remove only names starting with this (NULL: any) */
-	bool progs;			/* spare "prog_*" */
-	const char *const *names;	/* spare these */
+	const char *only_prefix;  /* remove only names starting with this (NULL: any) */
+	bool progs;		  /* spare "prog_*" */
+	const char *const *names; /* spare these */
 	size_t n_names;
 };
 
@@ -313,8 +315,9 @@ static int remove_entries(const char *dir, const struct keep_rule *k, struct dia
 	int err = 0;
 
 	if (!dp)
-		return errno == ENOENT ? 0 :
-		       diag_err(d, errno, NULL, "open %s: %s", dir, strerror(errno));
+		return errno == ENOENT
+			       ? 0
+			       : diag_err(d, errno, NULL, "open %s: %s", dir, strerror(errno));
 	while ((de = readdir(dp))) {
 		if (kept(k, de->d_name))
 			continue;
@@ -328,14 +331,14 @@ static int remove_entries(const char *dir, const struct keep_rule *k, struct dia
 
 int pins_remove_progs(const char *dir, struct diag *d)
 {
-	const struct keep_rule k = { .only_prefix = "prog_" };
+	const struct keep_rule k = {.only_prefix = "prog_"};
 
 	return remove_entries(dir, &k, d);
 }
 
 int pins_remove_all(const char *dir, struct diag *d)
 {
-	const struct keep_rule k = { 0 };
+	const struct keep_rule k = {0};
 	int err = remove_entries(dir, &k, d);
 
 	if (!err && rmdir(dir) && errno != ENOENT)
@@ -346,8 +349,8 @@ int pins_remove_all(const char *dir, struct diag *d)
 int pins_own_map(int *fd_out, const char *path, const struct pins_map_def *def,
 		 const struct pins_access *acc, struct diag *d)
 {
-	struct map_shape want = { def->type, def->key_size, def->value_size, def->max_entries,
-				  def->flags };
+	struct map_shape want = {def->type, def->key_size, def->value_size, def->max_entries,
+				 def->flags};
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = def->flags);
 	char why[160];
 	int fd, err;
@@ -363,14 +366,16 @@ int pins_own_map(int *fd_out, const char *path, const struct pins_map_def *def,
 			return 0;
 		}
 		close(fd);
-		diag_warn(d, NULL, "%s: pinned map %s no longer matches: %s; replacing it (its "
-			  "counts start again from zero)", def->what, path, why);
+		diag_warn(d, NULL,
+			  "%s: pinned map %s no longer matches: %s; replacing it (its "
+			  "counts start again from zero)",
+			  def->what, path, why);
 		if (unlink(path))
 			return diag_err(d, errno, NULL, "%s: remove %s: %s", def->what, path,
 					strerror(errno));
 	}
-	fd = bpf_map_create(def->type, def->name, def->key_size, def->value_size,
-			    def->max_entries, &opts);
+	fd = bpf_map_create(def->type, def->name, def->key_size, def->value_size, def->max_entries,
+			    &opts);
 	if (fd < 0)
 		return diag_err(d, errno, NULL, "%s: create map: %s", def->what, strerror(errno));
 	if (bpf_obj_pin(fd, path)) {
@@ -390,7 +395,7 @@ int pins_own_map(int *fd_out, const char *path, const struct pins_map_def *def,
 
 int pins_repin(int fd, const char *path, struct diag *d)
 {
-	struct bpf_map_info want = { 0 }, have = { 0 };
+	struct bpf_map_info want = {0}, have = {0};
 	__u32 len = sizeof(want);
 	int pfd;
 
@@ -431,7 +436,7 @@ int pins_restore_maps(struct bpf_object *obj, struct diag *d)
 
 int pins_remove_stale(const char *dir, const char *const *keep, size_t n_keep, struct diag *d)
 {
-	const struct keep_rule k = { .progs = true, .names = keep, .n_names = n_keep };
+	const struct keep_rule k = {.progs = true, .names = keep, .n_names = n_keep};
 
 	return remove_entries(dir, &k, d);
 }
@@ -440,7 +445,7 @@ int pins_read_perf_lost(const char *count_pin, uint64_t *lost)
 {
 	LIBBPF_OPTS(bpf_obj_get_opts, opts, .file_flags = BPF_F_RDONLY);
 	char path[PATH_MAX];
-	__u64 v[PINS_PERF_LOST_N] = { 0 };
+	__u64 v[PINS_PERF_LOST_N] = {0};
 	int fd, err = 0;
 
 	*lost = 0;

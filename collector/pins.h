@@ -16,7 +16,7 @@ struct bpf_object;
 /* Owner group and file mode for everything pinned; gid (gid_t)-1 keeps root's group. */
 struct pins_access {
 	gid_t gid;
-	mode_t mode;		/* e.g. 0600, or 0640 with a group */
+	mode_t mode; /* e.g. 0600, or 0640 with a group */
 };
 
 /*
@@ -40,8 +40,8 @@ int pins_finish(struct bpf_object *obj, const char *dir, const struct pins_acces
 		struct diag *d);
 /* A map the loader makes itself (perf_event_array counts, lost-event counts). */
 struct pins_map_def {
-	const char *what;	/* for messages: 'config "x": metric "y"' */
-	const char *name;	/* kernel map name (15 characters are kept) */
+	const char *what; /* for messages: 'config "x": metric "y"' */
+	const char *name; /* kernel map name (15 characters are kept) */
 	enum bpf_map_type type;
 	__u32 key_size, value_size, max_entries, flags;
 };

@@ -42,8 +42,10 @@ static int why_fail(char *why, size_t why_len, const char *fmt, const char *name
 int promname_check_metric(const char *name, char *why, size_t why_len)
 {
 	if (!name || !promname_is_ident(name))
-		return why_fail(why, why_len, "%snot a valid metric name (letters, digits and _, "
-				"not starting with a digit; it is also the map name)", "");
+		return why_fail(why, why_len,
+				"%snot a valid metric name (letters, digits and _, "
+				"not starting with a digit; it is also the map name)",
+				"");
 	for (size_t i = 0; i < sizeof(builtin_names) / sizeof(builtin_names[0]); i++)
 		if (!strcmp(name, builtin_names[i]))
 			return why_fail(why, why_len,
@@ -54,8 +56,10 @@ int promname_check_metric(const char *name, char *why, size_t why_len)
 int promname_check_label(const char *name, char *why, size_t why_len)
 {
 	if (!name || !promname_is_ident(name))
-		return why_fail(why, why_len, "%snot a valid label name (letters, digits and _, "
-				"not starting with a digit)", "");
+		return why_fail(why, why_len,
+				"%snot a valid label name (letters, digits and _, "
+				"not starting with a digit)",
+				"");
 	if (!strncmp(name, "__", 2))
 		return why_fail(why, why_len,
 				"%slabel names starting with __ are reserved by Prometheus", "");
@@ -69,9 +73,11 @@ int promname_check_config(const char *name, char *why, size_t why_len)
 	if (!len || name[0] == '.' || len > PROMNAME_CONFIG_MAX ||
 	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") !=
 		    len)
-		return why_fail(why, why_len, "%snot a valid config name (letters, digits, _, - "
+		return why_fail(why, why_len,
+				"%snot a valid config name (letters, digits, _, - "
 				"and ., not starting with .; it names NAME.yaml and "
-				"ebpfexp_NAME.prom)", "");
+				"ebpfexp_NAME.prom)",
+				"");
 	return 0;
 }
 
@@ -87,7 +93,7 @@ void promname_quote(char *out, size_t out_len, const char *name)
 	}
 	out[o++] = '"';
 	for (const unsigned char *s = (const unsigned char *)(name ? name : ""); *s; s++) {
-		char e[5] = { 0 };
+		char e[5] = {0};
 
 		if (*s == '\n')
 			memcpy(e, "\\n", 2);

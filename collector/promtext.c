@@ -261,7 +261,7 @@ size_t promtext_format_double(char *buf, double v)
 		const char *dig;
 		size_t n, nd;
 
-		if (a < 1e6) {	/* up to six digits: plain, the commonest value of all */
+		if (a < 1e6) { /* up to six digits: plain, the commonest value of all */
 			if (neg)
 				*p++ = '-';
 			p += strbuf_put_u64(p, (uint64_t)a);
@@ -522,7 +522,7 @@ static int render_histogram(struct strbuf *out, const struct family *f, const st
 			    struct le_cache *lc, const char **values)
 {
 	const char *const *names = (const char *const *)f->label_names;
-	static const struct family_hist none;	/* a histogram series without buckets yet */
+	static const struct family_hist none; /* a histogram series without buckets yet */
 	const struct family_hist *h = s->hist ? s->hist : &none;
 	int err = 0;
 
@@ -532,8 +532,8 @@ static int render_histogram(struct strbuf *out, const struct family *f, const st
 
 		if (!le)
 			return -ENOMEM;
-		err = promtext_add_sample(out, f->name, "_bucket", names, values, f->n_labels,
-					  "le", le, h->cumulative[i]);
+		err = promtext_add_sample(out, f->name, "_bucket", names, values, f->n_labels, "le",
+					  le, h->cumulative[i]);
 	}
 	/* [compat] the Go library adds +Inf itself, equal to the count */
 	if (!err)
@@ -638,7 +638,7 @@ static int render_simple(struct promtext_sink *sink, const struct family *f)
 
 int promtext_render(struct strbuf *out, const struct family_set *fs)
 {
-	struct promtext_sink sink = { .out = out };
+	struct promtext_sink sink = {.out = out};
 
 	return promtext_render_sink(&sink, fs);
 }
@@ -660,8 +660,8 @@ int promtext_render_sink(struct promtext_sink *sink, const struct family_set *fs
 		if (!err && f->type != FAMILY_HISTOGRAM) {
 			err = render_simple(sink, f);
 		} else if (!err) {
-			const char **values = malloc((f->n_labels ? f->n_labels : 1) *
-						     sizeof(*values));
+			const char **values =
+				malloc((f->n_labels ? f->n_labels : 1) * sizeof(*values));
 
 			if (!values)
 				err = -ENOMEM;

@@ -9,7 +9,7 @@
 
 #include "strbuf.h"
 
-#define PROMTEXT_DOUBLE_MAX 32	/* enough for any double in Go's 'g' -1 form, with NUL */
+#define PROMTEXT_DOUBLE_MAX 32 /* enough for any double in Go's 'g' -1 form, with NUL */
 
 /*
  * Format @v as Go's strconv.FormatFloat(v, 'g', -1, 64) does, plus the exposition's
@@ -37,8 +37,7 @@ void promtext_escape_label(char *out, size_t out_len, const char *s);
  * Append "# HELP name help\n# TYPE name type\n" (help escapes `\` and newline; invalid
  * UTF-8 becomes U+FFFD as in label values).
  */
-int promtext_begin_family(struct strbuf *out, const char *name, const char *help,
-			  const char *type);
+int promtext_begin_family(struct strbuf *out, const char *name, const char *help, const char *type);
 
 /*
  * Append one sample line: name[suffix]{l1="v1",...[,extra="x"]} value\n. Labels are printed

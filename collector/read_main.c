@@ -29,8 +29,8 @@ struct args {
 	struct reader_opts o;
 	bool format_set;
 	bool debug;
-	bool clean;		/* --textfile.clean */
-	struct reader_watch_opts w;	/* interval 0: one read */
+	bool clean;		    /* --textfile.clean */
+	struct reader_watch_opts w; /* interval 0: one read */
 };
 
 static void usage(FILE *f)
@@ -85,9 +85,21 @@ static void usage(FILE *f)
 }
 
 enum {
-	OPT_TEXTFILE_DIR = 256, OPT_OUTPUT, OPT_FORMAT, OPT_CONFIG_NAMES, OPT_MAX_SERIES,
-	OPT_STATE_DIR, OPT_BPFFS_ROOT, OPT_DEBUG, OPT_VERSION, OPT_KSYM_UNKNOWN_ADDR,
-	OPT_TEXTFILE_CLEAN, OPT_KUBE_PODS_DIR, OPT_INTERVAL, OPT_COUNT, OPT_TOP,
+	OPT_TEXTFILE_DIR = 256,
+	OPT_OUTPUT,
+	OPT_FORMAT,
+	OPT_CONFIG_NAMES,
+	OPT_MAX_SERIES,
+	OPT_STATE_DIR,
+	OPT_BPFFS_ROOT,
+	OPT_DEBUG,
+	OPT_VERSION,
+	OPT_KSYM_UNKNOWN_ADDR,
+	OPT_TEXTFILE_CLEAN,
+	OPT_KUBE_PODS_DIR,
+	OPT_INTERVAL,
+	OPT_COUNT,
+	OPT_TOP,
 };
 
 /* A count for --count and --top: digits only, no sign, no overflow. */
@@ -132,23 +144,23 @@ static int check_live_args(struct args *a, bool has_count, bool has_top)
 static int parse_args(struct args *a, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "textfile.dir", required_argument, NULL, OPT_TEXTFILE_DIR },
-		{ "textfile.clean", no_argument, NULL, OPT_TEXTFILE_CLEAN },
-		{ "output", required_argument, NULL, OPT_OUTPUT },
-		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "config.names", required_argument, NULL, OPT_CONFIG_NAMES },
-		{ "metrics.max-series", required_argument, NULL, OPT_MAX_SERIES },
-		{ "state.dir", required_argument, NULL, OPT_STATE_DIR },
-		{ "bpffs.root", required_argument, NULL, OPT_BPFFS_ROOT },
-		{ "compat.ksym-unknown-addr", no_argument, NULL, OPT_KSYM_UNKNOWN_ADDR },
-		{ "kube.pods-dir", required_argument, NULL, OPT_KUBE_PODS_DIR },
-		{ "debug", no_argument, NULL, OPT_DEBUG },
-		{ "version", no_argument, NULL, OPT_VERSION },
-		{ "interval", required_argument, NULL, OPT_INTERVAL },
-		{ "count", required_argument, NULL, OPT_COUNT },
-		{ "top", required_argument, NULL, OPT_TOP },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"textfile.dir", required_argument, NULL, OPT_TEXTFILE_DIR},
+		{"textfile.clean", no_argument, NULL, OPT_TEXTFILE_CLEAN},
+		{"output", required_argument, NULL, OPT_OUTPUT},
+		{"format", required_argument, NULL, OPT_FORMAT},
+		{"config.names", required_argument, NULL, OPT_CONFIG_NAMES},
+		{"metrics.max-series", required_argument, NULL, OPT_MAX_SERIES},
+		{"state.dir", required_argument, NULL, OPT_STATE_DIR},
+		{"bpffs.root", required_argument, NULL, OPT_BPFFS_ROOT},
+		{"compat.ksym-unknown-addr", no_argument, NULL, OPT_KSYM_UNKNOWN_ADDR},
+		{"kube.pods-dir", required_argument, NULL, OPT_KUBE_PODS_DIR},
+		{"debug", no_argument, NULL, OPT_DEBUG},
+		{"version", no_argument, NULL, OPT_VERSION},
+		{"interval", required_argument, NULL, OPT_INTERVAL},
+		{"count", required_argument, NULL, OPT_COUNT},
+		{"top", required_argument, NULL, OPT_TOP},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	bool has_count = false, has_top = false;
 	uint64_t top;
@@ -170,8 +182,10 @@ static int parse_args(struct args *a, int argc, char **argv)
 			} else if (!strcmp(optarg, "table")) {
 				a->o.format = READER_TABLE;
 			} else {
-				fprintf(stderr, "ebpfexp-read: --format: \"%s\" is not prom, json or "
-						"table\n", optarg);
+				fprintf(stderr,
+					"ebpfexp-read: --format: \"%s\" is not prom, json or "
+					"table\n",
+					optarg);
 				return -EINVAL;
 			}
 			break;
@@ -180,12 +194,17 @@ static int parse_args(struct args *a, int argc, char **argv)
 			errno = 0;
 			a->o.max_series = strtoull(optarg, &end, 10);
 			if (errno || end == optarg || *end) {
-				fprintf(stderr, "ebpfexp-read: --metrics.max-series: \"%s\" is not a "
-						"count\n", optarg);
+				fprintf(stderr,
+					"ebpfexp-read: --metrics.max-series: \"%s\" is not a "
+					"count\n",
+					optarg);
 				return -EINVAL;
 			}
 			break;
-		case OPT_STATE_DIR: a->o.state_dir = optarg; a->o.state_dir_given = true; break;
+		case OPT_STATE_DIR:
+			a->o.state_dir = optarg;
+			a->o.state_dir_given = true;
+			break;
 		case OPT_BPFFS_ROOT: a->o.bpffs_root = optarg; break;
 		case OPT_KUBE_PODS_DIR: a->o.kube_pods_dir = optarg; break;
 		case OPT_DEBUG: a->debug = true; break;
@@ -196,8 +215,10 @@ static int parse_args(struct args *a, int argc, char **argv)
 			/* at most a day: a deadline that far is a typo, and keeps the sums exact */
 			if (errno || end == optarg || *end || !(a->w.interval >= 0.01) ||
 			    a->w.interval > 86400) {
-				fprintf(stderr, "ebpfexp-read: --interval: \"%s\" is not a number of "
-						"seconds from 0.01 to 86400\n", optarg);
+				fprintf(stderr,
+					"ebpfexp-read: --interval: \"%s\" is not a number of "
+					"seconds from 0.01 to 86400\n",
+					optarg);
 				return -EINVAL;
 			}
 			break;
@@ -270,10 +291,10 @@ static int exit_code(int err, const struct reader_stats *st)
 
 int main(int argc, char **argv)
 {
-	struct args a = { .w.fd = STDOUT_FILENO };
-	struct reader_stats st = { 0 };
+	struct args a = {.w.fd = STDOUT_FILENO};
+	struct reader_stats st = {0};
 	struct reader *r = NULL;
-	struct diag d = { 0 };
+	struct diag d = {0};
 	int err, rc;
 
 	if (parse_args(&a, argc, argv))

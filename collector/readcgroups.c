@@ -33,8 +33,7 @@ int readcgroups_load(struct readcgroups *c, int dirfd, const char *name, struct 
 {
 	size_t n_lines = 0, n_bad = 0;
 	char why[160], *s, *end;
-	int err = strbuf_read_private(&c->buf, dirfd, name, READCGROUPS_MAX_SIZE, why,
-				      sizeof(why));
+	int err = strbuf_read_private(&c->buf, dirfd, name, READCGROUPS_MAX_SIZE, why, sizeof(why));
 
 	if (err == -ENOENT)
 		return 0;

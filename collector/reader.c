@@ -48,32 +48,32 @@ struct read_result {
 	char *name;
 	bool ok;
 	struct metric_stats st;
-	struct manifest *m;	/* NULL when its manifest could not be read */
-	bool bad_name;		/* its manifest names no config: it has no series, no state */
+	struct manifest *m; /* NULL when its manifest could not be read */
+	bool bad_name;	    /* its manifest names no config: it has no series, no state */
 };
 
 struct reader {
 	struct reader_opts o;
-	char ksyms[PATH_MAX], ksymidx[PATH_MAX], cgrec[PATH_MAX];	/* in the state dir */
+	char ksyms[PATH_MAX], ksymidx[PATH_MAX], cgrec[PATH_MAX]; /* in the state dir */
 	struct decode_ctx *dctx;
 	struct metric_reader *mr;
 	int textfile_fd;
-	int lock_fd;		/* the textfile dir's lock, held while the reader lives */
+	int lock_fd; /* the textfile dir's lock, held while the reader lives */
 	struct readstate state;
-	double t0;		/* monotonic start of this run, for its duration */
-	int64_t now;		/* unix time of this run, for remembered cgroups */
-	bool has_cgroups;	/* CGROUPS_FILE was there: write it even if empty now */
-	bool live;		/* reader_watch(): messages go with the frames */
-	bool used;		/* a reader does one job (its textfile dir is locked once) */
+	double t0;	  /* monotonic start of this run, for its duration */
+	int64_t now;	  /* unix time of this run, for remembered cgroups */
+	bool has_cgroups; /* CGROUPS_FILE was there: write it even if empty now */
+	bool live;	  /* reader_watch(): messages go with the frames */
+	bool used;	  /* a reader does one job (its textfile dir is locked once) */
 	size_t n_names;
-	char **names;		/* configs with a manifest, sorted */
+	char **names; /* configs with a manifest, sorted */
 	size_t n_results;
 	struct read_result *results;
 	size_t n_failed;
-	char **failed;		/* configs whose last load failed (a failure mark) */
+	char **failed; /* configs whose last load failed (a failure mark) */
 	bool loader_up;
-	bool no_state_dir;	/* the state dir is missing (a boot before the loader's start) */
-	char *key;		/* the state dir's key in the state (textfiles_state_key()) */
+	bool no_state_dir; /* the state dir is missing (a boot before the loader's start) */
+	char *key;	   /* the state dir's key in the state (textfiles_state_key()) */
 };
 
 static double now_s(void)
@@ -138,7 +138,7 @@ static void forget_names(struct reader *r)
 static int list_manifests(struct reader *r, struct diag *d)
 {
 	struct statedir_list l;
-	struct diag quiet = { 0 };
+	struct diag quiet = {0};
 	size_t n = 0;
 	int err;
 
@@ -223,23 +223,23 @@ static int chunk_flush(void *arg, const char *buf, size_t len)
 static int write_families(struct reader *r, const char *name, struct family_set *fs,
 			  struct strbuf *text, struct diag *d)
 {
-	struct chunk_writer w = { .d = d };
-	struct promtext_sink sink = { .out = text, .flush_at = WRITE_CHUNK, .flush = chunk_flush,
-				      .arg = &w };
+	struct chunk_writer w = {.d = d};
+	struct promtext_sink sink = {
+		.out = text, .flush_at = WRITE_CHUNK, .flush = chunk_flush, .arg = &w};
 	int err;
 
 	family_set_sort(fs);
 	strbuf_reset(text);
 	err = atomicfile_open(&w.f, r->textfile_fd, name, 0644, d);
 	if (!err)
-		atomicfile_no_sync(w.f);	/* written again next run */
+		atomicfile_no_sync(w.f); /* written again next run */
 	if (!err)
 		err = promtext_render_sink(&sink, fs);
 	if (!err && text->len)
 		err = atomicfile_write(w.f, text->buf, text->len, d);
 	if (!err) {
 		err = atomicfile_commit(w.f, d);
-		w.f = NULL;	/* commit frees it either way */
+		w.f = NULL; /* commit frees it either way */
 	}
 	atomicfile_abort(w.f);
 	strbuf_reset(text);
@@ -254,10 +254,13 @@ static const char *access_hint(const char *path, char *buf, size_t len)
 
 	if (stat(path, &st) == 0 && (st.st_mode & S_IRGRP) && st.st_gid != 0 &&
 	    (g = getgrgid(st.st_gid)))
-		snprintf(buf, len, "it is readable by group \"%s\": add this user to it, or run "
-			 "as root", g->gr_name);
+		snprintf(buf, len,
+			 "it is readable by group \"%s\": add this user to it, or run "
+			 "as root",
+			 g->gr_name);
 	else
-		snprintf(buf, len, "only root may read it: run as root, or start ebpfexp-load "
+		snprintf(buf, len,
+			 "only root may read it: run as root, or start ebpfexp-load "
 			 "with --bpffs.group=GROUP and add this user to GROUP");
 	return buf;
 }
@@ -316,7 +319,7 @@ static size_t read_configs(struct reader *r, struct family_set *all, struct strb
 
 	for (size_t i = 0; i < r->n_names; i++) {
 		struct read_result *res;
-		struct family_set fs = { 0 };
+		struct family_set fs = {0};
 		char file[NAME_MAX + 1];
 
 		if (!name_selected(r->o.config_names, r->names[i]))
@@ -343,7 +346,7 @@ static size_t read_configs(struct reader *r, struct family_set *all, struct strb
 		if (err)
 			n_failed++;
 		decode_take_warnings(r->dctx, d);
-		if (!r->live)	/* live shows them with its frame */
+		if (!r->live) /* live shows them with its frame */
 			print_diag(d);
 		family_set_release(&fs);
 	}
@@ -410,14 +413,13 @@ static int write_output(const char *path, const struct strbuf *text, struct diag
  */
 static void remember_cgroups(struct reader *r, struct diag *d)
 {
-	struct readcgroups c = { 0 };
+	struct readcgroups c = {0};
 	int err = readcgroups_load(&c, r->textfile_fd, CGROUPS_FILE, d);
 
 	if (!err)
 		err = decode_cgroups_remember(r->dctx, c.e, c.n, r->now);
 	if (err)
-		diag_warn(d, NULL, "%s: %s: no cgroup is remembered", CGROUPS_FILE,
-			  strerror(-err));
+		diag_warn(d, NULL, "%s: %s: no cgroup is remembered", CGROUPS_FILE, strerror(-err));
 	r->has_cgroups = c.found;
 	readcgroups_release(&c);
 }
@@ -426,7 +428,7 @@ static void remember_cgroups(struct reader *r, struct diag *d)
 static void save_cgroups(struct reader *r, struct diag *d)
 {
 	const struct decode_cgroup *keep;
-	struct diag quiet = { 0 };
+	struct diag quiet = {0};
 	size_t n;
 	int err = decode_cgroups_to_keep(r->dctx, r->now, &keep, &n);
 
@@ -451,15 +453,19 @@ static void save_cgroups(struct reader *r, struct diag *d)
  */
 static void save_state(struct reader *r, struct diag *d)
 {
-	struct diag quiet = { 0 };
+	struct diag quiet = {0};
 	int err = readstate_save(&r->state, r->textfile_fd, STATE_FILE, &quiet);
 
 	if (err && quiet.n_msgs)
-		diag_warn(d, NULL, "state %s not saved: %s: decoder error totals start again "
-			  "from zero next run", STATE_FILE, diag_last(&quiet));
+		diag_warn(d, NULL,
+			  "state %s not saved: %s: decoder error totals start again "
+			  "from zero next run",
+			  STATE_FILE, diag_last(&quiet));
 	else if (err)
-		diag_warn(d, NULL, "state %s not saved: %s: decoder error totals start again "
-			  "from zero next run", STATE_FILE, strerror(-err));
+		diag_warn(d, NULL,
+			  "state %s not saved: %s: decoder error totals start again "
+			  "from zero next run",
+			  STATE_FILE, strerror(-err));
 	diag_release(&quiet);
 }
 
@@ -470,14 +476,15 @@ static int open_textfile_dir(struct reader *r, struct diag *d)
 	if (r->textfile_fd < 0)
 		return diag_err(d, errno, NULL, "--textfile.dir %s: %s", r->o.textfile_dir,
 				strerror(errno));
-	r->lock_fd = openat(r->textfile_fd, LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-			    0600);
+	r->lock_fd =
+		openat(r->textfile_fd, LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (r->lock_fd < 0)
 		return diag_err(d, errno, NULL, "%s/%s: %s%s", r->o.textfile_dir, LOCK_FILE,
 				strerror(errno),
-				errno == EACCES ? " (can this user write there?)" :
-				errno == EROFS ? " (the textfile directory must be writable)" : "");
-	if (flock(r->lock_fd, LOCK_EX))	/* held until reader_free(): runs never interleave */
+				errno == EACCES	 ? " (can this user write there?)"
+				: errno == EROFS ? " (the textfile directory must be writable)"
+						 : "");
+	if (flock(r->lock_fd, LOCK_EX)) /* held until reader_free(): runs never interleave */
 		return diag_err(d, errno, NULL, "lock %s/%s: %s", r->o.textfile_dir, LOCK_FILE,
 				strerror(errno));
 	/* under the lock no other reader writes here: any temp file of ours is a leftover */
@@ -508,10 +515,9 @@ static bool keep_config(void *arg, const char *config)
 /* The files of configs whose manifest is gone (reload, --unpin, reboot) go with them. */
 static int forget_gone(struct reader *r, struct diag *d)
 {
-	struct keep_arg k = { r, r->names, r->n_names };
-	struct strbuf removed = { 0 };
-	int err = textfiles_prune(&r->state, r->textfile_fd, r->key, keep_config, &k, &removed,
-				  d);
+	struct keep_arg k = {r, r->names, r->n_names};
+	struct strbuf removed = {0};
+	int err = textfiles_prune(&r->state, r->textfile_fd, r->key, keep_config, &k, &removed, d);
 
 	if (!err && removed.len)
 		log_msg(LOG_INFO, "removed%s: no manifest in %s any more", removed.buf,
@@ -531,29 +537,37 @@ static void say_nothing_read(const struct reader *r)
 		mark[0] = '\0';
 
 	if (r->no_state_dir)
-		log_msg(LOG_ERROR, "state dir %s: No such file or directory: ebpfexp-load has not "
+		log_msg(LOG_ERROR,
+			"state dir %s: No such file or directory: ebpfexp-load has not "
 			"run since boot, nothing to read, ebpfexp_loader_up is 0 (systemctl status "
-			"ebpfexp-load; journalctl -u ebpfexp-load; or is --state.dir wrong?)", sd);
+			"ebpfexp-load; journalctl -u ebpfexp-load; or is --state.dir wrong?)",
+			sd);
 	else if (r->n_failed)
-		log_msg(LOG_ERROR, "no manifest in %s: every config failed to load (%zu, "
+		log_msg(LOG_ERROR,
+			"no manifest in %s: every config failed to load (%zu, "
 			"ebpfexp_config_load_failed is 1; why: %s), and ebpfexp-load %s "
-			"(journalctl -u ebpfexp-load)", sd, r->n_failed, mark,
+			"(journalctl -u ebpfexp-load)",
+			sd, r->n_failed, mark,
 			r->loader_up ? "runs" : "is not running, ebpfexp_loader_up is 0");
 	else if (!r->loader_up)
-		log_msg(LOG_ERROR, "no manifest in %s and ebpfexp-load is not running: nothing to "
+		log_msg(LOG_ERROR,
+			"no manifest in %s and ebpfexp-load is not running: nothing to "
 			"read, ebpfexp_loader_up is 0 (systemctl status ebpfexp-load; journalctl -u "
-			"ebpfexp-load; or is --state.dir wrong?)", sd);
+			"ebpfexp-load; or is --state.dir wrong?)",
+			sd);
 	else
-		log_msg(LOG_ERROR, "no manifest in %s: ebpfexp-load runs but has loaded no config "
+		log_msg(LOG_ERROR,
+			"no manifest in %s: ebpfexp-load runs but has loaded no config "
 			"(still starting, or no config in its --config.dir: journalctl -u "
-			"ebpfexp-load)", sd);
+			"ebpfexp-load)",
+			sd);
 }
 
 /* --textfile.clean: the files this reader wrote go, nothing else does. */
 static int clean_textfile_dir(struct reader *r, struct diag *d)
 {
-	struct keep_arg k = { r, NULL, 0 };
-	struct strbuf removed = { 0 };
+	struct keep_arg k = {r, NULL, 0};
+	struct strbuf removed = {0};
 	struct stat st;
 	int err;
 
@@ -576,13 +590,13 @@ static int clean_textfile_dir(struct reader *r, struct diag *d)
 	return err;
 }
 
-
 int reader_new(struct reader **out, const struct reader_opts *o, struct diag *d)
 {
 	struct reader *r = calloc(1, sizeof(*r));
-	struct metric_opts mopts = { .max_series = o->max_series };
+	struct metric_opts mopts = {.max_series = o->max_series};
 	struct decode_opts dopts = {
-		.ksym_unknown_addr = o->ksym_unknown_addr, .kube_pods_dir = o->kube_pods_dir,
+		.ksym_unknown_addr = o->ksym_unknown_addr,
+		.kube_pods_dir = o->kube_pods_dir,
 	};
 	const char *sd = o->state_dir;
 	int err = 0;
@@ -646,10 +660,11 @@ static int reader_start(struct reader *r, struct diag *d)
 	r->loader_up = loaderlock_is_held(r->o.state_dir);
 	if (!r->n_names && !r->o.config_names)
 		say_nothing_read(r);
-	else if (!r->loader_up && !statedir_path(lock, sizeof(lock), r->o.state_dir,
-						 STATEDIR_LOCK))
-		log_msg(LOG_WARN, "ebpfexp-load is not running (no lock on %s): counters are "
-			"frozen", lock);
+	else if (!r->loader_up && !statedir_path(lock, sizeof(lock), r->o.state_dir, STATEDIR_LOCK))
+		log_msg(LOG_WARN,
+			"ebpfexp-load is not running (no lock on %s): counters are "
+			"frozen",
+			lock);
 	return 0;
 }
 
@@ -659,7 +674,9 @@ static int self_metrics(struct reader *r, struct family_set *fs)
 	struct selfmetrics_config *cs = calloc(r->n_results ? r->n_results : 1, sizeof(*cs));
 	const char **failed = calloc(r->n_failed ? r->n_failed : 1, sizeof(*failed));
 	struct selfmetrics s = {
-		.loader_up = r->loader_up, .duration = now_s() - r->t0, .configs = cs,
+		.loader_up = r->loader_up,
+		.duration = now_s() - r->t0,
+		.configs = cs,
 		.failed = failed,
 	};
 
@@ -688,8 +705,12 @@ static int self_metrics(struct reader *r, struct family_set *fs)
 		if (res->ok)
 			e->last_success = (double)time(NULL);
 		cs[s.n_configs++] = (struct selfmetrics_config){
-			.name = res->name, .ok = res->ok, .st = &res->st, .m = res->m,
-			.decoder_errors = e->decoder_errors, .last_success = e->last_success,
+			.name = res->name,
+			.ok = res->ok,
+			.st = &res->st,
+			.m = res->m,
+			.decoder_errors = e->decoder_errors,
+			.last_success = e->last_success,
 			.load_failed = load_failed(r, res->name),
 		};
 	}
@@ -700,8 +721,7 @@ static int self_metrics(struct reader *r, struct family_set *fs)
 }
 
 /* ebpfexp.prom into the textfile dir, and what the next run needs. */
-static int write_self(struct reader *r, struct family_set *fs, struct strbuf *text,
-		      struct diag *d)
+static int write_self(struct reader *r, struct family_set *fs, struct strbuf *text, struct diag *d)
 {
 	int err;
 
@@ -715,8 +735,7 @@ static int write_self(struct reader *r, struct family_set *fs, struct strbuf *te
 }
 
 /* Everything read, rendered once, to --output or stdout. */
-static int write_all(struct reader *r, struct family_set *fs, struct strbuf *text,
-		     struct diag *d)
+static int write_all(struct reader *r, struct family_set *fs, struct strbuf *text, struct diag *d)
 {
 	int err;
 
@@ -724,26 +743,26 @@ static int write_all(struct reader *r, struct family_set *fs, struct strbuf *tex
 	err = render(r->o.format, text, fs);
 	if (!err && r->o.output && strcmp(r->o.output, "-"))
 		err = write_output(r->o.output, text, d);
-	else if (!err && (fwrite(strbuf_str(text), 1, text->len, stdout) != text->len ||
-			  fflush(stdout)))
+	else if (!err &&
+		 (fwrite(strbuf_str(text), 1, text->len, stdout) != text->len || fflush(stdout)))
 		err = diag_err(d, errno, NULL, "write stdout: %s", strerror(errno));
 	return err;
 }
 
 int reader_run(struct reader *r, struct reader_stats *st, struct diag *d)
 {
-	struct family_set all = { 0 }, self = { 0 };
+	struct family_set all = {0}, self = {0};
 	struct family_set *fs = r->o.textfile_dir ? &self : &all;
-	struct strbuf text = { 0 };
+	struct strbuf text = {0};
 	int err;
 
-	*st = (struct reader_stats){ 0 };
+	*st = (struct reader_stats){0};
 	err = reader_start(r, d);
 	if (!err)
 		st->n_failed = read_configs(r, &all, &text, d);
 	st->n_configs = r->n_results;
 	if (!err && r->o.config_names && !r->n_results) {
-		diag_clear(d);	/* that none matched is all there is to say */
+		diag_clear(d); /* that none matched is all there is to say */
 		err = diag_err(d, ENOENT, NULL, "--config.names=%s: no such manifest in %s",
 			       r->o.config_names, r->o.state_dir);
 	}
@@ -811,12 +830,16 @@ static void watch_report(void *arg, struct diag *d)
 
 int reader_watch(struct reader *r, const struct reader_watch_opts *o, struct diag *d)
 {
-	struct live_opts lo = { .top = o->top };
-	struct watch_ctx w = { .r = r };
+	struct live_opts lo = {.top = o->top};
+	struct watch_ctx w = {.r = r};
 	struct live_run_opts ro = {
-		.interval = o->interval, .count = o->count, .fd = o->fd,
+		.interval = o->interval,
+		.count = o->count,
+		.fd = o->fd,
 		.format = r->o.format == READER_JSON ? LIVE_JSON : LIVE_TABLE,
-		.read = watch_read, .report = watch_report, .arg = &w,
+		.read = watch_read,
+		.report = watch_report,
+		.arg = &w,
 	};
 	int err;
 

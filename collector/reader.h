@@ -21,22 +21,22 @@ enum reader_format { READER_PROM, READER_JSON, READER_TABLE };
 
 /* All strings are borrowed and must outlive the reader. */
 struct reader_opts {
-	const char *state_dir;		/* the loader's manifests; required */
-	const char *bpffs_root;		/* only pins below it are opened; required */
-	const char *textfile_dir;	/* write the textfiles there; NULL: render to @output */
-	const char *output;		/* else a file, or NULL or "-" for stdout */
-	enum reader_format format;	/* of @output (the textfiles are prom) */
-	const char *config_names;	/* "A,B": only these configs; NULL: every manifest */
-	bool state_dir_given;		/* reader_clean(): only the files of @state_dir */
-	size_t max_series;		/* per metric; 0: no limit */
-	bool ksym_unknown_addr;		/* [compat] unknown_addr:0x<hex> for a non-symbol */
-	const char *kube_pods_dir;	/* for the kube_* decoders; NULL: kubepath's default */
+	const char *state_dir;	   /* the loader's manifests; required */
+	const char *bpffs_root;	   /* only pins below it are opened; required */
+	const char *textfile_dir;  /* write the textfiles there; NULL: render to @output */
+	const char *output;	   /* else a file, or NULL or "-" for stdout */
+	enum reader_format format; /* of @output (the textfiles are prom) */
+	const char *config_names;  /* "A,B": only these configs; NULL: every manifest */
+	bool state_dir_given;	   /* reader_clean(): only the files of @state_dir */
+	size_t max_series;	   /* per metric; 0: no limit */
+	bool ksym_unknown_addr;	   /* [compat] unknown_addr:0x<hex> for a non-symbol */
+	const char *kube_pods_dir; /* for the kube_* decoders; NULL: kubepath's default */
 };
 
 /* What a run read. */
 struct reader_stats {
-	size_t n_configs;		/* configs read (selected, with a manifest) */
-	size_t n_failed;		/* of them, those that failed (their old file stays) */
+	size_t n_configs; /* configs read (selected, with a manifest) */
+	size_t n_failed;  /* of them, those that failed (their old file stays) */
 };
 
 struct reader;
@@ -66,10 +66,10 @@ int reader_run(struct reader *r, struct reader_stats *st, struct diag *d);
 int reader_clean(struct reader *r, struct diag *d);
 
 struct reader_watch_opts {
-	double interval;		/* seconds between reads, > 0 */
-	uint64_t count;			/* intervals to show; 0: until SIGINT or SIGTERM */
-	size_t top;			/* the busiest series per metric; 0: all */
-	int fd;				/* where the frames go */
+	double interval; /* seconds between reads, > 0 */
+	uint64_t count;	 /* intervals to show; 0: until SIGINT or SIGTERM */
+	size_t top;	 /* the busiest series per metric; 0: all */
+	int fd;		 /* where the frames go */
 };
 
 /*

@@ -26,8 +26,7 @@ static bool same(const char *a, const char *b)
 	return a == b || (a && b && !strcmp(a, b));
 }
 
-static struct readstate_entry *add(struct readstate *s, const char *state_dir,
-				   const char *config)
+static struct readstate_entry *add(struct readstate *s, const char *state_dir, const char *config)
 {
 	struct readstate_entry *e = realloc(s->e, (s->n + 1) * sizeof(*e));
 
@@ -35,7 +34,7 @@ static struct readstate_entry *add(struct readstate *s, const char *state_dir,
 		return NULL;
 	s->e = e;
 	e = &s->e[s->n];
-	*e = (struct readstate_entry){ 0 };
+	*e = (struct readstate_entry){0};
 	if ((state_dir && !(e->state_dir = strdup(state_dir))) ||
 	    (config && !(e->config = strdup(config)))) {
 		free(e->state_dir);
@@ -145,7 +144,8 @@ static int parse_line(struct readstate *s, char *line)
 		s->first_format = true;
 		e = get_exact(s, NULL, f[0]);
 	} else {
-		if (!unescape_field(f[0]) || !unescape_field(f[3]) || !unescape_field(f[4]) || !*f[4])
+		if (!unescape_field(f[0]) || !unescape_field(f[3]) || !unescape_field(f[4]) ||
+		    !*f[4])
 			return -EINVAL;
 		e = get_exact(s, f[4], *f[0] ? f[0] : NULL);
 		if (e && readstate_set_file(e, *f[3] ? f[3] : NULL))
@@ -163,7 +163,7 @@ static int parse_line(struct readstate *s, char *line)
 
 int readstate_load(struct readstate *s, int dirfd, const char *name, struct diag *d)
 {
-	struct strbuf sb = { 0 };
+	struct strbuf sb = {0};
 	char why[160], *line, *next, *end;
 	int err = strbuf_read_private(&sb, dirfd, name, READSTATE_MAX_SIZE, why, sizeof(why));
 	int bad = 0;
@@ -198,14 +198,15 @@ int readstate_load(struct readstate *s, int dirfd, const char *name, struct diag
 	}
 	strbuf_release(&sb);
 	if (bad)
-		diag_warn(d, NULL, "state %s: ignored malformed lines (their configs' " STATE_RESET ")",
+		diag_warn(d, NULL,
+			  "state %s: ignored malformed lines (their configs' " STATE_RESET ")",
 			  name);
 	return 0;
 }
 
 int readstate_save(const struct readstate *s, int dirfd, const char *name, struct diag *d)
 {
-	struct strbuf sb = { 0 };
+	struct strbuf sb = {0};
 	int err = 0;
 
 	for (size_t i = 0; i < s->n && !err; i++) {
@@ -241,5 +242,5 @@ void readstate_release(struct readstate *s)
 	for (size_t i = 0; i < s->n; i++)
 		entry_release(&s->e[i]);
 	free(s->e);
-	*s = (struct readstate){ 0 };
+	*s = (struct readstate){0};
 }

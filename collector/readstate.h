@@ -19,18 +19,18 @@ struct readstate_entry {
 	 * that asks for its config.
 	 */
 	char *state_dir;
-	char *config;		/* NULL: the state dir's own entry (ebpfexp.prom) */
-	char *file;		/* what the reader wrote for it in the textfile dir, NULL: nothing */
+	char *config; /* NULL: the state dir's own entry (ebpfexp.prom) */
+	char *file;   /* what the reader wrote for it in the textfile dir, NULL: nothing */
 	uint64_t decoder_errors;
-	double last_success;	/* unix time of the last fully successful read, 0: never */
+	double last_success; /* unix time of the last fully successful read, 0: never */
 };
 
 /* `= {0}` is empty and valid. */
 struct readstate {
 	size_t n;
 	struct readstate_entry *e;
-	bool found;		/* the file was there */
-	bool first_format;	/* it had lines of the first format (3 fields) */
+	bool found;	   /* the file was there */
+	bool first_format; /* it had lines of the first format (3 fields) */
 };
 
 /* Larger files are not read: the state has a short line per config. */

@@ -71,8 +71,7 @@ static struct regex_pcre2 regex_lib;
 static bool regex_lib_open;
 
 /* Open PCRE2 once; a failure is told each time (a later call tries again). */
-static int regex_open_pcre2(const struct regex_pcre2 **out, const struct pos *at,
-			    struct diag *d)
+static int regex_open_pcre2(const struct regex_pcre2 **out, const struct pos *at, struct diag *d)
 {
 	struct regex_pcre2 fns;
 	const char *missing = NULL;
@@ -113,8 +112,7 @@ static const struct regex_pcre2 regex_lib = {
 #undef REGEX_LINKED
 };
 
-static int regex_open_pcre2(const struct regex_pcre2 **out, const struct pos *at,
-			    struct diag *d)
+static int regex_open_pcre2(const struct regex_pcre2 **out, const struct pos *at, struct diag *d)
 {
 	(void)at;
 	(void)d;
@@ -126,14 +124,14 @@ static int regex_open_pcre2(const struct regex_pcre2 **out, const struct pos *at
 struct regex_set {
 	const struct regex_pcre2 *p;
 	size_t n;
-	char **patterns;	/* [n] copies */
-	pcre2_code **codes;	/* [n], compiled on first use */
+	char **patterns;    /* [n] copies */
+	pcre2_code **codes; /* [n], compiled on first use */
 	pcre2_compile_context *cc;
 	pcre2_match_context *mc;
 	pcre2_match_data *md;
-	struct strbuf pattern;	/* translation scratch */
-	struct strbuf subject;	/* input with U+FFFD for invalid bytes */
-	size_t *map;		/* subject offset -> input offset */
+	struct strbuf pattern; /* translation scratch */
+	struct strbuf subject; /* input with U+FFFD for invalid bytes */
+	size_t *map;	       /* subject offset -> input offset */
 	size_t map_cap;
 };
 
@@ -315,8 +313,8 @@ static int re2_translate(const char *p, struct strbuf *out, const char **why)
 
 /* Compile @pattern RE2-style; a message in @d (at @at, as "regexps[@i]") on failure. */
 static int regex_compile(const struct regex_pcre2 *p, pcre2_compile_context *cc,
-			 struct strbuf *scratch, const char *pattern, size_t i, const struct pos *at,
-			 pcre2_code **out, struct diag *d)
+			 struct strbuf *scratch, const char *pattern, size_t i,
+			 const struct pos *at, pcre2_code **out, struct diag *d)
 {
 	const uint32_t opts =
 		PCRE2_UTF | PCRE2_DOLLAR_ENDONLY | PCRE2_NEVER_BACKSLASH_C | PCRE2_NEVER_UCP;
@@ -415,8 +413,8 @@ bool regex_set_is(const struct regex_set *s, char *const *patterns, size_t n)
 	return true;
 }
 
-int regex_set_match(struct regex_set *s, const uint8_t *in, size_t len, size_t *from,
-		    size_t *to, struct diag *d)
+int regex_set_match(struct regex_set *s, const uint8_t *in, size_t len, size_t *from, size_t *to,
+		    struct diag *d)
 {
 	const struct regex_pcre2 *p = s->p;
 	const uint8_t *subject = in;

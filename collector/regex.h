@@ -36,8 +36,8 @@ bool regex_set_is(const struct regex_set *s, char *const *patterns, size_t n);
  * with the text at @in[*@from..*@to) (empty when the group took no part), REGEX_NOMATCH,
  * or a negative errno with "regexps[I] \"PATTERN\": why" in @d. No allocation once warm.
  */
-int regex_set_match(struct regex_set *s, const uint8_t *in, size_t len, size_t *from,
-		    size_t *to, struct diag *d);
+int regex_set_match(struct regex_set *s, const uint8_t *in, size_t len, size_t *from, size_t *to,
+		    struct diag *d);
 /* NULL is fine. */
 void regex_set_free(struct regex_set *s);
 

@@ -19,7 +19,7 @@
 int sdnotify(const char *state)
 {
 	const char *path = getenv("NOTIFY_SOCKET");
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	size_t len;
 	int fd, err = 0;
 
@@ -58,7 +58,7 @@ static bool parse_positive(const char *s, uint64_t *out)
 	unsigned long long v;
 	char *end;
 
-	if (*s < '0' || *s > '9')	/* strtoull would take "-1" and " 1" */
+	if (*s < '0' || *s > '9') /* strtoull would take "-1" and " 1" */
 		return false;
 	errno = 0;
 	v = strtoull(s, &end, 10);
@@ -83,7 +83,7 @@ int sdnotify_watchdog_usec(uint64_t *usec, struct diag *d)
 		if (!parse_positive(pid, &p) || p > INT32_MAX)
 			return diag_err(d, EINVAL, NULL, "$WATCHDOG_PID=\"%s\": not a process id",
 					pid);
-		if (p != (uint64_t)getpid())	/* meant for another process */
+		if (p != (uint64_t)getpid()) /* meant for another process */
 			return 0;
 	}
 	*usec = v;

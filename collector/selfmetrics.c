@@ -18,7 +18,8 @@
 #include "metric.h"
 #include "pins.h"
 
-#define LOAD_FAILED_HELP "Whether the last load of this config by ebpfexp-load failed (1) or not (0)."
+#define LOAD_FAILED_HELP                                                                           \
+	"Whether the last load of this config by ebpfexp-load failed (1) or not (0)."
 
 static void add_gauge(struct family_set *fs, const char *name, const char *help,
 		      enum family_type type, const char *const *lnames, size_t n,
@@ -49,7 +50,7 @@ static bool bpf_stats_enabled(void)
 static int prog_stats(const char *pin, uint64_t *run_ns, uint64_t *run_cnt)
 {
 	LIBBPF_OPTS(bpf_obj_get_opts, o, .file_flags = BPF_F_RDONLY);
-	struct bpf_prog_info info = { 0 };
+	struct bpf_prog_info info = {0};
 	__u32 len = sizeof(info);
 	int fd = bpf_obj_get_opts(pin, &o), err = 0;
 
@@ -66,12 +67,12 @@ static int prog_stats(const char *pin, uint64_t *run_ns, uint64_t *run_cnt)
 /* Events of perf_event_array counters that the loader could not count (pins.h format). */
 static void perf_lost_metrics(struct family_set *fs, const struct selfmetrics_config *c)
 {
-	static const char *const l_cm[] = { "config", "metric" };
+	static const char *const l_cm[] = {"config", "metric"};
 
 	for (size_t i = 0; i < c->m->n_maps; i++) {
 		const struct manifest_map *mm = &c->m->maps[i];
 		const struct config_metric *cm = NULL;
-		const char *vals[] = { c->name, mm->metric };
+		const char *vals[] = {c->name, mm->metric};
 		uint64_t lost = 0;
 
 		for (size_t k = 0; k < c->m->config->n_metrics && !cm; k++)
@@ -81,23 +82,23 @@ static void perf_lost_metrics(struct family_set *fs, const struct selfmetrics_co
 			continue;
 		add_gauge(fs, "ebpfexp_perf_events_lost_total",
 			  "Events of perf_event_array counters the loader could not count: lost "
-			  "in the kernel's buffer or dropped.", FAMILY_COUNTER, l_cm, 2, vals,
-			  (double)lost);
+			  "in the kernel's buffer or dropped.",
+			  FAMILY_COUNTER, l_cm, 2, vals, (double)lost);
 	}
 }
 
 /* ebpf_exporter's program families, from the manifest and, when enabled, the kernel. */
-static void prog_metrics(struct family_set *fs, const struct selfmetrics_config *c,
-			 bool loader_up, bool stats)
+static void prog_metrics(struct family_set *fs, const struct selfmetrics_config *c, bool loader_up,
+			 bool stats)
 {
-	static const char *const l_info[] = { "config", "id", "program", "tag" },
-			  *const l_id[] = { "id" };
+	static const char *const l_info[] = {"config", "id", "program", "tag"}, *const l_id[] = {
+											"id"};
 	char num[32];
 
 	for (size_t p = 0; p < c->m->n_progs; p++) {
 		const struct manifest_prog *mp = &c->m->progs[p];
-		const char *info[] = { c->name, num, mp->name, mp->tag };
-		const char *id[] = { num };
+		const char *info[] = {c->name, num, mp->name, mp->tag};
+		const char *id[] = {num};
 		uint64_t ns = 0, cnt = 0;
 
 		snprintf(num, sizeof(num), "%u", mp->id);
@@ -120,8 +121,8 @@ static void prog_metrics(struct family_set *fs, const struct selfmetrics_config 
 static void config_metrics(struct family_set *fs, const struct selfmetrics_config *c,
 			   bool loader_up, bool stats)
 {
-	static const char *const l_name[] = { "name" }, *const l_config[] = { "config" };
-	const char *cfg[] = { c->name };
+	static const char *const l_name[] = {"name"}, *const l_config[] = {"config"};
+	const char *cfg[] = {c->name};
 
 	add_gauge(fs, "ebpfexp_read_success",
 		  "Whether the last read of this config succeeded (1) or not (0).", FAMILY_GAUGE,
@@ -149,10 +150,11 @@ static void config_metrics(struct family_set *fs, const struct selfmetrics_confi
 
 void selfmetrics_add(struct family_set *fs, const struct selfmetrics *s)
 {
-	static const char *const l_config[] = { "config" },
-			  *const l_build[] = { "branch", "goarch", "goos", "goversion",
-					       "revision", "tags", "version" };
-	const char *build[] = { "", "", "linux", "", EBPFEXP_REVISION, "", EBPFEXP_VERSION };
+	static const char *const l_config[] = {"config"}, *const l_build[] = {
+								  "branch",    "goarch",   "goos",
+								  "goversion", "revision", "tags",
+								  "version"};
+	const char *build[] = {"", "", "linux", "", EBPFEXP_REVISION, "", EBPFEXP_VERSION};
 	bool stats = bpf_stats_enabled();
 
 #if defined(__x86_64__)
@@ -163,12 +165,14 @@ void selfmetrics_add(struct family_set *fs, const struct selfmetrics *s)
 	add_gauge(fs, "ebpf_exporter_build_info",
 		  "A metric with a constant '1' value labeled by version, revision, branch, "
 		  "goversion from which ebpf_exporter was built, and the goos and goarch for the "
-		  "build.", FAMILY_GAUGE, l_build, 7, build, 1);
-	add_gauge(fs, "ebpfexp_loader_up",
-		  "Whether ebpfexp-load holds its lock (1) or not (0): with 0, counters are frozen.",
-		  FAMILY_GAUGE, NULL, 0, NULL, s->loader_up ? 1 : 0);
+		  "build.",
+		  FAMILY_GAUGE, l_build, 7, build, 1);
+	add_gauge(
+		fs, "ebpfexp_loader_up",
+		"Whether ebpfexp-load holds its lock (1) or not (0): with 0, counters are frozen.",
+		FAMILY_GAUGE, NULL, 0, NULL, s->loader_up ? 1 : 0);
 	for (size_t i = 0; i < s->n_failed; i++) {
-		const char *cfg[] = { s->failed[i] };
+		const char *cfg[] = {s->failed[i]};
 
 		add_gauge(fs, "ebpfexp_config_load_failed", LOAD_FAILED_HELP, FAMILY_GAUGE,
 			  l_config, 1, cfg, 1);

@@ -18,22 +18,22 @@ struct metric_stats;
 /* One config the run read. */
 struct selfmetrics_config {
 	const char *name;
-	bool ok;			/* read and written without error */
-	const struct metric_stats *st;	/* what the read produced */
-	const struct manifest *m;	/* NULL when its manifest could not be read */
-	uint64_t decoder_errors;	/* total over the runs, this one's included */
-	double last_success;		/* unix time of the last successful read, 0: never */
-	bool load_failed;		/* its last load failed (a failure mark) */
+	bool ok;		       /* read and written without error */
+	const struct metric_stats *st; /* what the read produced */
+	const struct manifest *m;      /* NULL when its manifest could not be read */
+	uint64_t decoder_errors;       /* total over the runs, this one's included */
+	double last_success;	       /* unix time of the last successful read, 0: never */
+	bool load_failed;	       /* its last load failed (a failure mark) */
 };
 
 /* What a run of the reader found. Everything is borrowed. */
 struct selfmetrics {
-	bool loader_up;			/* the loader holds its lock */
-	double duration;		/* seconds the run took so far */
+	bool loader_up;	 /* the loader holds its lock */
+	double duration; /* seconds the run took so far */
 	size_t n_configs;
 	const struct selfmetrics_config *configs;
 	size_t n_failed;
-	const char *const *failed;	/* configs with a failure mark and no manifest */
+	const char *const *failed; /* configs with a failure mark and no manifest */
 };
 
 /* Add the families of @s to @fs, creating them as needed (a family that fails is left out). */

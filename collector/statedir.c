@@ -18,7 +18,7 @@
 #include "promname.h"
 #include "strbuf.h"
 
-#define STATEDIR_FAILED_MAX (1u << 20)	/* a mark holds a load's messages: far less */
+#define STATEDIR_FAILED_MAX (1u << 20) /* a mark holds a load's messages: far less */
 
 static const char *const suffixes[] = {
 	[STATEDIR_MANIFEST] = ".json",
@@ -50,8 +50,10 @@ int statedir_check_name(const char *dir, const char *config, struct diag *d)
 	if (!promname_check_config(config, why, sizeof(why)))
 		return 0;
 	promname_quote(q, sizeof(q), config);
-	return diag_err(d, EINVAL, NULL, "%s/%s%s: config %s: %s (no loader writes such a "
-			"manifest: remove it)", dir, config, suffixes[STATEDIR_MANIFEST], q, why);
+	return diag_err(d, EINVAL, NULL,
+			"%s/%s%s: config %s: %s (no loader writes such a "
+			"manifest: remove it)",
+			dir, config, suffixes[STATEDIR_MANIFEST], q, why);
 }
 
 /* The config whose file @file is into *@name (NULL: none) and its kind; 0 or -ENOMEM. */
@@ -96,7 +98,7 @@ int statedir_list(struct statedir_list *l, const char *dir, struct diag *d)
 	struct dirent *de;
 	int err = 0;
 
-	*l = (struct statedir_list){ 0 };
+	*l = (struct statedir_list){0};
 	if (!dp)
 		return diag_err(d, errno, NULL, "state dir %s: %s%s", dir, strerror(errno),
 				errno == ENOENT ? " (is ebpfexp-load running? see --state.dir)"
@@ -124,7 +126,7 @@ int statedir_list(struct statedir_list *l, const char *dir, struct diag *d)
 		statedir_list_release(l);
 		return err;
 	}
-	if (l->n_manifests)	/* qsort(NULL, 0) is undefined */
+	if (l->n_manifests) /* qsort(NULL, 0) is undefined */
 		qsort(l->manifests, l->n_manifests, sizeof(*l->manifests), cmp_str);
 	if (l->n_failed)
 		qsort(l->failed, l->n_failed, sizeof(*l->failed), cmp_str);
@@ -139,12 +141,12 @@ void statedir_list_release(struct statedir_list *l)
 		free(l->failed[i]);
 	free(l->manifests);
 	free(l->failed);
-	*l = (struct statedir_list){ 0 };
+	*l = (struct statedir_list){0};
 }
 
 int statedir_read_failed(const char *dir, const char *config, char **why, struct diag *d)
 {
-	struct strbuf sb = { 0 };
+	struct strbuf sb = {0};
 	char path[4096], reason[128];
 	int dirfd, err;
 
@@ -154,10 +156,11 @@ int statedir_read_failed(const char *dir, const char *config, char **why, struct
 		return err;
 	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
-		return errno == ENOENT ? -ENOENT :
-		       diag_err(d, errno, NULL, "state dir %s: %s", dir, strerror(errno));
-	err = strbuf_read_private(&sb, dirfd, path + strlen(dir) + 1, STATEDIR_FAILED_MAX,
-				  reason, sizeof(reason));
+		return errno == ENOENT
+			       ? -ENOENT
+			       : diag_err(d, errno, NULL, "state dir %s: %s", dir, strerror(errno));
+	err = strbuf_read_private(&sb, dirfd, path + strlen(dir) + 1, STATEDIR_FAILED_MAX, reason,
+				  sizeof(reason));
 	close(dirfd);
 	if (!err && !(*why = strbuf_detach(&sb)))
 		err = -ENOMEM;

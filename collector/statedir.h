@@ -26,8 +26,8 @@ struct diag;
 
 /* A config's two files. */
 enum statedir_kind {
-	STATEDIR_MANIFEST,	/* NAME.json */
-	STATEDIR_FAILED,	/* NAME.failed */
+	STATEDIR_MANIFEST, /* NAME.json */
+	STATEDIR_FAILED,   /* NAME.failed */
 };
 
 /* "@dir/@name" (one of the names above) into @buf; -ENAMETOOLONG when it does not fit. */
@@ -49,9 +49,9 @@ int statedir_check_name(const char *dir, const char *config, struct diag *d);
 /* The configs that have a file of each kind in the dir. */
 struct statedir_list {
 	size_t n_manifests;
-	char **manifests;	/* configs with a NAME.json, sorted (strcmp) */
+	char **manifests; /* configs with a NAME.json, sorted (strcmp) */
 	size_t n_failed;
-	char **failed;		/* configs with a NAME.failed, sorted (strcmp) */
+	char **failed; /* configs with a NAME.failed, sorted (strcmp) */
 };
 
 /*

@@ -68,7 +68,7 @@ int strbuf_read_fd(struct strbuf *sb, int fd, size_t step, size_t max)
 
 		if (err)
 			return err;
-		sb->buf[sb->len] = '\0';	/* NUL-terminated when nothing more comes */
+		sb->buf[sb->len] = '\0'; /* NUL-terminated when nothing more comes */
 		got = read(fd, sb->buf + sb->len, sb->cap - sb->len - 1);
 		if (got < 0 && errno == EINTR)
 			continue;
@@ -224,7 +224,7 @@ char *strbuf_detach(struct strbuf *sb)
 
 	if (!s)
 		s = strdup("");
-	*sb = (struct strbuf){ 0 };
+	*sb = (struct strbuf){0};
 	return s;
 }
 
@@ -233,5 +233,5 @@ void strbuf_release(struct strbuf *sb)
 	if (!sb)
 		return;
 	free(sb->buf);
-	*sb = (struct strbuf){ 0 };
+	*sb = (struct strbuf){0};
 }

@@ -155,14 +155,14 @@ static int remove_doomed(struct doomed *g, const struct readstate *s, int dirfd,
 	for (size_t i = 0; i < g->n; i++)
 		free(g->file[i]);
 	free(g->file);
-	*g = (struct doomed){ 0 };
+	*g = (struct doomed){0};
 	return err;
 }
 
 int textfiles_prune(struct readstate *s, int dirfd, const char *key, textfiles_keep_fn *keep,
 		    void *arg, struct strbuf *removed, struct diag *d)
 {
-	struct doomed g = { 0 };
+	struct doomed g = {0};
 	int err = 0;
 
 	for (size_t i = 0; i < s->n && !err;) {
@@ -196,7 +196,7 @@ static char *first_format_file(const struct readstate_entry *e)
 int textfiles_clean(struct readstate *s, int dirfd, const char *key, textfiles_keep_fn *keep,
 		    void *arg, struct strbuf *removed, struct diag *d)
 {
-	struct doomed g = { 0 };
+	struct doomed g = {0};
 	int err = 0;
 
 	for (size_t i = 0; i < s->n && !err;) {
@@ -230,8 +230,8 @@ int textfiles_clean(struct readstate *s, int dirfd, const char *key, textfiles_k
 		return readstate_save(s, dirfd, TEXTFILES_STATE, d);
 	s->first_format = false;
 	for (size_t i = 0; i < 3; i++) {
-		static const char *const dot[] = { TEXTFILES_STATE, TEXTFILES_CGROUPS,
-						   TEXTFILES_LOCK };
+		static const char *const dot[] = {TEXTFILES_STATE, TEXTFILES_CGROUPS,
+						  TEXTFILES_LOCK};
 
 		if (unlinkat(dirfd, dot[i], 0) == 0)
 			err = strbuf_addf(removed, " %s", dot[i]);

@@ -15,10 +15,10 @@
 #include "readstate.h"
 #include "strbuf.h"
 
-#define TEXTFILES_SELF "ebpfexp.prom"			/* built-in metrics and the reader's */
-#define TEXTFILES_STATE ".ebpfexp-read.state"		/* readstate.h */
-#define TEXTFILES_CGROUPS ".ebpfexp-read.cgroups"	/* readcgroups.h */
-#define TEXTFILES_LOCK ".ebpfexp-read.lock"		/* held during a run */
+#define TEXTFILES_SELF "ebpfexp.prom"		  /* built-in metrics and the reader's */
+#define TEXTFILES_STATE ".ebpfexp-read.state"	  /* readstate.h */
+#define TEXTFILES_CGROUPS ".ebpfexp-read.cgroups" /* readcgroups.h */
+#define TEXTFILES_LOCK ".ebpfexp-read.lock"	  /* held during a run */
 
 /* "ebpfexp_CONFIG.prom" into @buf; -ENAMETOOLONG when it does not fit. */
 int textfiles_config_file(char *buf, size_t len, const char *config);

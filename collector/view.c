@@ -255,7 +255,7 @@ int view_grid(struct strbuf *out, char *const *cells, size_t n_rows, size_t ncol
 			if (!err && !last)
 				err = strbuf_add(out, "  ", 2);
 		}
-		while (out->len && out->buf[out->len - 1] == ' ')	/* an empty last cell */
+		while (out->len && out->buf[out->len - 1] == ' ') /* an empty last cell */
 			out->buf[--out->len] = '\0';
 		if (!err)
 			err = strbuf_addch(out, '\n');
@@ -402,8 +402,9 @@ int view_chart_bars(struct strbuf *out, const struct family *f, const struct ser
 		double n = chart_row(h, i, lo, hi, cnt);
 		/* n / max first: n * width overflows to inf near DBL_MAX (casting inf is UB) */
 		double frac = max > 0 && n > 0 ? n / max : 0;
-		size_t stars = frac >= 0 && frac <= 1 ? (size_t)(frac * VIEW_BAR_WIDTH) :
-			       frac > 1 ? VIEW_BAR_WIDTH : 0;
+		size_t stars = frac >= 0 && frac <= 1 ? (size_t)(frac * VIEW_BAR_WIDTH)
+			       : frac > 1	      ? VIEW_BAR_WIDTH
+						      : 0;
 
 		err = add_padded(out, lo, wl, 1);
 		if (!err)

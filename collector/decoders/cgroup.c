@@ -49,7 +49,7 @@ struct cgroups {
 	struct decode_cgroup *keep; /* the last answer of cgroup_to_keep() */
 	struct cgrecord_file rec;   /* the loader's record, once an id missed both */
 	bool rec_loaded;
-	bool *rec_used;		    /* per rec entry: resolved a key in this context */
+	bool *rec_used; /* per rec entry: resolved a key in this context */
 	size_t n_rec_used;
 };
 
@@ -159,8 +159,7 @@ static int cgroup_load(struct decode_ctx *ctx, struct diag *d)
 /* Sorted by (ino, seq): the last of equal inodes is the one the walk saw last. */
 static struct cgroup_entry *cgroup_find(const struct cgroups *cg, uint64_t ino)
 {
-	return idsearch_last(cg->e, cg->n, sizeof(*cg->e), offsetof(struct cgroup_entry, ino),
-			     ino);
+	return idsearch_last(cg->e, cg->n, sizeof(*cg->e), offsetof(struct cgroup_entry, ino), ino);
 }
 
 /* One per ino. */

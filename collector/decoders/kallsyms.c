@@ -19,13 +19,13 @@
 struct kallsyms {
 	char *text; /* mmap()ed: a kallsyms text being read */
 	size_t text_len, text_cap;
-	struct strbuf built;	/* the index built from text */
-	struct ksymidx *ix;	/* mapped from the loader's file, or over @built */
-	bool loaded;		/* an index is ready */
-	bool from_file;		/* ... and it is the loader's, current */
-	bool file_tried;	/* the loader's index was looked at */
-	bool all_zero;		/* no CAP_SYSLOG: the kernel shows every address as 0 */
-	bool reread;		/* read again after a miss already */
+	struct strbuf built; /* the index built from text */
+	struct ksymidx *ix;  /* mapped from the loader's file, or over @built */
+	bool loaded;	     /* an index is ready */
+	bool from_file;	     /* ... and it is the loader's, current */
+	bool file_tried;     /* the loader's index was looked at */
+	bool all_zero;	     /* no CAP_SYSLOG: the kernel shows every address as 0 */
+	bool reread;	     /* read again after a miss already */
 };
 
 /*
@@ -115,7 +115,7 @@ static int kallsyms_load(struct kallsyms *ks, const char *path, struct diag *d)
 static bool kallsyms_map_index(struct decode_ctx *ctx, struct kallsyms *ks)
 {
 	struct ksymidx_stamp now;
-	struct diag why = { 0 };
+	struct diag why = {0};
 	int err;
 
 	ks->file_tried = true;
@@ -128,8 +128,10 @@ static bool kallsyms_map_index(struct decode_ctx *ctx, struct kallsyms *ks)
 		ks->loaded = ks->from_file = true;
 		ks->all_zero = ksymidx_all_zero(ks->ix);
 	} else {
-		diag_warn(&ctx->warnings, NULL, "ksym: the loader's symbol index is not used: %s; "
-			  "reading kallsyms instead", diag_last(&why));
+		diag_warn(&ctx->warnings, NULL,
+			  "ksym: the loader's symbol index is not used: %s; "
+			  "reading kallsyms instead",
+			  diag_last(&why));
 	}
 	diag_release(&why);
 	return !err;
@@ -145,7 +147,7 @@ static int kallsyms_read(struct decode_ctx *ctx, struct diag *d)
 	const char *path = ctx->opts.kallsyms_path ? ctx->opts.kallsyms_path : "/proc/kallsyms";
 	const char *fallback = ctx->opts.kallsyms_fallback;
 	struct kallsyms *ks = ctx->kallsyms;
-	struct diag first = { 0 }, second = { 0 };
+	struct diag first = {0}, second = {0};
 	int err, err2;
 
 	if (!ks) {
@@ -194,7 +196,8 @@ int kallsyms_find(struct decode_ctx *ctx, uint64_t addr, const char **name, bool
 	}
 	err = ksymidx_find(ks->ix, addr, name, exact);
 	if (err)
-		return diag_err(d, EINVAL, NULL, "%s: a name outside the name pool (a broken "
+		return diag_err(d, EINVAL, NULL,
+				"%s: a name outside the name pool (a broken "
 				"index; ebpfexp-load writes it again at its next start)",
 				ctx->opts.ksym_index);
 	return 0;

@@ -35,9 +35,11 @@ int ksym_decode(struct decode_ctx *ctx, const struct config_decoder *dec, const 
 	if (!ctx->opts.ksym_unknown_addr) {
 		err = strbuf_add(out, "unknown_addr", 12);
 		if (!err)
-			diag_err(d, ENOENT, NULL, "an address that is no kernel symbol's is "
-				 "written \"unknown_addr\" (ebpfexp-read --compat.ksym-unknown-addr writes "
-				 "the address)");
+			diag_err(
+				d, ENOENT, NULL,
+				"an address that is no kernel symbol's is "
+				"written \"unknown_addr\" (ebpfexp-read --compat.ksym-unknown-addr writes "
+				"the address)");
 		return err ? err : DECODE_COUNTED;
 	}
 	err = strbuf_add(out, "unknown_addr:0x", 15);

@@ -19,22 +19,22 @@
 #include "kubepath.h"
 
 struct kube_pod {
-	const char *uid, *ns, *name, *dir;	/* into kube.names */
-	int n_ctrs;				/* container dirs: -1 not counted yet */
-	const char *only;			/* the container when n_ctrs == 1 */
+	const char *uid, *ns, *name, *dir; /* into kube.names */
+	int n_ctrs;			   /* container dirs: -1 not counted yet */
+	const char *only;		   /* the container when n_ctrs == 1 */
 };
 
 struct kube_ctr {
-	const char *id, *name, *pod, *ns;	/* into kube.names */
+	const char *id, *name, *pod, *ns; /* into kube.names */
 };
 
 struct kube {
-	struct strbuf names;	/* NUL-separated; offsets until both tables are built */
-	struct kube_pod *pods;	/* sorted by uid */
+	struct strbuf names;   /* NUL-separated; offsets until both tables are built */
+	struct kube_pod *pods; /* sorted by uid */
 	size_t n_pods;
-	struct kube_ctr *ctrs;	/* sorted by id */
+	struct kube_ctr *ctrs; /* sorted by id */
 	size_t n_ctrs;
-	struct strbuf only;	/* single container names */
+	struct strbuf only; /* single container names */
 };
 
 static const char *pods_dir(const struct decode_ctx *ctx)
@@ -73,7 +73,7 @@ static int scan_pods(struct kube *k, const char *dir)
 	int err = 0;
 
 	if (!dp)
-		return 0;	/* no pods dir: no names */
+		return 0; /* no pods dir: no names */
 	while (!err && (de = readdir(dp))) {
 		const char *n = de->d_name, *u1 = strchr(n, '_'), *u2 = strrchr(n, '_');
 		size_t o_ns, o_name, o_uid, o_dir;
@@ -98,8 +98,8 @@ static int scan_pods(struct kube *k, const char *dir)
 		if (!err)
 			err = add_name(&k->names, n, strlen(n), &o_dir);
 		if (!err)
-			k->pods[k->n_pods++] = (struct kube_pod){ OFF(o_uid), OFF(o_ns), OFF(o_name),
-								 OFF(o_dir), -1, NULL };
+			k->pods[k->n_pods++] = (struct kube_pod){OFF(o_uid), OFF(o_ns), OFF(o_name),
+								 OFF(o_dir), -1,	NULL};
 	}
 	closedir(dp);
 	return err;
@@ -108,7 +108,7 @@ static int scan_pods(struct kube *k, const char *dir)
 /* <pods dir>/../containers: <pod>_<ns>_<container>-<id>.log */
 static int scan_ctrs(struct kube *k, const char *pdir)
 {
-	struct strbuf path = { 0 };
+	struct strbuf path = {0};
 	struct dirent *de;
 	size_t cap = 0;
 	const char *slash;
@@ -168,8 +168,8 @@ static int scan_ctrs(struct kube *k, const char *pdir)
 		if (!err)
 			err = add_name(&k->names, dash + 1, (size_t)(dot - dash - 1), &o_id);
 		if (!err)
-			k->ctrs[k->n_ctrs++] = (struct kube_ctr){ OFF(o_id), OFF(o_name), OFF(o_pod),
-								 OFF(o_ns) };
+			k->ctrs[k->n_ctrs++] =
+				(struct kube_ctr){OFF(o_id), OFF(o_name), OFF(o_pod), OFF(o_ns)};
 	}
 	closedir(dp);
 	return err;
@@ -196,14 +196,14 @@ static int kube_load(struct decode_ctx *ctx, struct kube **out)
 	for (size_t i = 0; i < k->n_pods; i++) {
 		struct kube_pod *p = &k->pods[i];
 
-		*p = (struct kube_pod){ PTR(k, p->uid), PTR(k, p->ns), PTR(k, p->name),
-					PTR(k, p->dir), -1, NULL };
+		*p = (struct kube_pod){
+			PTR(k, p->uid), PTR(k, p->ns), PTR(k, p->name), PTR(k, p->dir), -1, NULL};
 	}
 	for (size_t i = 0; i < k->n_ctrs; i++) {
 		struct kube_ctr *c = &k->ctrs[i];
 
-		*c = (struct kube_ctr){ PTR(k, c->id), PTR(k, c->name), PTR(k, c->pod),
-					PTR(k, c->ns) };
+		*c = (struct kube_ctr){PTR(k, c->id), PTR(k, c->name), PTR(k, c->pod),
+				       PTR(k, c->ns)};
 	}
 	qsort(k->pods, k->n_pods, sizeof(*k->pods), pod_cmp);
 	qsort(k->ctrs, k->n_ctrs, sizeof(*k->ctrs), ctr_cmp);
@@ -213,7 +213,7 @@ static int kube_load(struct decode_ctx *ctx, struct kube **out)
 
 static struct kube_pod *find_pod(struct kube *k, const char *uid)
 {
-	struct kube_pod key = { .uid = uid };
+	struct kube_pod key = {.uid = uid};
 
 	return bsearch(&key, k->pods, k->n_pods, sizeof(key), pod_cmp);
 }
@@ -238,11 +238,11 @@ static const char *only_container(struct decode_ctx *ctx, struct kube *k, struct
 		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		if (!p->n_ctrs++ && strbuf_addstr(&k->only, de->d_name))
-			p->n_ctrs = 2;	/* no memory: as if unknown */
+			p->n_ctrs = 2; /* no memory: as if unknown */
 	}
 	closedir(dp);
 	if (p->n_ctrs == 1)
-		p->only = strdup(strbuf_str(&k->only));	/* NULL: unknown */
+		p->only = strdup(strbuf_str(&k->only)); /* NULL: unknown */
 	return p->only;
 }
 
@@ -289,7 +289,7 @@ static int kube_field(struct decode_ctx *ctx, enum kube_field f, const uint8_t *
 		return 0;
 	{
 		char id[256];
-		struct kube_ctr key = { .id = id }, *c;
+		struct kube_ctr key = {.id = id}, *c;
 		const char *only;
 
 		if (kp.cid_len < sizeof(id)) {
@@ -307,15 +307,15 @@ static int kube_field(struct decode_ctx *ctx, enum kube_field f, const uint8_t *
 	}
 }
 
-#define KUBE_DECODER(fn, field)                                                            \
-	int fn(struct decode_ctx *ctx, const struct config_decoder *dec, const uint8_t *in,  \
-	       size_t len, struct strbuf *out, struct diag *d)                                \
-	{                                                                                  \
-		int err;                                                                   \
-                                                                                           \
-		(void)dec;                                                                 \
-		err = kube_field(ctx, field, in, len, out);                                \
-		return err ? diag_err(d, -err, NULL, "%s", strerror(-err)) : 0;            \
+#define KUBE_DECODER(fn, field)                                                                    \
+	int fn(struct decode_ctx *ctx, const struct config_decoder *dec, const uint8_t *in,        \
+	       size_t len, struct strbuf *out, struct diag *d)                                     \
+	{                                                                                          \
+		int err;                                                                           \
+                                                                                                   \
+		(void)dec;                                                                         \
+		err = kube_field(ctx, field, in, len, out);                                        \
+		return err ? diag_err(d, -err, NULL, "%s", strerror(-err)) : 0;                    \
 	}
 
 KUBE_DECODER(kube_namespace_decode, K_NS)

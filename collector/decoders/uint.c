@@ -11,20 +11,11 @@ int uint_decode(struct decode_ctx *ctx, const struct config_decoder *dec, const 
 	(void)ctx;
 	(void)dec;
 	switch (len) {
-	case 1:
-		v = in[0];
-		break;
-	case 2:
-		v = decoders_u16(in);
-		break;
-	case 4:
-		v = decoders_u32(in);
-		break;
-	case 8:
-		v = decoders_u64(in);
-		break;
-	default:
-		return diag_err(d, EINVAL, NULL, "input is %zu bytes; expected 1, 2, 4 or 8", len);
+	case 1: v = in[0]; break;
+	case 2: v = decoders_u16(in); break;
+	case 4: v = decoders_u32(in); break;
+	case 8: v = decoders_u64(in); break;
+	default: return diag_err(d, EINVAL, NULL, "input is %zu bytes; expected 1, 2, 4 or 8", len);
 	}
 	return strbuf_add_u64(out, v);
 }

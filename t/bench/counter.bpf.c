@@ -42,7 +42,7 @@ struct {
 
 static __always_inline void bare_increment(void *map, long id)
 {
-	struct syscall_key key = { .nr = id };
+	struct syscall_key key = {.nr = id};
 	__u64 *count, one = 1;
 
 	count = bpf_map_lookup_elem(map, &key);
@@ -68,7 +68,7 @@ int BPF_PROG(bare, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(helper, struct pt_regs *regs, long id)
 {
-	struct syscall_key key = { .nr = id };
+	struct syscall_key key = {.nr = id};
 
 	increment_map(&helper_total, &key, 1);
 	return 0;

@@ -14,7 +14,7 @@
 struct {
 	__uint(type, BPF_MAP_TYPE_CGRP_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, u32);	/* from user space: a cgroup directory's fd */
+	__type(key, u32); /* from user space: a cgroup directory's fd */
 	__type(value, u64);
 } cgroup_storage SEC(".maps");
 

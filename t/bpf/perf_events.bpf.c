@@ -29,10 +29,9 @@ SEC("tracepoint/syscalls/sys_enter_getppid")
 int on_getppid(void *ctx)
 {
 	u64 id = bpf_get_current_pid_tgid();
-	struct getppid_event ev = { .pid = id >> 32, .tid = (u32)id };
+	struct getppid_event ev = {.pid = id >> 32, .tid = (u32)id};
 
-	bpf_perf_event_output(ctx, &perf_events_getppid_total, BPF_F_CURRENT_CPU, &ev,
-			      sizeof(ev));
+	bpf_perf_event_output(ctx, &perf_events_getppid_total, BPF_F_CURRENT_CPU, &ev, sizeof(ev));
 	bpf_perf_event_output(ctx, &perf_events_all_getppid_total, BPF_F_CURRENT_CPU, &ev,
 			      sizeof(ev));
 	return 0;

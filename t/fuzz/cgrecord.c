@@ -30,8 +30,8 @@ static void fuzz_paths(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct cgrecord_file f = { 0 }, f2 = { 0 };
-	struct diag d = { 0 }, d2 = { 0 };
+	struct cgrecord_file f = {0}, f2 = {0};
+	struct diag d = {0}, d2 = {0};
 	struct cgrecord *r = NULL;
 	int err;
 
@@ -43,7 +43,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(f.found, "an existing file is not found");
 	FUZZ_ASSERT(d.n_errors == 0, "a bad file is an error, not a warning: %s", diag_last(&d));
 	for (size_t i = 0; i < f.n; i++) {
-		FUZZ_ASSERT(f.e[i].path && f.e[i].path[0] == '/', "entry %zu: path not absolute", i);
+		FUZZ_ASSERT(f.e[i].path && f.e[i].path[0] == '/', "entry %zu: path not absolute",
+			    i);
 		FUZZ_ASSERT(!i || f.e[i - 1].id < f.e[i].id, "entry %zu: not sorted, or twice", i);
 		FUZZ_ASSERT(cgrecord_find(&f, f.e[i].id) == &f.e[i], "entry %zu: not found", i);
 	}

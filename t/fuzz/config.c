@@ -18,12 +18,12 @@ static void check_config(const struct config *c)
 {
 	for (size_t i = 0; i < c->n_metrics; i++) {
 		const struct config_metric *m = &c->metrics[i];
-		struct diag d = { 0 };
+		struct diag d = {0};
 
 		FUZZ_ASSERT(m->name && m->name[0], "metric %zu has no name", i);
 		FUZZ_ASSERT(config_metric_n_exported_labels(m) <= m->n_labels,
 			    "metric \"%s\" exports more labels than it has", m->name);
-		(void)config_metric_key_size(m);	/* only its arithmetic is exercised */
+		(void)config_metric_key_size(m); /* only its arithmetic is exercised */
 		(void)config_hist_kind_name(m->bucket_type);
 		for (size_t l = 0; l < m->n_labels; l++) {
 			FUZZ_ASSERT(m->labels[l].name, "metric \"%s\": label %zu has no name",
@@ -39,11 +39,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const names[MAX_FILES] = { "a", "b", "c", "d" };
+	static const char *const names[MAX_FILES] = {"a", "b", "c", "d"};
 	struct config *cfgs[MAX_FILES];
 	const char *p = (const char *)data, *end = p + size;
 	size_t n = 0, n_files = 0;
-	struct diag d = { 0 };
+	struct diag d = {0};
 
 	while (n_files < MAX_FILES) {
 		const char *sep = n_files + 1 < MAX_FILES ? memmem(p, end - p, "\n\f\n", 3) : NULL;
@@ -77,7 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(!err || d.n_errors > errors_before, "check_set failed silently");
 		/* The same config twice always defines its metrics twice. */
 		if (cfgs[0]->n_metrics) {
-			struct config *twice[2] = { cfgs[0], cfgs[0] };
+			struct config *twice[2] = {cfgs[0], cfgs[0]};
 
 			FUZZ_ASSERT(config_check_set(twice, 2, &d) < 0,
 				    "a config checked against itself passes");

@@ -21,32 +21,42 @@
 
 #define MAX_CHAIN 4
 
-static char *const regexps_word[] = { "^(\\w+)_.*$", "^([a-z]+)" };
-static char *const regexps_groups[] = { "foo", "(a)(b)", "^(x)?$" };
-static char *const regexps_utf8[] = { "[\\x{100}-\\x{10ffff}]+", "(?i)stra\xc3\x9f" "e", "." };
-static char *const regexps_empty[] = { "^$", "" };
-static char *const regexps_backtrack[] = { "(a+)+$", "(x+x+)+y" };
-static char *const regexps_re2_rejects[] = { "(?=x)", "a{1001}", "\\v(\\d)" };
-static char *const regexps_bad[] = { "(", "[z-a]" };
+static char *const regexps_word[] = {"^(\\w+)_.*$", "^([a-z]+)"};
+static char *const regexps_groups[] = {"foo", "(a)(b)", "^(x)?$"};
+static char *const regexps_utf8[] = {"[\\x{100}-\\x{10ffff}]+",
+				     "(?i)stra\xc3\x9f"
+				     "e",
+				     "."};
+static char *const regexps_empty[] = {"^$", ""};
+static char *const regexps_backtrack[] = {"(a+)+$", "(x+x+)+y"};
+static char *const regexps_re2_rejects[] = {"(?=x)", "a{1001}", "\\v(\\d)"};
+static char *const regexps_bad[] = {"(", "[z-a]"};
 
 static const struct {
 	char *const *p;
 	size_t n;
 	bool present;
 } regexp_specs[] = {
-	{ regexps_word, 2, true },	  { regexps_groups, 3, true },
-	{ regexps_utf8, 3, true },	  { regexps_empty, 2, true },
-	{ regexps_backtrack, 2, true },	  { regexps_re2_rejects, 3, true },
-	{ regexps_bad, 2, true },	  { NULL, 0, true },
-	{ NULL, 0, false },
+	{regexps_word, 2, true},
+	{regexps_groups, 3, true},
+	{regexps_utf8, 3, true},
+	{regexps_empty, 2, true},
+	{regexps_backtrack, 2, true},
+	{regexps_re2_rejects, 3, true},
+	{regexps_bad, 2, true},
+	{NULL, 0, true},
+	{NULL, 0, false},
 };
 
 static struct config_static_entry map_numbers[] = {
-	{ "1", "one" }, { "2", "two" }, { "0x10", "sixteen" }, { "", "empty" }, { "-1", "" },
+	{"1", "one"}, {"2", "two"}, {"0x10", "sixteen"}, {"", "empty"}, {"-1", ""},
 };
 static struct config_static_entry map_dups[] = {
-	{ "a", "first" }, { "a", "second" }, { "b", NULL }, { NULL, "no key" },
-	{ "\xff\xfe", "invalid utf-8 key" },
+	{"a", "first"},
+	{"a", "second"},
+	{"b", NULL},
+	{NULL, "no key"},
+	{"\xff\xfe", "invalid utf-8 key"},
 };
 
 static const struct {
@@ -54,7 +64,10 @@ static const struct {
 	size_t n;
 	bool present;
 } static_specs[] = {
-	{ map_numbers, 5, true }, { map_dups, 5, true }, { NULL, 0, true }, { NULL, 0, false },
+	{map_numbers, 5, true},
+	{map_dups, 5, true},
+	{NULL, 0, true},
+	{NULL, 0, false},
 };
 
 #define N_REGEXP_SPECS (sizeof(regexp_specs) / sizeof(regexp_specs[0]))
@@ -65,7 +78,7 @@ static char kallsyms[PATH_MAX + 64], partitions[PATH_MAX + 64], pci_ids[PATH_MAX
 static char cgroup_root[PATH_MAX + 64];
 static const char *const *names;
 static size_t n_names;
-static bool verbose;	/* $FUZZ_VERBOSE: print each result (for reading a finding) */
+static bool verbose; /* $FUZZ_VERBOSE: print each result (for reading a finding) */
 
 /* The source tree: $EBPFEXP_TOP, or two levels above build/fuzz/NAME. */
 static void find_top(void)
@@ -104,10 +117,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct decode_opts opts;
 	struct config_decoder *decs;
-	struct config_label label = { 0 };
+	struct config_label label = {0};
 	struct decode_ctx *ctx = NULL;
-	struct strbuf out = { 0 }, again = { 0 };
-	struct diag d = { 0 };
+	struct strbuf out = {0}, again = {0};
+	struct diag d = {0};
 	size_t n, i, errors_before;
 	uint8_t *key;
 	size_t key_len;

@@ -5,15 +5,15 @@
 #include <stdlib.h>
 
 /* An invariant of the module's contract: when it breaks, say which one and abort (a finding). */
-#define FUZZ_ASSERT(cond, ...)                                                          \
-	do {                                                                            \
-		if (!(cond)) {                                                          \
-			fprintf(stderr, "%s:%d: invariant broken: %s: ", __FILE__,     \
-				__LINE__, #cond);                                       \
-			fprintf(stderr, __VA_ARGS__);                                   \
-			fputc('\n', stderr);                                            \
-			abort();                                                        \
-		}                                                                       \
+#define FUZZ_ASSERT(cond, ...)                                                                     \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "%s:%d: invariant broken: %s: ", __FILE__, __LINE__,       \
+				#cond);                                                            \
+			fprintf(stderr, __VA_ARGS__);                                              \
+			fputc('\n', stderr);                                                       \
+			abort();                                                                   \
+		}                                                                                  \
 	} while (0)
 
 #endif

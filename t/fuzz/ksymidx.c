@@ -17,10 +17,10 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void lookups(const struct ksymidx *ix, const uint8_t *buf, size_t size,
-		    const uint8_t *data, size_t n_data)
+static void lookups(const struct ksymidx *ix, const uint8_t *buf, size_t size, const uint8_t *data,
+		    size_t n_data)
 {
-	static const uint64_t edges[] = { 0, 1, 0xffffffff81000000ull, UINT64_MAX - 1, UINT64_MAX };
+	static const uint64_t edges[] = {0, 1, 0xffffffff81000000ull, UINT64_MAX - 1, UINT64_MAX};
 	size_t n = ksymidx_count(ix);
 	const char *name;
 	uint64_t addr;
@@ -45,9 +45,9 @@ static void lookups(const struct ksymidx *ix, const uint8_t *buf, size_t size,
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct strbuf built = { 0 };
+	struct strbuf built = {0};
 	struct ksymidx *ix = NULL;
-	struct diag d = { 0 };
+	struct diag d = {0};
 	bool all_zero;
 	uint8_t *copy;
 	int err;
@@ -79,8 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			at = ksymidx_at(ix, i, &addr);
 			FUZZ_ASSERT(at, "a built index has a broken name");
-			FUZZ_ASSERT(!ksymidx_find(ix, addr, &name, &exact) && exact &&
-					    name == at,
+			FUZZ_ASSERT(!ksymidx_find(ix, addr, &name, &exact) && exact && name == at,
 				    "symbol %zu is not found at its own address", i);
 		}
 		ksymidx_free(ix);

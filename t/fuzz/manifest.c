@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct manifest *m = NULL, *m2 = NULL;
 	char *text = NULL, *text2 = NULL;
-	struct diag d = { 0 };
+	struct diag d = {0};
 	int err;
 
 	err = manifest_parse(&m, (const char *)data, size, "fuzz.json", &d);

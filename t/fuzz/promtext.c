@@ -39,15 +39,13 @@ static uint8_t next_byte(struct in *in)
 static double next_double(struct in *in)
 {
 	uint8_t kind = next_byte(in);
-	uint8_t raw[8] = { 0 };
+	uint8_t raw[8] = {0};
 	double v;
 
 	switch (kind % 4) {
-	case 0:		/* a small integer, as counters mostly are */
-		return (double)next_byte(in);
-	case 1:		/* a decimal fraction */
-		return (double)(int8_t)next_byte(in) / 8.0;
-	default:	/* any bit pattern: NaNs, infinities, subnormals, -0 */
+	case 0: /* a small integer, as counters mostly are */ return (double)next_byte(in);
+	case 1: /* a decimal fraction */ return (double)(int8_t)next_byte(in) / 8.0;
+	default: /* any bit pattern: NaNs, infinities, subnormals, -0 */
 		for (int i = 0; i < 8; i++)
 			raw[i] = next_byte(in);
 		memcpy(&v, raw, sizeof(v));
@@ -232,7 +230,8 @@ static void check_format_double(double v)
 				e10--;
 		}
 		FUZZ_ASSERT(exp_form == (e10 < -4 || e10 >= 6),
-			    "format_double(%.17g) = \"%s\": wrong form for exponent %d", v, buf, e10);
+			    "format_double(%.17g) = \"%s\": wrong form for exponent %d", v, buf,
+			    e10);
 	}
 }
 
@@ -367,7 +366,8 @@ static void expect_sample(struct checker *c, const struct family *f, const char 
 			    c->l.lnames[i].buf, f->label_names[i]);
 		utf8_sanitize(&c->want, lv);
 		FUZZ_ASSERT(c->l.lvals[i].len == c->want.len &&
-				    !memcmp(strbuf_str(&c->l.lvals[i]), strbuf_str(&c->want), c->want.len),
+				    !memcmp(strbuf_str(&c->l.lvals[i]), strbuf_str(&c->want),
+					    c->want.len),
 			    "line %zu: label \"%s\" reads back as \"%s\"", c->lineno,
 			    f->label_names[i], strbuf_str(&c->l.lvals[i]));
 	}
@@ -383,14 +383,15 @@ static void expect_sample(struct checker *c, const struct family *f, const char 
 				    "line %zu: le \"%s\" is not %.17g", c->lineno,
 				    strbuf_str(&c->l.lvals[f->n_labels]), le_v);
 	}
-	FUZZ_ASSERT(value_is(c->l.value, c->l.value_len, v), "line %zu: value \"%.*s\" is not %.17g",
-		    c->lineno, (int)c->l.value_len, c->l.value, v);
+	FUZZ_ASSERT(value_is(c->l.value, c->l.value_len, v),
+		    "line %zu: value \"%.*s\" is not %.17g", c->lineno, (int)c->l.value_len,
+		    c->l.value, v);
 }
 
 static void check_text(const struct strbuf *text, const struct family_set *fs)
 {
-	const char *buf = strbuf_str(text);	/* "" when nothing was written */
-	struct checker c = { .text = buf, .p = buf, .end = buf + text->len };
+	const char *buf = strbuf_str(text); /* "" when nothing was written */
+	struct checker c = {.text = buf, .p = buf, .end = buf + text->len};
 	const char *s, *e;
 
 	FUZZ_ASSERT(utf8_valid(buf, text->len), "the text is not valid UTF-8");
@@ -407,7 +408,7 @@ static void check_text(const struct strbuf *text, const struct family_set *fs)
 			    "line %zu: \"%.*s\" is not HELP for %s", c.lineno, (int)(e - s), s,
 			    f->name);
 		{
-			struct strbuf help = { 0 };
+			struct strbuf help = {0};
 
 			for (const char *h = s + c.want.len; h < e; h++) {
 				if (*h == '\\') {
@@ -420,16 +421,18 @@ static void check_text(const struct strbuf *text, const struct family_set *fs)
 				}
 			}
 			utf8_sanitize(&c.want, f->help ? f->help : "");
-			FUZZ_ASSERT(help.len == c.want.len &&
-					    !memcmp(strbuf_str(&help), strbuf_str(&c.want), help.len),
-				    "line %zu: HELP reads back as \"%s\"", c.lineno, strbuf_str(&help));
+			FUZZ_ASSERT(
+				help.len == c.want.len &&
+					!memcmp(strbuf_str(&help), strbuf_str(&c.want), help.len),
+				"line %zu: HELP reads back as \"%s\"", c.lineno, strbuf_str(&help));
 			strbuf_release(&help);
 		}
 		FUZZ_ASSERT(next_line(&c, &s, &e), "family \"%s\": no TYPE line", f->name);
 		strbuf_reset(&c.want);
 		strbuf_addf(&c.want, "# TYPE %s %s", f->name, family_type_name(f->type));
 		FUZZ_ASSERT((size_t)(e - s) == c.want.len && !memcmp(s, c.want.buf, c.want.len),
-			    "line %zu: \"%.*s\", want \"%s\"", c.lineno, (int)(e - s), s, c.want.buf);
+			    "line %zu: \"%.*s\", want \"%s\"", c.lineno, (int)(e - s), s,
+			    c.want.buf);
 		for (size_t j = 0; j < f->n_series; j++) {
 			const struct series *se = &f->series[j];
 			static const struct family_hist none;
@@ -471,9 +474,9 @@ static void check_json(const struct strbuf *text, const struct family_set *fs)
 	for (size_t i = 0; i < fs->n; i++) {
 		json_t *series = json_object_get(json_array_get(fams, i), "series");
 
-		FUZZ_ASSERT(json_is_array(series) && json_array_size(series) == fs->fams[i].n_series,
-			    "family %zu: \"series\" is not an array of %zu", i,
-			    fs->fams[i].n_series);
+		FUZZ_ASSERT(
+			json_is_array(series) && json_array_size(series) == fs->fams[i].n_series,
+			"family %zu: \"series\" is not an array of %zu", i, fs->fams[i].n_series);
 	}
 	json_decref(root);
 }
@@ -492,7 +495,7 @@ static void add_family(struct in *in, struct family_set *fs, bool *names_ok, boo
 	size_t n_labels = (b >> 2) % 5, n_series = (b >> 5) % 6;
 	char *name = next_string(in, some_metric_names, 6);
 	char *help = next_string(in, NULL, 0);
-	char *lnames[4] = { 0 };
+	char *lnames[4] = {0};
 	struct family *f = NULL;
 	int err;
 
@@ -520,7 +523,7 @@ static void add_family(struct in *in, struct family_set *fs, bool *names_ok, boo
 			   utf8_valid(help, strlen(help));
 	}
 	for (size_t j = 0; !err && j < n_series; j++) {
-		char *vals[4] = { 0 };
+		char *vals[4] = {0};
 		struct series *s = NULL;
 		double v = next_double(in);
 
@@ -591,9 +594,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static bool init;
-	struct in in = { data, size };
-	struct family_set fs = { 0 };
-	struct strbuf text = { 0 }, json = { 0 }, table = { 0 };
+	struct in in = {data, size};
+	struct family_set fs = {0};
+	struct strbuf text = {0}, json = {0}, table = {0};
 	bool names_ok = true, utf8_ok = true;
 	uint8_t head = next_byte(&in);
 	size_t n_fams = 1 + head % 4;

@@ -19,8 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct readcgroups c = { 0 }, c2 = { 0 };
-	struct diag d = { 0 }, d2 = { 0 };
+	struct readcgroups c = {0}, c2 = {0};
+	struct diag d = {0}, d2 = {0};
 	int dirfd = fuzzdir("readcgroups"), err;
 
 	fuzzdir_put("in", data, size);
@@ -30,14 +30,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(c.found, "an existing file is not found");
 	FUZZ_ASSERT(d.n_errors == 0, "a bad file is an error, not a warning: %s", diag_last(&d));
 	for (size_t i = 0; i < c.n; i++)
-		FUZZ_ASSERT(c.e[i].path && c.e[i].path[0] == '/', "entry %zu: path not absolute", i);
+		FUZZ_ASSERT(c.e[i].path && c.e[i].path[0] == '/', "entry %zu: path not absolute",
+			    i);
 
 	err = readcgroups_save(c.e, c.n, dirfd, "out", &d2);
 	FUZZ_ASSERT(!err, "loaded entries do not save: %s", diag_last(&d2));
 	err = readcgroups_load(&c2, dirfd, "out", &d2);
 	FUZZ_ASSERT(!err, "a saved file does not load: %d", err);
-	FUZZ_ASSERT(d2.n_msgs == 0, "a saved file loads with: %s",
-		    diag_last(&d2));
+	FUZZ_ASSERT(d2.n_msgs == 0, "a saved file loads with: %s", diag_last(&d2));
 	FUZZ_ASSERT(c2.n == c.n, "round trip: %zu entries, then %zu", c.n, c2.n);
 	for (size_t i = 0; i < c.n; i++) {
 		FUZZ_ASSERT(c2.e[i].id == c.e[i].id, "round trip changed entry %zu's id", i);

@@ -28,15 +28,15 @@ static void read_back(int dirfd, const char *name, struct strbuf *sb)
 {
 	char why[160];
 
-	FUZZ_ASSERT(!strbuf_read_private(sb, dirfd, name, 0, why, sizeof(why)),
-		    "read %s back: %s", name, why);
+	FUZZ_ASSERT(!strbuf_read_private(sb, dirfd, name, 0, why, sizeof(why)), "read %s back: %s",
+		    name, why);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct readstate s = { 0 }, s2 = { 0 };
-	struct strbuf b1 = { 0 }, b2 = { 0 };
-	struct diag d = { 0 }, d2 = { 0 };
+	struct readstate s = {0}, s2 = {0};
+	struct strbuf b1 = {0}, b2 = {0};
+	struct diag d = {0}, d2 = {0};
 	int dirfd = fuzzdir("readstate"), err;
 
 	fuzzdir_put("in", data, size);

@@ -40,7 +40,7 @@ struct opts {
 	unsigned key_size, value_size, max_entries;
 	size_t entries, batch;
 	unsigned shift;
-	uint64_t or;
+	uint64_t or ;
 	int per_key;
 };
 
@@ -77,20 +77,20 @@ static unsigned long long num(const char *s, const char *what)
 static int parse_opts(struct opts *o, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "type", required_argument, NULL, 't' },
-		{ "key-size", required_argument, NULL, 'k' },
-		{ "value-size", required_argument, NULL, 'v' },
-		{ "max-entries", required_argument, NULL, 'm' },
-		{ "entries", required_argument, NULL, 'n' },
-		{ "batch", required_argument, NULL, 'b' },
-		{ "per-key", no_argument, NULL, 'p' },
-		{ "shift", required_argument, NULL, 's' },
-		{ "or", required_argument, NULL, 'o' },
-		{ 0 },
+		{"type", required_argument, NULL, 't'},
+		{"key-size", required_argument, NULL, 'k'},
+		{"value-size", required_argument, NULL, 'v'},
+		{"max-entries", required_argument, NULL, 'm'},
+		{"entries", required_argument, NULL, 'n'},
+		{"batch", required_argument, NULL, 'b'},
+		{"per-key", no_argument, NULL, 'p'},
+		{"shift", required_argument, NULL, 's'},
+		{"or", required_argument, NULL, 'o'},
+		{0},
 	};
 	int c;
 
-	*o = (struct opts){ .type = BPF_MAP_TYPE_HASH, .key_size = 8, .value_size = 8 };
+	*o = (struct opts){.type = BPF_MAP_TYPE_HASH, .key_size = 8, .value_size = 8};
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		unsigned type;
@@ -251,7 +251,7 @@ static int cmd_bulk(int argc, char **argv)
 		__u32 n = (__u32)(o.entries - base < chunk ? o.entries - base : chunk);
 
 		for (size_t j = 0; j < n; j++) {
-			uint64_t n_th = base + j, k = (n_th << o.shift) | o.or;
+			uint64_t n_th = base + j, k = (n_th << o.shift) | o.or ;
 			uint32_t k32 = (uint32_t)k;
 
 			if (o.key_size == 8)
@@ -275,8 +275,8 @@ static int cmd_bulk(int argc, char **argv)
 
 static int cmd_manifest(int argc, char **argv)
 {
-	struct manifest m = { .schema = MANIFEST_SCHEMA, .loader_pid = (uint32_t)getpid() };
-	struct diag d = { 0 };
+	struct manifest m = {.schema = MANIFEST_SCHEMA, .loader_pid = (uint32_t)getpid()};
+	struct diag d = {0};
 	char path[PATH_MAX];
 	int err;
 
@@ -297,7 +297,7 @@ static int cmd_manifest(int argc, char **argv)
 	for (size_t i = 0; i < m.config->n_metrics; i++) {
 		const struct config_metric *cm = &m.config->metrics[i];
 		struct manifest_map *mm = &m.maps[m.n_maps];
-		struct bpf_map_info info = { 0 };
+		struct bpf_map_info info = {0};
 		__u32 len = sizeof(info);
 		int fd;
 
@@ -370,8 +370,8 @@ static int cmd_read(int argc, char **argv)
 	struct opts o;
 	int i = parse_opts(&o, argc, argv), err;
 	struct mapread *r = NULL;
-	struct lines l = { 0 };
-	struct diag d = { 0 };
+	struct lines l = {0};
+	struct diag d = {0};
 
 	if (i != argc - 1)
 		die("usage: mapfill read [--batch=N] [--per-key] PIN");
@@ -400,7 +400,7 @@ static int cmd_batchread(int argc, char **argv)
 {
 	struct opts o;
 	int i = parse_opts(&o, argc, argv), fd, ncpu = 1, first = 1;
-	struct bpf_map_info info = { 0 };
+	struct bpf_map_info info = {0};
 	__u32 info_len = sizeof(info);
 	size_t batch, slot, val_len, total = 0;
 	uint64_t in_tok = 0, out_tok = 0, sum = 0;
@@ -422,8 +422,8 @@ static int cmd_batchread(int argc, char **argv)
 		die("out of memory");
 	for (;;) {
 		__u32 n = (__u32)batch;
-		int ret = bpf_map_lookup_batch(fd, first ? NULL : &in_tok, &out_tok, keys, vals,
-					       &n, NULL);
+		int ret = bpf_map_lookup_batch(fd, first ? NULL : &in_tok, &out_tok, keys, vals, &n,
+					       NULL);
 
 		if (ret && errno != ENOENT)
 			die("lookup batch: %s", strerror(errno));

@@ -18,7 +18,7 @@
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd, one = 1;
 
 	if (argc != 2 || strlen(argv[1]) >= sizeof(sa.sun_path)) {
@@ -36,9 +36,11 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (;;) {
 		char buf[4096], cbuf[CMSG_SPACE(sizeof(struct ucred))];
-		struct iovec iov = { buf, sizeof(buf) - 1 };
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-				     .msg_controllen = sizeof(cbuf) };
+		struct iovec iov = {buf, sizeof(buf) - 1};
+		struct msghdr mh = {.msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = cbuf,
+				    .msg_controllen = sizeof(cbuf)};
 		struct cmsghdr *c;
 		struct timespec ts;
 		long pid = 0;

@@ -96,7 +96,7 @@ static mode_t mode_of(const char *path)
 
 static void test_replace(void)
 {
-	struct diag d = { 0 };
+	struct diag d = {0};
 	char p[128];
 
 	mkpath(p, sizeof(p), "a.prom");
@@ -116,8 +116,8 @@ static void test_modes(void)
 {
 	static const struct {
 		mode_t umask, mode;
-	} cases[] = { { 077, 0644 }, { 022, 0666 }, { 022, 0600 }, { 077, 0640 }, { 0, 0400 } };
-	struct diag d = { 0 };
+	} cases[] = {{077, 0644}, {022, 0666}, {022, 0600}, {077, 0640}, {0, 0400}};
+	struct diag d = {0};
 	mode_t old = umask(0);
 	char p[128];
 
@@ -127,8 +127,9 @@ static void test_modes(void)
 		is_int(atomicfile_replace(AT_FDCWD, p, cases[i].mode, "x\n", 2, &d), 0,
 		       "replace with mode %04o under umask %03o", (unsigned)cases[i].mode,
 		       (unsigned)cases[i].umask);
-		is_int(mode_of(p) & 07777, cases[i].mode, "mode is exactly %04o, umask %03o ignored",
-		       (unsigned)cases[i].mode, (unsigned)cases[i].umask);
+		is_int(mode_of(p) & 07777, cases[i].mode,
+		       "mode is exactly %04o, umask %03o ignored", (unsigned)cases[i].mode,
+		       (unsigned)cases[i].umask);
 	}
 	umask(old);
 	diag_release(&d);
@@ -137,7 +138,7 @@ static void test_modes(void)
 static void test_temp_name(void)
 {
 	struct atomicfile *f = NULL;
-	struct diag d = { 0 };
+	struct diag d = {0};
 	char p[128], tmp[256] = "", tp[512];
 	const char *prefix = ".b.prom.tmp.";
 
@@ -163,12 +164,13 @@ static void test_temp_name(void)
 static void test_hidden_temp_name(void)
 {
 	struct atomicfile *f = NULL;
-	struct diag d = { 0 };
+	struct diag d = {0};
 	char p[128], tmp[256] = "";
 	const char *prefix = ".hidden.state.tmp.";
 
 	mkpath(p, sizeof(p), ".hidden.state");
-	is_int(atomicfile_open(&f, AT_FDCWD, p, 0600, &d), 0, "open a temp file beside .hidden.state");
+	is_int(atomicfile_open(&f, AT_FDCWD, p, 0600, &d), 0,
+	       "open a temp file beside .hidden.state");
 	is_int(count_temps(root, tmp, sizeof(tmp)), 1, "one temp file exists while writing");
 	ok(!strncmp(tmp, prefix, strlen(prefix)) && strlen(tmp) == strlen(prefix) + 6,
 	   "a hidden name's temp starts with one dot: .NAME.tmp.XXXXXX (%s)", tmp);
@@ -179,7 +181,7 @@ static void test_hidden_temp_name(void)
 
 static void test_symlink(void)
 {
-	struct diag d = { 0 };
+	struct diag d = {0};
 	char p[128], victim[128];
 
 	mkpath(victim, sizeof(victim), "victim");
@@ -206,7 +208,7 @@ static void test_symlink(void)
 static void test_abort(void)
 {
 	struct atomicfile *f = NULL;
-	struct diag d = { 0 };
+	struct diag d = {0};
 	char p[128];
 
 	mkpath(p, sizeof(p), "c.prom");
@@ -223,7 +225,7 @@ static void test_abort(void)
 
 static void test_dirfd(void)
 {
-	struct diag d = { 0 };
+	struct diag d = {0};
 	char p[128];
 	int dfd = open(root, O_RDONLY | O_DIRECTORY);
 
@@ -244,7 +246,7 @@ static void test_dirfd(void)
 static void test_failures(void)
 {
 	struct atomicfile *f = (struct atomicfile *)1;
-	struct diag d = { 0 };
+	struct diag d = {0};
 	char p[128], want[512];
 	int dfd, err;
 
@@ -296,13 +298,12 @@ struct ns_result {
 static void ns_child(struct ns_result *r, const char *mnt)
 {
 	struct atomicfile *f = NULL;
-	struct diag d = { 0 };
+	struct diag d = {0};
 	static char big[1 << 20];
 	char p[256];
 	const char *s;
 
-	if (unshare(CLONE_NEWNS) < 0 ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
 	    mount("tmpfs", mnt, "tmpfs", 0, "size=64k,mode=0755") < 0) {
 		r->skip = 1;
 		snprintf(r->why, sizeof(r->why), "private tmpfs: %s", strerror(errno));
@@ -319,7 +320,7 @@ static void ns_child(struct ns_result *r, const char *mnt)
 
 	/* A caller that ignores the write error must not get a truncated file committed. */
 	if (!atomicfile_open(&f, AT_FDCWD, p, 0644, &d)) {
-		(void)atomicfile_write(f, big, sizeof(big), &d);	/* fails: ENOSPC */
+		(void)atomicfile_write(f, big, sizeof(big), &d); /* fails: ENOSPC */
 		r->commit_err = atomicfile_commit(f, &d);
 		snprintf(r->commit_msg, sizeof(r->commit_msg), "%s", diag_last(&d));
 	}
@@ -364,14 +365,15 @@ static void test_full_fs(void)
 		return;
 	}
 	is_int(r->enospc_err, -ENOSPC, "a full file system fails the replace with -ENOSPC");
-	snprintf(want, sizeof(want), "write %s/.big.prom.tmp.XXXXXX: No space left on device",
-		 mnt);
+	snprintf(want, sizeof(want), "write %s/.big.prom.tmp.XXXXXX: No space left on device", mnt);
 	is_str(unrandom(r->enospc_msg), want, "the message names the temp file and the reason");
 	is_int(r->enospc_temps, 0, "the temp file is removed");
 	ok(r->enospc_old_kept, "the old content stays in place");
 	is_int(r->commit_err, -ENOSPC, "commit after a failed write fails too");
-	snprintf(want, sizeof(want), "%s/big.prom: not replaced: writing %s/.big.prom.tmp.XXXXXX "
-		 "failed", mnt, mnt);
+	snprintf(want, sizeof(want),
+		 "%s/big.prom: not replaced: writing %s/.big.prom.tmp.XXXXXX "
+		 "failed",
+		 mnt, mnt);
 	is_str(unrandom(r->commit_msg), want, "saying that the write failed");
 	ok(r->commit_old_kept, "and commits nothing, removing the temp file");
 	is_int(r->erofs_err, -EROFS, "a read-only file system fails with -EROFS");
@@ -382,7 +384,7 @@ static void test_full_fs(void)
 
 static void touch_old(int dfd, const char *name, time_t age)
 {
-	struct timespec ts[2] = { { .tv_sec = time(NULL) - age }, { .tv_sec = time(NULL) - age } };
+	struct timespec ts[2] = {{.tv_sec = time(NULL) - age}, {.tv_sec = time(NULL) - age}};
 
 	if (utimensat(dfd, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
 		printf("# utimensat %s: %s\n", name, strerror(errno));
@@ -391,8 +393,8 @@ static void touch_old(int dfd, const char *name, time_t age)
 static void test_clean_stale(void)
 {
 	static const char *const files[] = {
-		".old.prom.tmp.Ab12Cd",	/* ours, old: removed */
-		".new.prom.tmp.Ef34Gh",	/* ours, fresh: a writer may be busy with it */
+		".old.prom.tmp.Ab12Cd", /* ours, old: removed */
+		".new.prom.tmp.Ef34Gh", /* ours, fresh: a writer may be busy with it */
 		"old.prom",		/* not a temp */
 		".old.prom",		/* hidden, not a temp */
 		".other.tmp.toolong1",	/* not our suffix */
@@ -437,7 +439,7 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 	(void)st;
 	(void)flag;
 	(void)ftw;
-	(void)remove(path);	/* best effort: the scratch directory is in /tmp */
+	(void)remove(path); /* best effort: the scratch directory is in /tmp */
 	return 0;
 }
 

@@ -30,8 +30,8 @@ static void load(struct cgrecord_file *f, struct diag *d)
 static void test_roundtrip(void)
 {
 	struct cgrecord *r = NULL;
-	struct cgrecord_file f = { 0 };
-	struct diag d = { 0 };
+	struct cgrecord_file f = {0};
+	struct diag d = {0};
 	const struct cgrecord_entry *e;
 	char big[4200];
 	struct stat st;
@@ -73,8 +73,8 @@ static void test_roundtrip(void)
 static void test_cap(void)
 {
 	struct cgrecord *r = NULL;
-	struct cgrecord_file f = { 0 };
-	struct diag d = { 0 };
+	struct cgrecord_file f = {0};
+	struct diag d = {0};
 	char p[64];
 	size_t most = 0;
 	bool order = true;
@@ -116,8 +116,8 @@ static void put(const char *text)
 
 static void test_bad_files(void)
 {
-	struct cgrecord_file f = { 0 };
-	struct diag d = { 0 };
+	struct cgrecord_file f = {0};
+	struct diag d = {0};
 	char link[300];
 
 	unlink(path);

@@ -298,13 +298,12 @@ static void test_static_map(void)
 {
 	struct config_static_entry map[] = {
 		{"1", "read"}, {"2", "write"}, {"3", ""}, {"0x10", "hex"}, {"2", "write again"}};
-	struct config_decoder decs[2] = {
-		{.name = "uint", .kind = DECODER_UINT},
-		{.name = "static_map",
-		 .kind = DECODER_STATIC_MAP,
-		 .has_static_map = true,
-		 .n_static = 5,
-		 .static_map = map}};
+	struct config_decoder decs[2] = {{.name = "uint", .kind = DECODER_UINT},
+					 {.name = "static_map",
+					  .kind = DECODER_STATIC_MAP,
+					  .has_static_map = true,
+					  .n_static = 5,
+					  .static_map = map}};
 	struct config_label l = {.name = "op", .size = 1, .n_decoders = 2, .decoders = decs};
 	struct config_label sm = {.name = "op", .size = 1, .n_decoders = 1, .decoders = &decs[1]};
 	uint8_t v;

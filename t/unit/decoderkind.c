@@ -12,9 +12,9 @@
 
 /* ebpf_exporter's decoders (reference §2.6): configs written for it must parse. */
 static const char *const upstream[] = {
-	"cgroup",     "dname",	    "errno",	"hex",	      "ifname",	    "inet_ip",
-	"kstack",     "ksym",	    "majorminor", "pci_class", "pci_device", "pci_subclass",
-	"pci_vendor", "regexp",	    "static_map", "string",   "syscall",    "uint",
+	"cgroup",     "dname",	"errno",      "hex",	   "ifname",	 "inet_ip",
+	"kstack",     "ksym",	"majorminor", "pci_class", "pci_device", "pci_subclass",
+	"pci_vendor", "regexp", "static_map", "string",	   "syscall",	 "uint",
 };
 
 static void test_names(void)
@@ -39,7 +39,8 @@ static void test_names(void)
 	ok(known, "every decoder of ebpf_exporter is a kind");
 	is_int(decoderkind_find("uint"), DECODER_UINT, "uint is DECODER_UINT");
 	is_int(decoderkind_find("cgroup"), DECODER_CGROUP, "the first name is the first kind");
-	ok(decoderkind_find("stirng") == DECODER_UNKNOWN && decoderkind_find("") == DECODER_UNKNOWN &&
+	ok(decoderkind_find("stirng") == DECODER_UNKNOWN &&
+		   decoderkind_find("") == DECODER_UNKNOWN &&
 		   decoderkind_find(NULL) == DECODER_UNKNOWN &&
 		   decoderkind_find("UINT") == DECODER_UNKNOWN &&
 		   decoderkind_find("uint ") == DECODER_UNKNOWN,
@@ -73,7 +74,7 @@ static void test_properties(void)
 		   !decoderkind_info(DECODER_UNKNOWN)->needs,
 	   "DECODER_UNKNOWN has no name and no properties");
 	ok(decoderkind_info(DECODER_N_KINDS) == decoderkind_info(DECODER_UNKNOWN) &&
-		   decoderkind_info((enum decoder_kind)-1) == decoderkind_info(DECODER_UNKNOWN),
+		   decoderkind_info((enum decoder_kind) - 1) == decoderkind_info(DECODER_UNKNOWN),
 	   "a value out of range is DECODER_UNKNOWN");
 }
 

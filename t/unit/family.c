@@ -121,15 +121,15 @@ static void test_borrowed(void)
 	const char *names[] = {"b", "a"};
 	char *arena = malloc(8);
 	size_t len = 2 * sizeof(struct series);
-	struct series *arr = mmap(NULL, len, PROT_READ | PROT_WRITE,
-				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct series *arr =
+		mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	struct family *f = NULL;
 
 	if (!ok(arr != MAP_FAILED && arena, "map room for two series"))
 		return;
-	memcpy(arena, "2\0x\0001\0y", 8);	/* "2","x" and "1","y" */
-	arr[0] = (struct series){ .labels = arena, .value = 1 };
-	arr[1] = (struct series){ .labels = arena + 4, .value = 2 };
+	memcpy(arena, "2\0x\0001\0y", 8); /* "2","x" and "1","y" */
+	arr[0] = (struct series){.labels = arena, .value = 1};
+	arr[1] = (struct series){.labels = arena + 4, .value = 2};
 	is_int(family_set_add(&fs, "m", "", FAMILY_COUNTER, names, 2, &f), 0, "add family");
 	is_int(family_adopt_series(f, arr, 2, len), 0, "adopt two series");
 	ok(f->series[0].labels == arena, "their values are borrowed, not copied");
@@ -151,15 +151,15 @@ static void test_adopt(void)
 	const char *names[] = {"id"};
 	static const char text[] = "9\0001\0005\0";
 	size_t len = 3 * sizeof(struct series);
-	struct series *arr = mmap(NULL, len, PROT_READ | PROT_WRITE,
-				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct series *arr =
+		mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	struct family *f = NULL;
 
 	if (!ok(arr != MAP_FAILED, "map room for three series"))
 		return;
 	/* out of order on purpose: a presorted family is trusted, not checked */
 	for (size_t i = 0; i < 3; i++)
-		arr[i] = (struct series){ .labels = text + 2 * i, .value = (double)i };
+		arr[i] = (struct series){.labels = text + 2 * i, .value = (double)i};
 	is_int(family_set_add(&fs, "m", "", FAMILY_COUNTER, names, 1, &f), 0, "add family");
 	is_int(family_adopt_series(f, arr, 3, len), 0, "adopt three mapped series");
 	is_int(f->n_series, 3, "they are the family's");
@@ -181,9 +181,9 @@ static void test_cmp_packed(void)
 	struct family_set fs = {0};
 	const char *names[] = {"a", "b"};
 	/* pairwise: ("a","") < ("a","b") < ("ab","") -- a NUL ends a value before any byte */
-	const char *in[][2] = { {"ab", ""}, {"a", "b"}, {"a", ""}, {"a\xff", "x"} };
-	const char *want[] = { "a", "a", "ab", "a\xff" };
-	const char *want_b[] = { "", "b", "", "x" };
+	const char *in[][2] = {{"ab", ""}, {"a", "b"}, {"a", ""}, {"a\xff", "x"}};
+	const char *want[] = {"a", "a", "ab", "a\xff"};
+	const char *want_b[] = {"", "b", "", "x"};
 	struct family *f;
 	int good = 1;
 

@@ -21,15 +21,14 @@
 
 static char tmpdir[] = "/tmp/ebpfexp-ksymidx.XXXXXX";
 
-static const char text[] =
-	"ffffffff81000000 T _text\n"
-	"ffffffff81000000 T startup_64\n"
-	"ffffffff81001000 T do_one_initcall\n"
-	"ffffffff81002000 t vfs_read\n"
-	"two-fields only\n"
-	"ffffffffc0002000 t commit_timeout\t[jbd2]\n"
-	"ffffffffc0001000 t jbd2_journal_start\t[jbd2]\n"
-	"ffffffffc0004000 t two words\n";
+static const char text[] = "ffffffff81000000 T _text\n"
+			   "ffffffff81000000 T startup_64\n"
+			   "ffffffff81001000 T do_one_initcall\n"
+			   "ffffffff81002000 t vfs_read\n"
+			   "two-fields only\n"
+			   "ffffffffc0002000 t commit_timeout\t[jbd2]\n"
+			   "ffffffffc0001000 t jbd2_journal_start\t[jbd2]\n"
+			   "ffffffffc0004000 t two words\n";
 
 static struct strbuf idx;
 static char idx_path[256];
@@ -60,7 +59,7 @@ static const char *find(const struct ksymidx *ix, uint64_t addr, bool *exact)
 
 static void test_build_and_find(void)
 {
-	struct diag d = { 0 };
+	struct diag d = {0};
 	struct ksymidx *ix = NULL;
 	bool all_zero, exact;
 	int err;
@@ -69,7 +68,8 @@ static void test_build_and_find(void)
 	is_int(err, 0, "build: kallsyms text indexes");
 	ok(!all_zero, "build: addresses seen");
 	is_int(ksymidx_from_mem(&ix, idx.buf, idx.len, &d), 0, "from_mem: the built index checks");
-	is_int((int)ksymidx_count(ix), 6, "of symbols at one address one is kept; bad lines skipped");
+	is_int((int)ksymidx_count(ix), 6,
+	       "of symbols at one address one is kept; bad lines skipped");
 	is_str(find(ix, 0xffffffff81000000, &exact), "startup_64",
 	       "find: of symbols at one address the last in the file wins");
 	ok(exact, "find: exact");
@@ -99,7 +99,7 @@ static void test_build_and_find(void)
 static void test_broken(void)
 {
 	struct ksymidx_stamp stamp;
-	struct diag d = { 0 };
+	struct diag d = {0};
 	struct ksymidx *ix = NULL;
 	bool all_zero, exact, refused = true, harmless = true;
 	uint64_t *copy;
@@ -128,7 +128,7 @@ static void test_broken(void)
 	/* a name offset outside the pool: found, and reported */
 	memcpy(copy, idx.buf, idx.len);
 	{
-		uint64_t names_off;	/* the header's fifth field, after n */
+		uint64_t names_off; /* the header's fifth field, after n */
 		uint32_t bad = 0x7fffffff;
 
 		memcpy(&names_off, (uint8_t *)copy + 32, 8);
@@ -168,7 +168,7 @@ static void test_modules_hash(void)
 {
 	char path[300];
 	uint64_t full1, full2, names1, names2, none;
-	struct diag d = { 0 };
+	struct diag d = {0};
 
 	snprintf(path, sizeof(path), "%s/modules", tmpdir);
 	write_str(path, "jbd2 196608 1 ext4, Live 0xffffffffc0100000\n");
@@ -191,9 +191,9 @@ static void test_modules_hash(void)
 static const char *label(struct decode_ctx *c, const char *dec, const uint64_t *in, size_t len,
 			 struct strbuf *out)
 {
-	struct config_decoder dd = { .name = (char *)dec, .kind = decoderkind_find(dec) };
-	struct config_label l = { .name = "l", .size = (int)len, .decoders = &dd, .n_decoders = 1 };
-	struct diag d = { 0 };
+	struct config_decoder dd = {.name = (char *)dec, .kind = decoderkind_find(dec)};
+	struct config_label l = {.name = "l", .size = (int)len, .decoders = &dd, .n_decoders = 1};
+	struct diag d = {0};
 	int rc = decode_label(c, &l, (const uint8_t *)in, len, out, &d);
 
 	diag_release(&d);
@@ -204,11 +204,11 @@ static const char *label(struct decode_ctx *c, const char *dec, const uint64_t *
 static void test_every_symbol(void)
 {
 	struct ksymidx_stamp stamp;
-	struct strbuf text_sb = { 0 }, a = { 0 }, b = { 0 };
-	struct decode_opts with = { .ksym_index = idx_path, .kallsyms_path = "/proc/kallsyms" };
-	struct decode_opts without = { .kallsyms_path = "/proc/kallsyms" };
+	struct strbuf text_sb = {0}, a = {0}, b = {0};
+	struct decode_opts with = {.ksym_index = idx_path, .kallsyms_path = "/proc/kallsyms"};
+	struct decode_opts without = {.kallsyms_path = "/proc/kallsyms"};
 	struct decode_ctx *ci, *ct;
-	struct diag d = { 0 };
+	struct diag d = {0};
 	struct ksymidx *ix = NULL;
 	size_t n, n_diff = 0, n_checked = 0;
 	bool all_zero;
@@ -224,7 +224,8 @@ static void test_every_symbol(void)
 	close(fd);
 	ksymidx_stamp_now(&stamp, &d);
 	is_int(ksymidx_build(text_sb.buf, text_sb.len, "/proc/kallsyms", &stamp, &idx, &all_zero,
-			     &d), 0, "build: this kernel's kallsyms indexes");
+			     &d),
+	       0, "build: this kernel's kallsyms indexes");
 	write_all(idx_path, idx.buf, idx.len);
 	ksymidx_open(&ix, idx_path, &stamp, &d);
 	decode_ctx_new(&ci, &with);
@@ -232,7 +233,7 @@ static void test_every_symbol(void)
 	n = ix ? ksymidx_count(ix) : 0;
 	ok(n > 1000 || all_zero, "this kernel has symbols (%zu)", n);
 	for (size_t i = 0; i < n; i++) {
-		uint64_t addr, in[3] = { 0 };
+		uint64_t addr, in[3] = {0};
 
 		ksymidx_at(ix, i, &addr);
 		in[0] = addr;
@@ -245,10 +246,11 @@ static void test_every_symbol(void)
 	}
 	/* below the lowest symbol, and an address between symbols */
 	{
-		uint64_t in[2] = { 1, 0 };
+		uint64_t in[2] = {1, 0};
 
 		n_diff += !!strcmp(label(ci, "ksym", in, 8, &a), label(ct, "ksym", in, 8, &b));
-		n_diff += !!strcmp(label(ci, "kstack", in, 16, &a), label(ct, "kstack", in, 16, &b));
+		n_diff +=
+			!!strcmp(label(ci, "kstack", in, 16, &a), label(ct, "kstack", in, 16, &b));
 	}
 	is_int((int)n_diff, 0, "ksym and kstack: the same labels over %zu symbols both ways",
 	       n_checked);

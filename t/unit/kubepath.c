@@ -14,8 +14,8 @@
 #define UID_ "0b5c2e8a_1f4e_4c1a_9d2e_7a3b6c8d9e0f"
 #define CID "3f1a9c0e2b4d6f8a0c1e3b5d7f9a1c3e5b7d9f0a2c4e6b8d0f1a3c5e7b9d1f3a"
 
-static void check(const char *path, bool pod, const char *uid, const char *cid,
-		  const char *rt, const char *unit, const char *what)
+static void check(const char *path, bool pod, const char *uid, const char *cid, const char *rt,
+		  const char *unit, const char *what)
 {
 	struct kubepath kp;
 	char got_cid[256] = "", got_unit[256] = "";
@@ -34,8 +34,8 @@ static void check(const char *path, bool pod, const char *uid, const char *cid,
 
 int main(void)
 {
-	check("/sys/fs/cgroup/unified/kubepods/burstable/pod" UID "/" CID, true, UID, CID, "",
-	      "", "cgroupfs, burstable, containerd or docker");
+	check("/sys/fs/cgroup/unified/kubepods/burstable/pod" UID "/" CID, true, UID, CID, "", "",
+	      "cgroupfs, burstable, containerd or docker");
 	check("/sys/fs/cgroup/kubepods/pod" UID "/" CID, true, UID, CID, "", "",
 	      "cgroupfs, guaranteed");
 	check("/sys/fs/cgroup/kubepods/besteffort/pod" UID "/crio-" CID, true, UID, CID, "cri-o",
@@ -43,16 +43,15 @@ int main(void)
 	check("/sys/fs/cgroup/kubepods/burstable/pod" UID, true, UID, "", "", "",
 	      "cgroupfs, the pod itself");
 	check("/sys/fs/cgroup/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UID_
-	      ".slice/cri-containerd-" CID ".scope", true, UID, CID, "containerd",
-	      "cri-containerd-" CID ".scope", "systemd, containerd");
+	      ".slice/cri-containerd-" CID ".scope",
+	      true, UID, CID, "containerd", "cri-containerd-" CID ".scope", "systemd, containerd");
 	check("/sys/fs/cgroup/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" UID_
-	      ".slice/crio-" CID ".scope", true, UID, CID, "cri-o", "crio-" CID ".scope",
-	      "systemd, CRI-O");
-	check("/sys/fs/cgroup/kubepods.slice/kubepods-pod" UID_ ".slice/docker-" CID ".scope",
-	      true, UID, CID, "docker", "docker-" CID ".scope", "systemd, guaranteed, docker");
-	check("/sys/fs/cgroup/kubepods.slice/kubepods-pod" UID_ ".slice/docker-" CID
-	      ".scope/init", true, UID, CID, "docker", "docker-" CID ".scope",
-	      "a container's own sub-cgroup");
+	      ".slice/crio-" CID ".scope",
+	      true, UID, CID, "cri-o", "crio-" CID ".scope", "systemd, CRI-O");
+	check("/sys/fs/cgroup/kubepods.slice/kubepods-pod" UID_ ".slice/docker-" CID ".scope", true,
+	      UID, CID, "docker", "docker-" CID ".scope", "systemd, guaranteed, docker");
+	check("/sys/fs/cgroup/kubepods.slice/kubepods-pod" UID_ ".slice/docker-" CID ".scope/init",
+	      true, UID, CID, "docker", "docker-" CID ".scope", "a container's own sub-cgroup");
 	check("/sys/fs/cgroup/kubelet.slice/kubelet-kubepods.slice/kubelet-kubepods-besteffort."
 	      "slice/kubelet-kubepods-besteffort-pod" UID_ ".slice/cri-containerd-" CID ".scope",
 	      true, UID, CID, "containerd", "cri-containerd-" CID ".scope",

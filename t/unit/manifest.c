@@ -75,70 +75,70 @@ static struct manifest *build(void)
 	cm[0].kind = METRIC_COUNTER;
 	cm[0].name = xstrdup("timer_starts_total");
 	cm[0].help = xstrdup("Timers fired in the kernel, \"quoted\" and ünïcode");
-	cm[0].at = (struct pos){ c->path, 4, 7 };
+	cm[0].at = (struct pos){c->path, 4, 7};
 	cm[0].n_labels = 2;
 	cm[0].labels = l = xcalloc(2, sizeof(*l));
 	l[0].name = xstrdup("function");
-	l[0].at = (struct pos){ c->path, 7, 11 };
+	l[0].at = (struct pos){c->path, 7, 11};
 	l[0].size = 8;
 	l[0].n_decoders = 2;
 	l[0].decoders = dc = xcalloc(2, sizeof(*dc));
 	dc[0].name = xstrdup("ksym");
 	dc[0].kind = DECODER_KSYM;
-	dc[0].at = (struct pos){ c->path, 10, 15 };
+	dc[0].at = (struct pos){c->path, 10, 15};
 	dc[1].name = xstrdup("regexp");
 	dc[1].kind = DECODER_REGEXP;
-	dc[1].at = (struct pos){ c->path, 11, 15 };
+	dc[1].at = (struct pos){c->path, 11, 15};
 	dc[1].has_regexps = true;
 	dc[1].n_regexps = 2;
 	dc[1].regexps = strv(2, "^tick_.*", "^hrtimer_(wakeup|fn)$");
 	l[1].name = xstrdup("kind");
-	l[1].at = (struct pos){ c->path, 13, 11 };
+	l[1].at = (struct pos){c->path, 13, 11};
 	l[1].size = 4;
 	l[1].padding = 4;
 	l[1].n_decoders = 2;
 	l[1].decoders = dc = xcalloc(2, sizeof(*dc));
 	dc[0].name = xstrdup("uint");
 	dc[0].kind = DECODER_UINT;
-	dc[0].at = (struct pos){ c->path, 16, 15 };
+	dc[0].at = (struct pos){c->path, 16, 15};
 	dc[1].name = xstrdup("static_map");
 	dc[1].kind = DECODER_STATIC_MAP;
-	dc[1].at = (struct pos){ c->path, 17, 15 };
+	dc[1].at = (struct pos){c->path, 17, 15};
 	dc[1].has_static_map = true;
 	dc[1].allow_unknown = true;
 	dc[1].n_static = 4;
 	dc[1].static_map = xcalloc(4, sizeof(*dc[1].static_map));
-	dc[1].static_map[0] = (struct config_static_entry){ xstrdup("2"), xstrdup("soft") };
-	dc[1].static_map[1] = (struct config_static_entry){ xstrdup("0x1"), xstrdup("hard") };
-	dc[1].static_map[2] = (struct config_static_entry){ xstrdup("2"), xstrdup("again") };
-	dc[1].static_map[3] = (struct config_static_entry){ xstrdup("3"), xstrdup("") };
+	dc[1].static_map[0] = (struct config_static_entry){xstrdup("2"), xstrdup("soft")};
+	dc[1].static_map[1] = (struct config_static_entry){xstrdup("0x1"), xstrdup("hard")};
+	dc[1].static_map[2] = (struct config_static_entry){xstrdup("2"), xstrdup("again")};
+	dc[1].static_map[3] = (struct config_static_entry){xstrdup("3"), xstrdup("")};
 	cm[0].flush_interval_ns = 60000000000ull;
 
 	cm[1].kind = METRIC_COUNTER;
 	cm[1].name = xstrdup("timer_events_total");
 	cm[1].help = NULL;
-	cm[1].at = (struct pos){ c->path, 20, 7 };
+	cm[1].at = (struct pos){c->path, 20, 7};
 	cm[1].perf_event_array = true;
 	cm[1].n_labels = 1;
 	cm[1].labels = l = xcalloc(1, sizeof(*l));
 	l[0].name = xstrdup("cpu");
-	l[0].at = (struct pos){ c->path, 23, 11 };
+	l[0].at = (struct pos){c->path, 23, 11};
 	l[0].size = 4;
 	l[0].n_decoders = 1;
 	l[0].decoders = dc = xcalloc(1, sizeof(*dc));
 	dc[0].name = xstrdup("static_map");
 	dc[0].kind = DECODER_STATIC_MAP;
-	dc[0].at = (struct pos){ c->path, 25, 15 };
-	dc[0].has_static_map = true;	/* present but empty */
+	dc[0].at = (struct pos){c->path, 25, 15};
+	dc[0].has_static_map = true; /* present but empty */
 
 	cm[2].kind = METRIC_HISTOGRAM;
 	cm[2].name = xstrdup("timer_latency_seconds");
 	cm[2].help = xstrdup("Timer latency");
-	cm[2].at = (struct pos){ c->path, 30, 7 };
+	cm[2].at = (struct pos){c->path, 30, 7};
 	cm[2].bucket_type = HIST_FIXED;
 	cm[2].bucket_multiplier = 0.000001;
 	cm[2].bucket_min = -3;
-	cm[2].bucket_max = 9007199254740993;	/* beyond a double's exact integers */
+	cm[2].bucket_max = 9007199254740993; /* beyond a double's exact integers */
 	cm[2].n_bucket_keys = 4;
 	cm[2].bucket_keys = xcalloc(4, sizeof(double));
 	cm[2].bucket_keys[0] = 0.1;
@@ -148,28 +148,28 @@ static struct manifest *build(void)
 	cm[2].n_labels = 2;
 	cm[2].labels = l = xcalloc(2, sizeof(*l));
 	l[0].name = xstrdup("cgroup");
-	l[0].at = (struct pos){ c->path, 36, 11 };
+	l[0].at = (struct pos){c->path, 36, 11};
 	l[0].size = 8;
 	l[0].n_decoders = 1;
 	l[0].decoders = dc = xcalloc(1, sizeof(*dc));
 	dc[0].name = xstrdup("cgroup");
 	dc[0].kind = DECODER_CGROUP;
-	dc[0].at = (struct pos){ c->path, 38, 15 };
+	dc[0].at = (struct pos){c->path, 38, 15};
 	l[1].name = xstrdup("bucket");
-	l[1].at = (struct pos){ c->path, 39, 11 };
+	l[1].at = (struct pos){c->path, 39, 11};
 	l[1].size = 8;
 	l[1].n_decoders = 1;
 	l[1].decoders = dc = xcalloc(1, sizeof(*dc));
 	dc[0].name = xstrdup("uint");
 	dc[0].kind = DECODER_UINT;
-	dc[0].at = (struct pos){ c->path, 41, 15 };
+	dc[0].at = (struct pos){c->path, 41, 15};
 
 	c->n_kaddrs = 2;
 	c->kaddrs = xcalloc(2, sizeof(*c->kaddrs));
-	c->kaddrs[0] = (struct config_kaddr){ xstrdup("jiffies"), { c->path, 44, 5 } };
-	c->kaddrs[1] = (struct config_kaddr){ xstrdup("init_task"), { c->path, 45, 5 } };
+	c->kaddrs[0] = (struct config_kaddr){xstrdup("jiffies"), {c->path, 44, 5}};
+	c->kaddrs[1] = (struct config_kaddr){xstrdup("init_task"), {c->path, 45, 5}};
 	c->cgroup_id_map.name = xstrdup("cgroup_filter");
-	c->cgroup_id_map.at = (struct pos){ c->path, 47, 3 };
+	c->cgroup_id_map.at = (struct pos){c->path, 47, 3};
 	c->cgroup_id_map.type = CGROUP_MAP_CGRP_STORAGE;
 	c->cgroup_id_map.n_regexps = 1;
 	c->cgroup_id_map.regexps = strv(1, "^/system\\.slice/.*$");
@@ -182,21 +182,38 @@ static struct manifest *build(void)
 	m->loader_pid = 4242;
 	m->n_maps = 2;
 	m->maps = xcalloc(2, sizeof(*m->maps));
-	m->maps[0] = (struct manifest_map){ xstrdup("timer_starts_total"),
-					    xstrdup("/sys/fs/bpf/ebpfexp/timers/timer_starts_total"),
-					    1, 16, 8, 1024, 77 };
-	m->maps[1] = (struct manifest_map){ xstrdup("timer_latency_seconds"),
-					    xstrdup("/sys/fs/bpf/ebpfexp/timers/timer_latency_seconds"),
-					    5, 16, 8, UINT32_MAX, UINT32_MAX };
+	m->maps[0] = (struct manifest_map){xstrdup("timer_starts_total"),
+					   xstrdup("/sys/fs/bpf/ebpfexp/timers/timer_starts_total"),
+					   1,
+					   16,
+					   8,
+					   1024,
+					   77};
+	m->maps[1] =
+		(struct manifest_map){xstrdup("timer_latency_seconds"),
+				      xstrdup("/sys/fs/bpf/ebpfexp/timers/timer_latency_seconds"),
+				      5,
+				      16,
+				      8,
+				      UINT32_MAX,
+				      UINT32_MAX};
 	m->n_progs = 2;
 	m->progs = xcalloc(2, sizeof(*m->progs));
-	m->progs[0] = (struct manifest_prog){ xstrdup("timer_start"), xstrdup("tp_btf/timer_start"),
-					      xstrdup("/sys/fs/bpf/ebpfexp/timers/prog_timer_start"),
-					      301, "0123456789abcdef", true, NULL };
-	m->progs[1] = (struct manifest_prog){ xstrdup("do_kprobe"), xstrdup("kprobe/do_nanosleep"),
-					      NULL, 0, "", false,
-					      xstrdup("attach kprobe/do_nanosleep: Operation not "
-						      "supported (this kernel has no kprobes)") };
+	m->progs[0] = (struct manifest_prog){xstrdup("timer_start"),
+					     xstrdup("tp_btf/timer_start"),
+					     xstrdup("/sys/fs/bpf/ebpfexp/timers/prog_timer_start"),
+					     301,
+					     "0123456789abcdef",
+					     true,
+					     NULL};
+	m->progs[1] = (struct manifest_prog){xstrdup("do_kprobe"),
+					     xstrdup("kprobe/do_nanosleep"),
+					     NULL,
+					     0,
+					     "",
+					     false,
+					     xstrdup("attach kprobe/do_nanosleep: Operation not "
+						     "supported (this kernel has no kprobes)")};
 	return m;
 }
 
@@ -260,8 +277,8 @@ static void cmp_decoder(struct cmp *c, const struct config_decoder *a,
 		cmp_str(c, a->regexps[i], b->regexps[i], "regexp");
 }
 
-static void cmp_metric(struct cmp *c, const struct config_metric *a,
-		       const struct config_metric *b, const char *file)
+static void cmp_metric(struct cmp *c, const struct config_metric *a, const struct config_metric *b,
+		       const char *file)
 {
 	cmp_u64(c, a->kind, b->kind, "kind");
 	cmp_str(c, a->name, b->name, "metric name");
@@ -351,7 +368,7 @@ static void cmp_rest(struct cmp *c, const struct manifest *a, const struct manif
 
 static char *slurp(const char *path, size_t *len)
 {
-	struct strbuf sb = { 0 };
+	struct strbuf sb = {0};
 	char buf[4096];
 	ssize_t n;
 	int fd = open(path, O_RDONLY);
@@ -392,8 +409,8 @@ static void data_path(char *buf, size_t size, const char *name)
 static void test_roundtrip(void)
 {
 	struct manifest *m = build(), *r = NULL;
-	struct diag d = { 0 };
-	struct cmp c = { 0 };
+	struct diag d = {0};
+	struct cmp c = {0};
 	char path[128], *a = NULL, *b = NULL, *file;
 	const struct manifest_map *mm;
 	struct stat st;
@@ -458,7 +475,7 @@ static void test_roundtrip(void)
 static json_t *example_json(void)
 {
 	struct manifest *m = build();
-	struct diag d = { 0 };
+	struct diag d = {0};
 	char *text = NULL;
 	json_t *j = NULL;
 
@@ -475,7 +492,7 @@ static const char *parse_msg(json_t *j, int *err)
 {
 	static char msg[512];
 	struct manifest *m = NULL;
-	struct diag d = { 0 };
+	struct diag d = {0};
 	char *text = json_dumps(j, JSON_INDENT(2));
 
 	*err = manifest_parse(&m, text, strlen(text), "t.json", &d);
@@ -499,7 +516,7 @@ static json_t *at(json_t *j, const char *key, int idx)
 static void test_malformed(void)
 {
 	struct manifest *m = NULL;
-	struct diag d = { 0 };
+	struct diag d = {0};
 	json_t *j, *lab;
 	int err;
 	const char *msg;
@@ -512,12 +529,14 @@ static void test_malformed(void)
 	json_decref(j);
 	err = manifest_parse(&m, text, 200, "t.json", &d);
 	is_int(err, -EINVAL, "a truncated manifest is refused");
-	is_str(diag_last(&d), "t.json:7:63: invalid JSON: premature end of input"
+	is_str(diag_last(&d),
+	       "t.json:7:63: invalid JSON: premature end of input"
 	       " (restart ebpfexp-load to rewrite the manifest)",
 	       "with jansson's line:column and reason");
 	free(text);
 	err = manifest_parse(&m, "{\"schema\": 1", 12, "t.json", &d);
-	is_str(diag_last(&d), "t.json:1:12: invalid JSON: '}' expected near end of file"
+	is_str(diag_last(&d),
+	       "t.json:1:12: invalid JSON: '}' expected near end of file"
 	       " (restart ebpfexp-load to rewrite the manifest)",
 	       "a manifest cut after a value names the end of the file");
 	err = manifest_parse(&m, "", 0, "t.json", &d);
@@ -565,19 +584,22 @@ static void test_malformed(void)
 	       "t.json: metrics[0].labels[1].decoders[1].allow_unknown: missing",
 	       "a missing decoder field names its path");
 	j = example_json();
-	json_array_append_new(json_object_get(at(at(at(j, "metrics", 0), "labels", 1),
-						 "decoders", 1), "static_map"),
-			      json_pack("[s]", "4"));
+	json_array_append_new(
+		json_object_get(at(at(at(j, "metrics", 0), "labels", 1), "decoders", 1),
+				"static_map"),
+		json_pack("[s]", "4"));
 	is_str(parse_msg(j, &err),
 	       "t.json: metrics[0].labels[1].decoders[1].static_map[4]: "
 	       "expected a [key, value] pair of strings",
 	       "a static_map entry that is not a pair is refused");
 	j = example_json();
-	json_array_append_new(json_object_get(at(at(at(j, "metrics", 0), "labels", 0),
-						 "decoders", 1), "regexps"),
-			      json_integer(5));
-	is_str(parse_msg(j, &err), "t.json: metrics[0].labels[0].decoders[1].regexps[2]: "
-	       "expected a string", "a regexp that is not a string is refused");
+	json_array_append_new(
+		json_object_get(at(at(at(j, "metrics", 0), "labels", 0), "decoders", 1), "regexps"),
+		json_integer(5));
+	is_str(parse_msg(j, &err),
+	       "t.json: metrics[0].labels[0].decoders[1].regexps[2]: "
+	       "expected a string",
+	       "a regexp that is not a string is refused");
 	j = example_json();
 	json_object_set_new(at(j, "metrics", 0), "kind", json_string("gauge"));
 	is_str(parse_msg(j, &err), "t.json: metrics[0].kind: unknown value \"gauge\"",
@@ -654,7 +676,7 @@ static void test_malformed(void)
 static void test_write_errors(void)
 {
 	struct manifest *m = build();
-	struct diag d = { 0 };
+	struct diag d = {0};
 	char *text = (char *)1;
 	int err;
 
@@ -662,25 +684,33 @@ static void test_write_errors(void)
 	m->maps[1].metric = xstrdup("no_such_metric");
 	err = manifest_dump(m, &text, &d);
 	is_int(err, -EINVAL, "a map that serves no metric is refused");
-	is_str(diag_last(&d), "manifest for config \"timers\": map \"no_such_metric\": no metric "
-	       "of that name in the config", "naming the map");
+	is_str(diag_last(&d),
+	       "manifest for config \"timers\": map \"no_such_metric\": no metric "
+	       "of that name in the config",
+	       "naming the map");
 	ok(text == NULL, "and *out is NULL");
 	free(m->maps[1].metric);
 	m->maps[1].metric = xstrdup("timer_starts_total");
 	err = manifest_dump(m, &text, &d);
-	is_str(diag_last(&d), "manifest for config \"timers\": map \"timer_starts_total\": no "
-	       "metric or a second map for it", "two maps for one metric are refused");
+	is_str(diag_last(&d),
+	       "manifest for config \"timers\": map \"timer_starts_total\": no "
+	       "metric or a second map for it",
+	       "two maps for one metric are refused");
 	free(m->maps[1].metric);
 	m->maps[1].metric = xstrdup("timer_latency_seconds");
 	m->config->metrics[2].bucket_keys[1] = 1.0 / 0.0;
 	err = manifest_dump(m, &text, &d);
-	is_str(diag_last(&d), "manifest for config \"timers\": bucket_keys: inf is not a finite "
-	       "number", "a non-finite bucket key is refused");
+	is_str(diag_last(&d),
+	       "manifest for config \"timers\": bucket_keys: inf is not a finite "
+	       "number",
+	       "a non-finite bucket key is refused");
 	m->config->metrics[2].bucket_keys[1] = 1;
 	m->sha256[0] = '\0';
 	err = manifest_dump(m, &text, &d);
-	is_str(diag_last(&d), "manifest for config \"timers\": object sha256 \"\" is not 64 hex "
-	       "digits", "a missing sha256 is refused");
+	is_str(diag_last(&d),
+	       "manifest for config \"timers\": object sha256 \"\" is not 64 hex "
+	       "digits",
+	       "a missing sha256 is refused");
 	strcpy(m->sha256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	err = manifest_write(m, "/nonexistent/dir/timers.json", 0644, &d);
 	is_int(err, -ENOENT, "writing into a missing directory fails");
@@ -697,27 +727,27 @@ static void test_sha256(void)
 		size_t len;
 		char fill;
 	} v[] = {
-		{ "the empty file",
-		  "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", 0, 0 },
-		{ "55 bytes (padding fits the block)",
-		  "d5e285683cd4efc02d021a5c62014694958901005d6f71e89e0989fac77e4072", 55, 'x' },
-		{ "56 bytes (padding needs a second block)",
-		  "04c26261370ee7541549d16dee320c723e3fd14671e66a099afe0a377c16888e", 56, 'x' },
-		{ "64 bytes", "7ce100971f64e7001e8fe5a51973ecdfe1ced42befe7ee8d5fd6219506b5393c", 64,
-		  'x' },
-		{ "65 bytes", "9537c5fdf120482f7d58d25e9ed583f52c02b4e304ea814db1633ad565aed7e9", 65,
-		  'x' },
-		{ "one million 'a' (FIPS 180-4 vector)",
-		  "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0", 1000000, 'a' },
+		{"the empty file",
+		 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", 0, 0},
+		{"55 bytes (padding fits the block)",
+		 "d5e285683cd4efc02d021a5c62014694958901005d6f71e89e0989fac77e4072", 55, 'x'},
+		{"56 bytes (padding needs a second block)",
+		 "04c26261370ee7541549d16dee320c723e3fd14671e66a099afe0a377c16888e", 56, 'x'},
+		{"64 bytes", "7ce100971f64e7001e8fe5a51973ecdfe1ced42befe7ee8d5fd6219506b5393c", 64,
+		 'x'},
+		{"65 bytes", "9537c5fdf120482f7d58d25e9ed583f52c02b4e304ea814db1633ad565aed7e9", 65,
+		 'x'},
+		{"one million 'a' (FIPS 180-4 vector)",
+		 "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0", 1000000, 'a'},
 	};
 	static const struct {
 		const char *text, *want;
 	} s[] = {
-		{ "abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" },
-		{ "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
-		  "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1" },
+		{"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+		{"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+		 "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
 	};
-	struct diag d = { 0 };
+	struct diag d = {0};
 	char path[128], out[65];
 	size_t mib = 1 << 20;
 	unsigned char *buf = malloc(mib);
@@ -756,7 +786,7 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 	(void)st;
 	(void)flag;
 	(void)ftw;
-	(void)remove(path);	/* best effort: the scratch directory is in /tmp */
+	(void)remove(path); /* best effort: the scratch directory is in /tmp */
 	return 0;
 }
 
@@ -773,32 +803,40 @@ static void test_names(void)
 	json_object_set_new(copy, "map", json_null());
 	json_object_set_new(json_object_get(copy, "at"), "line", json_integer(20));
 	json_array_append_new(json_object_get(j, "metrics"), copy);
-	snprintf(want, sizeof(want), "t.json: metrics[3].name: metric \"timer_starts_total\" is "
+	snprintf(want, sizeof(want),
+		 "t.json: metrics[3].name: metric \"timer_starts_total\" is "
 		 "also metrics[0] (from /etc/ebpfexp/timers.yaml:4:7 and "
-		 "/etc/ebpfexp/timers.yaml:20:7): a metric appears once%s", again);
+		 "/etc/ebpfexp/timers.yaml:20:7): a metric appears once%s",
+		 again);
 	is_str(parse_msg(j, &err), want,
 	       "a metric twice is refused, naming the file, the metric and both places");
 
 	j = example_json();
 	json_object_set_new(at(j, "metrics", 0), "name", json_string("x 1\nevil_total"));
-	snprintf(want, sizeof(want), "t.json: metrics[0].name: \"x 1\\nevil_total\": not a valid "
+	snprintf(want, sizeof(want),
+		 "t.json: metrics[0].name: \"x 1\\nevil_total\": not a valid "
 		 "metric name (letters, digits and _, not starting with a digit; it is also the "
-		 "map name): the loader refuses such a name%s", again);
+		 "map name): the loader refuses such a name%s",
+		 again);
 	is_str(parse_msg(j, &err), want,
 	       "a newline in a metric name is refused, escaped, with the loader's reason");
 
 	j = example_json();
 	json_object_set_new(at(at(j, "metrics", 0), "labels", 0), "name", json_string("a\"b"));
-	snprintf(want, sizeof(want), "t.json: metrics[0].labels[0].name: \"a\\\"b\": not a valid "
+	snprintf(want, sizeof(want),
+		 "t.json: metrics[0].labels[0].name: \"a\\\"b\": not a valid "
 		 "label name (letters, digits and _, not starting with a digit): the loader "
-		 "refuses such a name%s", again);
+		 "refuses such a name%s",
+		 again);
 	is_str(parse_msg(j, &err), want, "a quote in a label name is refused the same way");
 
 	j = example_json();
 	json_object_set_new(at(at(j, "metrics", 0), "labels", 1), "name", json_string("function"));
-	snprintf(want, sizeof(want), "t.json: metrics[0].labels[1].name: label \"function\" is "
+	snprintf(want, sizeof(want),
+		 "t.json: metrics[0].labels[1].name: label \"function\" is "
 		 "also labels[0] (from /etc/ebpfexp/timers.yaml:7:11 and "
-		 "/etc/ebpfexp/timers.yaml:13:11): a label appears once in a metric%s", again);
+		 "/etc/ebpfexp/timers.yaml:13:11): a label appears once in a metric%s",
+		 again);
 	is_str(parse_msg(j, &err), want, "a label twice in a metric is refused, naming both");
 
 	j = example_json();

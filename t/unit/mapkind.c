@@ -35,8 +35,8 @@ static void test_kinds(void)
 		       name ? name : "9999", k[i].metric ? "is" : "is not");
 		is_int(mapkind_is_percpu(k[i].type), k[i].percpu, "%s: %s per-CPU",
 		       name ? name : "9999", k[i].percpu ? "is" : "is not");
-		is_int(mapkind_is_hash(k[i].type), k[i].hash, "%s: %s a hash",
-		       name ? name : "9999", k[i].hash ? "is" : "is not");
+		is_int(mapkind_is_hash(k[i].type), k[i].hash, "%s: %s a hash", name ? name : "9999",
+		       k[i].hash ? "is" : "is not");
 		is_int(mapkind_is_array(k[i].type), k[i].array, "%s: %s an array",
 		       name ? name : "9999", k[i].array ? "is" : "is not");
 	}
@@ -64,7 +64,8 @@ static void test_names(void)
 		   "other kinds are not metric kinds");
 	}
 	is_int(mapkind_add_metric_names(&sb), 0, "the metric kinds are listed");
-	is_str(strbuf_str(&sb), "hash, lru_hash, percpu_hash, lru_percpu_hash, array or percpu_array",
+	is_str(strbuf_str(&sb),
+	       "hash, lru_hash, percpu_hash, lru_percpu_hash, array or percpu_array",
 	       "... in the order and words of the messages");
 	strbuf_release(&sb);
 }

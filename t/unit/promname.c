@@ -13,8 +13,8 @@ static void test_metric(void)
 	is_int(promname_check_metric("timer_starts_total", why, sizeof(why)), 0,
 	       "a plain metric name is valid");
 	is_int(promname_check_metric("_x9", why, sizeof(why)), 0, "a leading underscore is fine");
-	is_int(promname_check_metric("timer_starts_total 1\nevil_injected_total", why,
-				     sizeof(why)), -EINVAL, "a newline and a space are refused");
+	is_int(promname_check_metric("timer_starts_total 1\nevil_injected_total", why, sizeof(why)),
+	       -EINVAL, "a newline and a space are refused");
 	ok(strstr(why, "not a valid metric name") != NULL, "with the loader's reason (%s)", why);
 	is_int(promname_check_metric("a:b", why, sizeof(why)), -EINVAL,
 	       "a colon is refused: the name is also the map name");

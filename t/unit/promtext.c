@@ -116,11 +116,11 @@ static void test_integers(void)
 			bad += !ok(0, "-%u prints as %s", i, buf);
 	}
 	ok(!bad, "0 .. 999999 and their negatives print as integers");
-	for (int e = 0; e < 20; e++, p10 *= 10) {	/* 10^19: the last below 2^64 */
-		uint64_t vs[] = { p10 - 1, p10, p10 + 1, p10 * 9 - 1, UINT64_MAX - (uint64_t)e };
+	for (int e = 0; e < 20; e++, p10 *= 10) { /* 10^19: the last below 2^64 */
+		uint64_t vs[] = {p10 - 1, p10, p10 + 1, p10 * 9 - 1, UINT64_MAX - (uint64_t)e};
 
 		for (size_t k = 0; k < sizeof(vs) / sizeof(vs[0]); k++) {
-			struct strbuf sb = { 0 };
+			struct strbuf sb = {0};
 			char raw[STRBUF_U64_DIGITS + 1];
 			size_t n = strbuf_put_u64(raw, vs[k]);
 
@@ -128,7 +128,8 @@ static void test_integers(void)
 			snprintf(want, sizeof(want), "%llu", (unsigned long long)vs[k]);
 			if (strbuf_add_u64(&sb, vs[k]) || strcmp(strbuf_str(&sb), want) ||
 			    strcmp(raw, want))
-				bad_u64 += !ok(0, "%s prints as %s and %s", want, strbuf_str(&sb), raw);
+				bad_u64 += !ok(0, "%s prints as %s and %s", want, strbuf_str(&sb),
+					       raw);
 			strbuf_release(&sb);
 		}
 	}

@@ -26,7 +26,7 @@
 
 static char tmpdir[] = "/tmp/ebpfexp-reader.XXXXXX";
 static char state[300], tf[300], errlog[300];
-static struct strbuf text;	/* the last file read by slurp() */
+static struct strbuf text; /* the last file read by slurp() */
 
 static const char *slurp(const char *dir, const char *name)
 {
@@ -68,7 +68,9 @@ static void rm(const char *dir, const char *name)
 static struct reader_opts opts(void)
 {
 	return (struct reader_opts){
-		.state_dir = state, .bpffs_root = "/sys/fs/bpf/ebpfexp", .textfile_dir = tf,
+		.state_dir = state,
+		.bpffs_root = "/sys/fs/bpf/ebpfexp",
+		.textfile_dir = tf,
 		.max_series = 1000,
 	};
 }
@@ -101,7 +103,7 @@ static int run(const struct reader_opts *o, struct reader_stats *st, struct diag
 	struct reader *r = NULL;
 	int err;
 
-	*st = (struct reader_stats){ 0 };
+	*st = (struct reader_stats){0};
 	log_begin();
 	err = reader_new(&r, o, d);
 	if (!err)
@@ -129,16 +131,18 @@ static void test_no_manifest(void)
 {
 	struct reader_opts o = opts();
 	struct reader_stats st;
-	struct diag d = { 0 };
+	struct diag d = {0};
 
 	is_int(run(&o, &st, &d), 0, "no manifest: the run is done");
 	is_int(st.n_configs, 0, "... and reads no config (main exits 2)");
-	like(slurp(tf, "ebpfexp.prom"), "\nebpfexp_loader_up 0\n", "ebpfexp.prom says the loader is down");
+	like(slurp(tf, "ebpfexp.prom"), "\nebpfexp_loader_up 0\n",
+	     "ebpfexp.prom says the loader is down");
 	ok(!strstr(strbuf_str(&text), "ebpfexp_config_load_failed{"),
 	   "... and no config failed to load");
 	like(strbuf_str(&text), "ebpf_exporter_build_info{", "... with the build info");
 	like(logged(), "ebpfexp-read: no manifest in ", "the log says there is no manifest");
-	like(strbuf_str(&text), "ebpfexp-load is not running: nothing to read, ebpfexp_loader_up is 0",
+	like(strbuf_str(&text),
+	     "ebpfexp-load is not running: nothing to read, ebpfexp_loader_up is 0",
 	     "... and that the loader is not running");
 	diag_release(&d);
 }
@@ -147,7 +151,7 @@ static void test_no_state_dir(void)
 {
 	struct reader_opts o = opts();
 	struct reader_stats st;
-	struct diag d = { 0 };
+	struct diag d = {0};
 	char missing[400];
 
 	snprintf(missing, sizeof(missing), "%s/none", tmpdir);
@@ -157,7 +161,7 @@ static void test_no_state_dir(void)
 	like(slurp(tf, "ebpfexp.prom"), "\nebpfexp_loader_up 0\n", "... ebpfexp.prom says so");
 	like(logged(), "ebpfexp-load has not run since boot", "... and the log why");
 	o.textfile_dir = NULL;
-	o.output = tmpdir;	/* never written: the run stops first */
+	o.output = tmpdir; /* never written: the run stops first */
 	is_int(run(&o, &st, &d), -ENOENT, "no state dir, to an output: -ENOENT");
 	like(diag_last(&d), "No such file or directory (is ebpfexp-load running? see --state.dir)",
 	     "... with a hint");
@@ -169,7 +173,7 @@ static void test_failure_marks(void)
 	static const char why[] = "config \"broken\": load: it broke\n";
 	struct reader_opts o = opts();
 	struct reader_stats st;
-	struct diag d = { 0 };
+	struct diag d = {0};
 
 	put(state, "broken.failed", why, strlen(why));
 	put(state, "other.failed", why, strlen(why));
@@ -185,7 +189,8 @@ static void test_failure_marks(void)
 
 	o.config_names = "other";
 	is_int(run(&o, &st, &d), -ENOENT, "--config.names=other without its manifest: -ENOENT");
-	like(diag_last(&d), "--config.names=other: no such manifest in ", "... named in the message");
+	like(diag_last(&d), "--config.names=other: no such manifest in ",
+	     "... named in the message");
 	diag_release(&d);
 	rm(state, "other.failed");
 }
@@ -195,8 +200,8 @@ static void test_manifests(void)
 	static const char garbage[] = "garbage\n";
 	struct reader_opts o = opts();
 	struct reader_stats st;
-	struct diag d = { 0 };
-	struct strbuf m = { 0 };
+	struct diag d = {0};
+	struct strbuf m = {0};
 	const char *prom;
 	char out[400];
 	int fd = open(EXAMPLE_MANIFEST, O_RDONLY | O_CLOEXEC);
@@ -213,7 +218,8 @@ static void test_manifests(void)
 	is_int(run(&o, &st, &d), 0, "two manifests that fail: the run is done");
 	is_int(st.n_configs, 2, "... it read two configs");
 	is_int(st.n_failed, 2, "... and both failed (main exits 2)");
-	like(logged(), "config \"timers\": map \"timer_starts_total\": pin /sys/fs/bpf/ebpfexp/timers/"
+	like(logged(),
+	     "config \"timers\": map \"timer_starts_total\": pin /sys/fs/bpf/ebpfexp/timers/"
 	     "timer_starts_total is outside --bpffs.root /nonexistent/root",
 	     "a pin outside the bpffs root is refused, config and map named");
 	like(logged(), "/bad.json:1:", "a manifest that is no JSON: its file and line named");
@@ -234,7 +240,8 @@ static void test_manifests(void)
 	o.output = out;
 	o.format = READER_JSON;
 	is_int(run(&o, &st, &d), 0, "--output as json: the run is done");
-	like(slurp(tmpdir, "out.json"), "\"name\": \"ebpfexp_loader_up\"", "... and has every family");
+	like(slurp(tmpdir, "out.json"), "\"name\": \"ebpfexp_loader_up\"",
+	     "... and has every family");
 	like(strbuf_str(&text), "\"name\": \"ebpfexp_config_load_failed\"", "... the marks' too");
 	diag_release(&d);
 	strbuf_release(&m);
@@ -248,7 +255,7 @@ static void test_clean_and_two_readers(void)
 	struct reader_opts o = opts(), o2 = opts();
 	struct reader *r = NULL, *r2 = NULL;
 	struct reader_stats st, st2;
-	struct diag d = { 0 };
+	struct diag d = {0};
 	char tf2[400];
 	int err;
 
@@ -274,7 +281,8 @@ static void test_clean_and_two_readers(void)
 	reader_free(r);
 	is_int(err, 0, "clean: 0");
 	ok(!slurp(tf, "ebpfexp.prom") && !slurp(tf, ".ebpfexp-read.state") &&
-	   !slurp(tf, ".ebpfexp-read.lock"), "... the files the readers wrote are gone, dot files too");
+		   !slurp(tf, ".ebpfexp-read.lock"),
+	   "... the files the readers wrote are gone, dot files too");
 	err = reader_new(&r, &o, &d);
 	if (!err)
 		err = reader_clean(r, &d);

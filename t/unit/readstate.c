@@ -21,9 +21,9 @@ static struct testdir dir;
 
 static void test_first_format(void)
 {
-	struct readstate s = { 0 };
+	struct readstate s = {0};
 	struct readstate_entry *e;
-	struct diag d = { 0 };
+	struct diag d = {0};
 	char buf[512];
 
 	testdir_puts(&dir, NAME, "syscalls\t900\t1700000000.500\ntimers\t3\t0.000\n");
@@ -50,9 +50,9 @@ static void test_first_format(void)
 static void test_round_trip(void)
 {
 	const char *odd = "/run/a\tb\nc\\d";
-	struct readstate s = { 0 }, t = { 0 };
+	struct readstate s = {0}, t = {0};
 	struct readstate_entry *e;
-	struct diag d = { 0 };
+	struct diag d = {0};
 
 	e = readstate_get(&s, odd, "x");
 	ok(e && !readstate_set_file(e, "ebpfexp_x.prom"), "an entry with a file");
@@ -85,8 +85,8 @@ static void test_round_trip(void)
 
 static void test_garbled(void)
 {
-	struct readstate s = { 0 };
-	struct diag d = { 0 };
+	struct readstate s = {0};
+	struct diag d = {0};
 
 	testdir_puts(&dir, NAME,
 		     "garbage\n"

@@ -14,7 +14,7 @@ static const char *match(char *const *pats, size_t n, const char *in, size_t len
 {
 	static char out[256];
 	struct regex_set *s = NULL;
-	struct diag d = { 0 };
+	struct diag d = {0};
 	size_t from = 99, to = 99;
 	int rc;
 
@@ -34,7 +34,7 @@ static const char *match(char *const *pats, size_t n, const char *in, size_t len
 
 /* M(input, pattern, ...) */
 #define M(in, ...)                                                                                 \
-	match((char *[]){ __VA_ARGS__ }, sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *), in, \
+	match((char *[]){__VA_ARGS__}, sizeof((char *[]){__VA_ARGS__}) / sizeof(char *), in,       \
 	      strlen(in))
 
 static void test_match(void)
@@ -45,8 +45,11 @@ static void test_match(void)
 	is_str(M("zzz", "a", "b"), "NOMATCH", "nothing matches");
 	is_str(M("abc\n", "c$"), "NOMATCH", "$ only at the very end");
 	is_str(M("x\x0by", "x\\vy"), "x\x0by", "\\v is the vertical tab");
-	is_str(match((char *[]){ "^(.)" }, 1, "\xff" "a", 2), "\xff",
-	       "an invalid byte is one character, and comes out as it was");
+	is_str(match((char *[]){"^(.)"}, 1,
+		     "\xff"
+		     "a",
+		     2),
+	       "\xff", "an invalid byte is one character, and comes out as it was");
 	is_str(M("y", "y", "a("), "y", "a bad pattern after one that matches is not compiled");
 	like(M("y", "x", "a("), "regexps[1] \"a(\": missing closing", "... but one before it is");
 	like(M("x", "a(?=b)"), "regexps[0] \"a(?=b)\": group syntax not in RE2",
@@ -55,9 +58,9 @@ static void test_match(void)
 
 static void test_is(void)
 {
-	char *a[] = { "x", "y" }, *b[] = { "x", "z" };
+	char *a[] = {"x", "y"}, *b[] = {"x", "z"};
 	struct regex_set *s = NULL;
-	struct diag d = { 0 };
+	struct diag d = {0};
 
 	ok(!regex_set_new(&s, a, 2, &d), "a set is made");
 	ok(s && regex_set_is(s, a, 2), "it holds its patterns");
@@ -69,9 +72,9 @@ static void test_is(void)
 
 static void test_check(void)
 {
-	char *pats[] = { "ok", "a(", "\\h" };
-	struct pos at = { "t.yaml", 4, 11 };
-	struct diag d = { 0 };
+	char *pats[] = {"ok", "a(", "\\h"};
+	struct pos at = {"t.yaml", 4, 11};
+	struct diag d = {0};
 
 	is_int(regex_check(pats, 3, &at, &d), -EINVAL, "a bad list is -EINVAL");
 	is_int(d.n_errors, 2, "every bad pattern is reported");

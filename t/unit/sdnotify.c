@@ -16,7 +16,7 @@
 /* A datagram socket bound at @name (a path, or abstract when it starts with '@'); -1: error. */
 static int listen_at(const char *name)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	size_t len = strlen(name);
 	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
@@ -86,7 +86,7 @@ static void test_notify(void)
 static int watchdog(const char *usec_env, const char *pid_env, uint64_t *usec, char *msg,
 		    size_t msg_len)
 {
-	struct diag d = { 0 };
+	struct diag d = {0};
 	int err;
 
 	if (usec_env)
@@ -97,7 +97,7 @@ static int watchdog(const char *usec_env, const char *pid_env, uint64_t *usec, c
 		setenv("WATCHDOG_PID", pid_env, 1);
 	else
 		unsetenv("WATCHDOG_PID");
-	*usec = 12345;		/* must be overwritten */
+	*usec = 12345; /* must be overwritten */
 	err = sdnotify_watchdog_usec(usec, &d);
 	snprintf(msg, msg_len, "%s", diag_last(&d));
 	diag_release(&d);
@@ -106,8 +106,8 @@ static int watchdog(const char *usec_env, const char *pid_env, uint64_t *usec, c
 
 static void test_watchdog(void)
 {
-	static const char *const bad_usec[] = { "", "0", "-1", " 1", "1s", "abc",
-						"18446744073709551615", "99999999999999999999" };
+	static const char *const bad_usec[] = {
+		"", "0", "-1", " 1", "1s", "abc", "18446744073709551615", "99999999999999999999"};
 	char me[32], other[32], msg[256];
 	uint64_t usec;
 

@@ -53,11 +53,11 @@ static void test_paths(void)
 	is_int(statedir_path(tiny, sizeof(tiny), "/run/x", STATEDIR_LOCK), -ENAMETOOLONG,
 	       "a fixed name that does not fit: -ENAMETOOLONG");
 	{
-		struct diag d = { 0 };
+		struct diag d = {0};
 
 		is_int(statedir_config_path(tiny, sizeof(tiny), "/run/x", "biolat",
-					    STATEDIR_MANIFEST, &d), -ENAMETOOLONG,
-		       "a config path that does not fit: -ENAMETOOLONG");
+					    STATEDIR_MANIFEST, &d),
+		       -ENAMETOOLONG, "a config path that does not fit: -ENAMETOOLONG");
 		is_str(diag_last(&d), "state dir /run/x: config \"biolat\": path too long",
 		       "... and says so");
 		diag_release(&d);
@@ -66,21 +66,22 @@ static void test_paths(void)
 
 static void test_check_name(void)
 {
-	struct diag d = { 0 };
+	struct diag d = {0};
 
 	is_int(statedir_check_name("/run/x", "bio-lat.v2", &d), 0,
 	       "letters, digits, -, _ and . make a config name");
 	is_int(statedir_check_name("/run/x", "a\nb", &d), -EINVAL, "a newline does not");
 	like(diag_last(&d), "/run/x/a\nb.json: config \"a\\nb\": ",
 	     "the message names the manifest and quotes the name");
-	like(diag_last(&d), "(no loader writes such a manifest: remove it)", "... and says what to do");
+	like(diag_last(&d), "(no loader writes such a manifest: remove it)",
+	     "... and says what to do");
 	diag_release(&d);
 }
 
 static void test_list(void)
 {
-	struct statedir_list l = { 0 };
-	struct diag d = { 0 };
+	struct statedir_list l = {0};
+	struct diag d = {0};
 	char missing[300];
 
 	put("zeta.json", "{}\n");
@@ -117,7 +118,7 @@ static void test_list(void)
 
 static void test_read_failed(void)
 {
-	struct diag d = { 0 };
+	struct diag d = {0};
 	char *why = NULL, missing[300];
 
 	is_int(statedir_read_failed(tmpdir, "beta", &why, &d), 0, "a failure mark reads: 0");

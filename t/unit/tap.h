@@ -35,33 +35,33 @@ static inline __attribute__((format(printf, 2, 3))) int ok(int pass, const char 
 	return r;
 }
 
-#define is_int(got, want, ...)                                                                \
-	do {                                                                                  \
-		long long g_ = (long long)(got), w_ = (long long)(want);                      \
-		if (!ok(g_ == w_, __VA_ARGS__))                                               \
-			printf("#   got: %lld\n#  want: %lld\n", g_, w_);                         \
+#define is_int(got, want, ...)                                                                     \
+	do {                                                                                       \
+		long long g_ = (long long)(got), w_ = (long long)(want);                           \
+		if (!ok(g_ == w_, __VA_ARGS__))                                                    \
+			printf("#   got: %lld\n#  want: %lld\n", g_, w_);                          \
 	} while (0)
 
-#define is_str(got, want, ...)                                                                \
-	do {                                                                                  \
-		const char *g_ = (got), *w_ = (want);                                         \
-		if (!ok(g_ && w_ && strcmp(g_, w_) == 0, __VA_ARGS__))                        \
-			printf("#   got: \"%s\"\n#  want: \"%s\"\n", g_ ? g_ : "(null)",         \
-			       w_ ? w_ : "(null)");                                           \
+#define is_str(got, want, ...)                                                                     \
+	do {                                                                                       \
+		const char *g_ = (got), *w_ = (want);                                              \
+		if (!ok(g_ && w_ && strcmp(g_, w_) == 0, __VA_ARGS__))                             \
+			printf("#   got: \"%s\"\n#  want: \"%s\"\n", g_ ? g_ : "(null)",           \
+			       w_ ? w_ : "(null)");                                                \
 	} while (0)
 
-#define is_mem(got, want, len, ...)                                                           \
-	do {                                                                                  \
-		if (!ok(memcmp((got), (want), (len)) == 0, __VA_ARGS__))                      \
-			printf("#   memory differs\n");                                           \
+#define is_mem(got, want, len, ...)                                                                \
+	do {                                                                                       \
+		if (!ok(memcmp((got), (want), (len)) == 0, __VA_ARGS__))                           \
+			printf("#   memory differs\n");                                            \
 	} while (0)
 
-#define like(got, sub, ...)                                                                   \
-	do {                                                                                  \
-		const char *g_ = (got), *s_ = (sub);                                          \
-		if (!ok(g_ && strstr(g_, s_) != NULL, __VA_ARGS__))                           \
-			printf("#   got: \"%s\"\n#  want substring: \"%s\"\n",                   \
-			       g_ ? g_ : "(null)", s_);                                         \
+#define like(got, sub, ...)                                                                        \
+	do {                                                                                       \
+		const char *g_ = (got), *s_ = (sub);                                               \
+		if (!ok(g_ && strstr(g_, s_) != NULL, __VA_ARGS__))                                \
+			printf("#   got: \"%s\"\n#  want substring: \"%s\"\n", g_ ? g_ : "(null)", \
+			       s_);                                                                \
 	} while (0)
 
 /* Prints the plan at the end unless plan() printed one first. */

@@ -56,16 +56,16 @@ static void wrote(struct readstate *s, const char *key, const char *config)
 
 static void test_prune(void)
 {
-	struct readstate s = { 0 };
-	struct strbuf removed = { 0 };
-	struct diag d = { 0 };
+	struct readstate s = {0};
+	struct strbuf removed = {0};
+	struct diag d = {0};
 
 	wrote(&s, "/run/a", "gone");
 	wrote(&s, "/run/a", "kept");
 	wrote(&s, "/run/a", NULL);
-	wrote(&s, "/run/b", "other");	/* another state dir's */
+	wrote(&s, "/run/b", "other"); /* another state dir's */
 	touch("apt.prom");
-	touch("ebpfexp_hand.prom");	/* by hand: no entry */
+	touch("ebpfexp_hand.prom"); /* by hand: no entry */
 	/* a config of b with no file, and one of a whose name is in the state but not ours */
 	ok(readstate_get(&s, "/run/b", "gone") != NULL, "b knows a config gone of its own");
 	ok(!readstate_set_file(readstate_get(&s, "/run/a", "evil"), "../escape.prom"),
@@ -119,9 +119,9 @@ static void test_prune(void)
 
 static void test_clean_first_format(void)
 {
-	struct readstate s = { 0 };
-	struct strbuf removed = { 0 };
-	struct diag d = { 0 };
+	struct readstate s = {0};
+	struct strbuf removed = {0};
+	struct diag d = {0};
 	int fd = openat(dirfd_, TEXTFILES_STATE, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 
 	if (fd >= 0 && write(fd, "read\t0\t1700000000.000\nnever\t0\t0.000\n", 36) != 36)

@@ -13,12 +13,13 @@
 static void test_round_trip(void)
 {
 	const char *in = "a\\b\tc\nd/\xc3\xa9";
-	struct strbuf sb = { 0 };
+	struct strbuf sb = {0};
 	char *s;
 
 	ok(!tsv_add_escaped(&sb, in), "escaping succeeds");
 	s = (char *)strbuf_str(&sb);
-	is_str(s, "a\\\\b\\tc\\nd/\xc3\xa9", "backslash, tab and newline are escaped, the rest kept");
+	is_str(s, "a\\\\b\\tc\\nd/\xc3\xa9",
+	       "backslash, tab and newline are escaped, the rest kept");
 	ok(!strchr(s, '\t') && !strchr(s, '\n'), "an escaped field has no tab and no newline");
 	ok(tsv_unescape(s, s + strlen(s)), "the escaped field unescapes");
 	is_str(s, in, "and comes back exactly");
