@@ -29,10 +29,9 @@
 #include "loaderlock.h"
 #include "log.h"
 #include "pins.h"
+#include "statedir.h"
 #include "sdnotify.h"
 
-#define DEFAULT_BPFFS_ROOT "/sys/fs/bpf/ebpfexp"
-#define DEFAULT_STATE_DIR "/run/ebpfexp"
 #define DEFAULT_CONFIG_DIR "/etc/ebpfexp"
 #define LOADER_POLL_MS 300
 
@@ -93,7 +92,7 @@ static void usage(FILE *f)
 		"  --log.no-timestamps    no timestamps in log lines\n"
 		"  -h, --help             this help\n"
 		"  --version              print the version\n",
-		DEFAULT_CONFIG_DIR, DEFAULT_BPFFS_ROOT, DEFAULT_STATE_DIR, CGRECORD_MAX_DEFAULT,
+		DEFAULT_CONFIG_DIR, PINS_DEFAULT_ROOT, STATEDIR_DEFAULT, CGRECORD_MAX_DEFAULT,
 		CGRECORD_MAX_AGE_DEFAULT);
 }
 
@@ -119,13 +118,6 @@ static void source_tree_defaults(struct main_opts *o)
 	snprintf(path, sizeof(path), "%s/build/bpf", exe);
 	if (!o->bpf_dir)
 		o->bpf_dir = strdup(path);
-}
-
-static void print_diag(struct diag *d)
-{
-	for (size_t i = 0; i < d->n_msgs; i++)
-		log_msg(d->msgs[i].is_warning ? LOG_WARN : LOG_ERROR, "%s", d->msgs[i].text);
-	diag_clear(d);
 }
 
 static int resolve_group(const struct main_opts *o, struct pins_access *acc, struct diag *d)
@@ -235,7 +227,7 @@ static void reload(struct loader *l)
 		  (unsigned long long)monotonic_usec());
 	log_msg(LOG_INFO, "SIGHUP: reloading");
 	loader_reload(l, &st, &d);
-	print_diag(&d);
+	log_diag(&d);
 	if (st.wants_post_attach)
 		post_attach_mark();
 	log_stats("reload", &st);
@@ -279,7 +271,7 @@ static int serve(struct loader *l, struct watchdog *wd)
 			loader_drain(l);
 		if (n > 0 && pfd[1].revents) {
 			loader_process(l, &d);
-			print_diag(&d);
+			log_diag(&d);
 			diag_release(&d);
 		}
 		if (n <= 0 || !pfd[0].revents)
@@ -395,9 +387,9 @@ static int parse_args(struct main_opts *o, int argc, char **argv)
 		return -EINVAL;
 	}
 	if (!o->bpffs_root)
-		o->bpffs_root = DEFAULT_BPFFS_ROOT;
+		o->bpffs_root = PINS_DEFAULT_ROOT;
 	if (!o->state_dir)
-		o->state_dir = DEFAULT_STATE_DIR;
+		o->state_dir = STATEDIR_DEFAULT;
 	source_tree_defaults(o);
 	if (!o->config_dir)
 		o->config_dir = strdup(DEFAULT_CONFIG_DIR);
@@ -459,7 +451,7 @@ int main(int argc, char **argv)
 		err = loader_new(&l, &lo, &d);
 	if (!err)
 		err = loader_start(l, &st, &d);
-	print_diag(&d);
+	log_diag(&d);
 	if (err) {
 		rc = 2;
 		goto out;
@@ -479,7 +471,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (caps_apply(&keep, &d)) {
-		print_diag(&d);
+		log_diag(&d);
 		rc = 2;
 		goto out;
 	}
@@ -490,7 +482,7 @@ int main(int argc, char **argv)
 	sdnotify("STOPPING=1\nSTATUS=detaching");
 out:
 	loader_free(l, &d);
-	print_diag(&d);
+	log_diag(&d);
 	caps_release(&keep);
 	if (lock_fd >= 0)
 		close(lock_fd);

@@ -3,6 +3,7 @@
 
 #include <bpf/libbpf.h>
 
+#include "diag.h"
 #include "strbuf.h"
 #include <stdarg.h>
 #include <stdio.h>
@@ -112,4 +113,11 @@ void log_capture_libbpf(struct strbuf *sb)
 void log_hook_libbpf(void)
 {
 	libbpf_set_print(log_libbpf);
+}
+
+void log_diag(struct diag *d)
+{
+	for (size_t i = 0; i < d->n_msgs; i++)
+		log_msg(d->msgs[i].is_warning ? LOG_WARN : LOG_ERROR, "%s", d->msgs[i].text);
+	diag_clear(d);
 }

@@ -19,6 +19,9 @@ void log_debug_at(const char *file, int line, const char *fmt, ...)
  */
 struct strbuf;
 void log_capture_libbpf(struct strbuf *sb);
+/* Log each message of @d, a warning as a warning and an error as an error; then clear @d. */
+struct diag;
+void log_diag(struct diag *d);
 /* Route libbpf's messages through log at our levels (process-wide, by libbpf's design). */
 void log_hook_libbpf(void);
 

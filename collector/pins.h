@@ -67,6 +67,8 @@ int pins_remove_stale(const char *dir, const char *const *keep, size_t n_keep, s
  * '-', so the name is free; bpffs refuses names with a '.'): u64 [0] lost by the kernel (perf buffer full), [1] dropped by
  * the loader (event shorter than the labels, or the count map full). Both only grow.
  */
+/* The pin root by default (--bpffs.root): configs pin below ROOT/NAME/. */
+#define PINS_DEFAULT_ROOT "/sys/fs/bpf/ebpfexp"
 #define PINS_PERF_LOST_SUFFIX "-lost"
 #define PINS_PERF_LOST_N 2
 /* Sum of the lost-event counts beside the count map pinned at @count_pin (read-only). */

@@ -17,10 +17,10 @@
 #include "diag.h"
 #include "kubepath.h"
 #include "log.h"
+#include "pins.h"
 #include "reader.h"
+#include "statedir.h"
 
-#define DEFAULT_BPFFS_ROOT "/sys/fs/bpf/ebpfexp"
-#define DEFAULT_STATE_DIR "/run/ebpfexp"
 #define DEFAULT_TEXTFILE_DIR "/var/lib/prometheus/node-exporter"
 #define DEFAULT_MAX_SERIES 100000
 
@@ -80,7 +80,7 @@ static void usage(FILE *f)
 		"A state or cgroups file that cannot be saved is a warning.\n"
 		"With --interval: 0 after N intervals or at Ctrl-C, 2 when the first read could\n"
 		"not be done.\n",
-		DEFAULT_TEXTFILE_DIR, DEFAULT_MAX_SERIES, DEFAULT_STATE_DIR, DEFAULT_BPFFS_ROOT,
+		DEFAULT_TEXTFILE_DIR, DEFAULT_MAX_SERIES, STATEDIR_DEFAULT, PINS_DEFAULT_ROOT,
 		KUBEPATH_PODS_DIR_DEFAULT);
 }
 
@@ -163,7 +163,7 @@ static int parse_args(struct args *a, int argc, char **argv)
 		{0},
 	};
 	bool has_count = false, has_top = false;
-	uint64_t top;
+	uint64_t n;
 	char *end;
 	int c;
 
@@ -175,31 +175,19 @@ static int parse_args(struct args *a, int argc, char **argv)
 		case OPT_OUTPUT: a->o.output = optarg; break;
 		case OPT_FORMAT:
 			a->format_set = true;
-			if (!strcmp(optarg, "prom")) {
-				a->o.format = READER_PROM;
-			} else if (!strcmp(optarg, "json")) {
-				a->o.format = READER_JSON;
-			} else if (!strcmp(optarg, "table")) {
-				a->o.format = READER_TABLE;
-			} else {
+			if (reader_format_parse(optarg, &a->o.format)) {
 				fprintf(stderr,
-					"ebpfexp-read: --format: \"%s\" is not prom, json or "
-					"table\n",
+					"ebpfexp-read: --format: \"%s\" is not prom, json "
+					"or table\n",
 					optarg);
 				return -EINVAL;
 			}
 			break;
 		case OPT_CONFIG_NAMES: a->o.config_names = optarg; break;
 		case OPT_MAX_SERIES:
-			errno = 0;
-			a->o.max_series = strtoull(optarg, &end, 10);
-			if (errno || end == optarg || *end) {
-				fprintf(stderr,
-					"ebpfexp-read: --metrics.max-series: \"%s\" is not a "
-					"count\n",
-					optarg);
+			if (parse_count("--metrics.max-series", optarg, &n))
 				return -EINVAL;
-			}
+			a->o.max_series = n > SIZE_MAX ? SIZE_MAX : (size_t)n;
 			break;
 		case OPT_STATE_DIR:
 			a->o.state_dir = optarg;
@@ -228,9 +216,9 @@ static int parse_args(struct args *a, int argc, char **argv)
 			has_count = true;
 			break;
 		case OPT_TOP:
-			if (parse_count("--top", optarg, &top))
+			if (parse_count("--top", optarg, &n))
 				return -EINVAL;
-			a->w.top = top > SIZE_MAX ? SIZE_MAX : (size_t)top;
+			a->w.top = n > SIZE_MAX ? SIZE_MAX : (size_t)n;
 			has_top = true;
 			break;
 		case OPT_VERSION:
@@ -260,9 +248,9 @@ static int parse_args(struct args *a, int argc, char **argv)
 	if (check_live_args(a, has_count, has_top))
 		return -EINVAL;
 	if (!a->o.state_dir)
-		a->o.state_dir = DEFAULT_STATE_DIR;
+		a->o.state_dir = STATEDIR_DEFAULT;
 	if (!a->o.bpffs_root)
-		a->o.bpffs_root = DEFAULT_BPFFS_ROOT;
+		a->o.bpffs_root = PINS_DEFAULT_ROOT;
 	/* with no output chosen: a person at a terminal gets a table, a timer the textfiles */
 	if (!a->o.textfile_dir && !a->o.output && !a->format_set && !a->w.interval) {
 		if (isatty(STDOUT_FILENO))
@@ -271,13 +259,6 @@ static int parse_args(struct args *a, int argc, char **argv)
 			a->o.textfile_dir = DEFAULT_TEXTFILE_DIR;
 	}
 	return 0;
-}
-
-static void print_diag(struct diag *d)
-{
-	for (size_t i = 0; i < d->n_msgs; i++)
-		log_msg(d->msgs[i].is_warning ? LOG_WARN : LOG_ERROR, "%s", d->msgs[i].text);
-	diag_clear(d);
 }
 
 /* 0 all configs read; 1 some failed; 2 nothing read: all failed, or there was none. */
@@ -307,7 +288,7 @@ int main(int argc, char **argv)
 		rc = reader_watch(r, &a.w, &d) ? 2 : 0;
 	else
 		rc = exit_code(err ? err : reader_run(r, &st, &d), &st);
-	print_diag(&d);
+	log_diag(&d);
 	reader_free(r);
 	diag_release(&d);
 	return rc;

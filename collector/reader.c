@@ -84,11 +84,18 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void print_diag(struct diag *d)
+int reader_format_parse(const char *word, enum reader_format *out)
 {
-	for (size_t i = 0; i < d->n_msgs; i++)
-		log_msg(d->msgs[i].is_warning ? LOG_WARN : LOG_ERROR, "%s", d->msgs[i].text);
-	diag_clear(d);
+	static const char *const names[] = {
+		[READER_PROM] = "prom", [READER_JSON] = "json", [READER_TABLE] = "table"};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(word, names[i])) {
+			*out = (enum reader_format)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
 }
 
 static bool name_selected(const char *filter, const char *name)
@@ -347,7 +354,7 @@ static size_t read_configs(struct reader *r, struct family_set *all, struct strb
 			n_failed++;
 		decode_take_warnings(r->dctx, d);
 		if (!r->live) /* live shows them with its frame */
-			print_diag(d);
+			log_diag(d);
 		family_set_release(&fs);
 	}
 	return n_failed;
@@ -582,7 +589,7 @@ static int clean_textfile_dir(struct reader *r, struct diag *d)
 				      r->o.state_dir_given ? r->key : NULL,
 				      r->o.config_names ? keep_config : NULL, &k, &removed, d);
 	if (!err)
-		print_diag(d);
+		log_diag(d);
 	if (!err && removed.len)
 		log_msg(LOG_INFO, "--textfile.clean: removed from %s:%s", r->o.textfile_dir,
 			removed.buf);
@@ -825,7 +832,7 @@ static int watch_read(void *arg, struct family_set *fs, struct diag *d)
 static void watch_report(void *arg, struct diag *d)
 {
 	(void)arg;
-	print_diag(d);
+	log_diag(d);
 }
 
 int reader_watch(struct reader *r, const struct reader_watch_opts *o, struct diag *d)

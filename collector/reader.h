@@ -18,6 +18,8 @@
 struct diag;
 
 enum reader_format { READER_PROM, READER_JSON, READER_TABLE };
+/* "prom", "json" or "table" into *@out: 0, or -EINVAL for any other word. */
+int reader_format_parse(const char *word, enum reader_format *out);
 
 /* All strings are borrowed and must outlive the reader. */
 struct reader_opts {

@@ -19,6 +19,8 @@
 struct diag;
 
 /* The fixed names, for statedir_path() and for modules that work on the dir's fd. */
+/* Where the loader writes and the reader looks by default (--state.dir). */
+#define STATEDIR_DEFAULT "/run/ebpfexp"
 #define STATEDIR_LOCK "loader.lock"
 #define STATEDIR_KALLSYMS "kallsyms"
 #define STATEDIR_KSYMIDX "kallsyms.idx"
