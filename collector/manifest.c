@@ -1,10 +1,10 @@
 /*
- * manifest: struct manifest <-> STATE_DIR/NAME.json (jansson), schema 1. The loader
- * writes it after attach; the reader rebuilds from it the struct config the loader used,
- * positions included, and trusts nothing else. Reading is strict: an unknown schema, bad
- * JSON or a missing or mistyped field is an error naming the file and the field path
- * ("metrics[2].labels[0].size"). Fields this reader does not know are ignored, so that
- * additions that change no meaning need no new schema. Also: SHA-256 of the object file
+ * manifest: struct manifest <-> a config's manifest in the state dir (statedir.h), as JSON
+ * (jansson), schema 1. The loader writes it after attach; the reader rebuilds from it the
+ * struct config the loader used, positions included, and trusts nothing else. Reading is
+ * strict: an unknown schema, bad JSON or a missing or mistyped field is an error naming the
+ * file and the field path ("metrics[2].labels[0].size"). Fields this reader does not know are
+ * ignored, so that additions that change no meaning need no new schema. Also: SHA-256 of the object file
  * (libmd's, as on every Debian base system).
  */
 #include "manifest.h"

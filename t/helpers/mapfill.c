@@ -34,6 +34,7 @@
 #include "manifest.h"
 #include "mapkind.h"
 #include "mapread.h"
+#include "statedir.h"
 
 struct opts {
 	enum bpf_map_type type;
@@ -317,7 +318,8 @@ static int cmd_manifest(int argc, char **argv)
 		mm->id = info.id;
 		m.n_maps++;
 	}
-	snprintf(path, sizeof(path), "%s/%s.json", argv[4], argv[3]);
+	if (statedir_config_path(path, sizeof(path), argv[4], argv[3], STATEDIR_MANIFEST, NULL))
+		die("%s/%s: path too long", argv[4], argv[3]);
 	err = manifest_write(&m, path, 0644, &d);
 	for (size_t i = 0; i < d.n_msgs; i++)
 		fprintf(stderr, "mapfill: %s\n", d.msgs[i].text);
