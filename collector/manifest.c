@@ -4,8 +4,8 @@
  * struct config the loader used, positions included, and trusts nothing else. Reading is
  * strict: an unknown schema, bad JSON or a missing or mistyped field is an error naming the
  * file and the field path ("metrics[2].labels[0].size"). Fields this reader does not know are
- * ignored, so that additions that change no meaning need no new schema. Also: SHA-256 of the object file
- * (libmd's, as on every Debian base system).
+ * ignored, so that additions that change no meaning need no new schema. Also: SHA-256 of the
+ * object file (libmd's, as on every Debian base system).
  */
 #include "manifest.h"
 
