@@ -4,7 +4,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -18,12 +17,13 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "testdir.h"
 
-static char root[64];
+static struct testdir scratch;
 
 static void mkpath(char *buf, size_t size, const char *name)
 {
-	snprintf(buf, size, "%s/%s", root, name);
+	snprintf(buf, size, "%s/%s", scratch.path, name);
 }
 
 static char *slurp(const char *path)
@@ -107,7 +107,7 @@ static void test_replace(void)
 	is_str(slurp(p), "second\n", "the content is replaced, not appended or mixed");
 	is_int(atomicfile_replace(AT_FDCWD, p, 0644, "", 0, &d), 0, "empty content is fine");
 	is_str(slurp(p), "", "the file is then empty");
-	is_int(count_temps(root, NULL, 0), 0, "no temp file is left behind");
+	is_int(count_temps(scratch.path, NULL, 0), 0, "no temp file is left behind");
 	is_int((int)d.n_msgs, 0, "no messages on success");
 	diag_release(&d);
 }
@@ -146,17 +146,18 @@ static void test_temp_name(void)
 	spit(p, "old\n");
 	is_int(atomicfile_open(&f, AT_FDCWD, p, 0644, &d), 0, "open a temp file beside b.prom");
 	is_int(atomicfile_write(f, "new\n", 4, &d), 0, "write to it");
-	is_int(count_temps(root, tmp, sizeof(tmp)), 1, "one temp file exists while writing");
+	is_int(count_temps(scratch.path, tmp, sizeof(tmp)), 1,
+	       "one temp file exists while writing");
 	ok(!strncmp(tmp, prefix, strlen(prefix)) && strlen(tmp) == strlen(prefix) + 6,
 	   "temp name is .NAME.tmp.XXXXXX (%s)", tmp);
 	ok(strlen(tmp) < 5 || strcmp(tmp + strlen(tmp) - 5, ".prom") != 0,
 	   "temp name does not end in .prom, so node_exporter never reads it");
-	snprintf(tp, sizeof(tp), "%s/%s", root, tmp);
+	snprintf(tp, sizeof(tp), "%s/%s", scratch.path, tmp);
 	is_int(mode_of(tp) & 07777, 0644, "the temp file already has the final mode");
 	is_str(slurp(p), "old\n", "the target keeps its old content until commit");
 	is_int(atomicfile_commit(f, &d), 0, "commit");
 	is_str(slurp(p), "new\n", "commit puts the new content in place");
-	is_int(count_temps(root, NULL, 0), 0, "and leaves no temp file");
+	is_int(count_temps(scratch.path, NULL, 0), 0, "and leaves no temp file");
 	diag_release(&d);
 }
 
@@ -171,11 +172,12 @@ static void test_hidden_temp_name(void)
 	mkpath(p, sizeof(p), ".hidden.state");
 	is_int(atomicfile_open(&f, AT_FDCWD, p, 0600, &d), 0,
 	       "open a temp file beside .hidden.state");
-	is_int(count_temps(root, tmp, sizeof(tmp)), 1, "one temp file exists while writing");
+	is_int(count_temps(scratch.path, tmp, sizeof(tmp)), 1,
+	       "one temp file exists while writing");
 	ok(!strncmp(tmp, prefix, strlen(prefix)) && strlen(tmp) == strlen(prefix) + 6,
 	   "a hidden name's temp starts with one dot: .NAME.tmp.XXXXXX (%s)", tmp);
 	atomicfile_abort(f);
-	is_int(count_temps(root, NULL, 0), 0, "abort removes it");
+	is_int(count_temps(scratch.path, NULL, 0), 0, "abort removes it");
 	diag_release(&d);
 }
 
@@ -216,7 +218,7 @@ static void test_abort(void)
 	is_int(atomicfile_open(&f, AT_FDCWD, p, 0644, &d), 0, "open");
 	is_int(atomicfile_write(f, "half", 4, &d), 0, "write part of a file");
 	atomicfile_abort(f);
-	is_int(count_temps(root, NULL, 0), 0, "abort removes the temp file");
+	is_int(count_temps(scratch.path, NULL, 0), 0, "abort removes the temp file");
 	is_str(slurp(p), "old\n", "abort leaves the target as it was");
 	atomicfile_abort(NULL);
 	ok(1, "abort(NULL) does nothing");
@@ -227,7 +229,7 @@ static void test_dirfd(void)
 {
 	struct diag d = {0};
 	char p[128];
-	int dfd = open(root, O_RDONLY | O_DIRECTORY);
+	int dfd = open(scratch.path, O_RDONLY | O_DIRECTORY);
 
 	mkpath(p, sizeof(p), "sub");
 	mkdir(p, 0755);
@@ -254,17 +256,18 @@ static void test_failures(void)
 	err = atomicfile_open(&f, AT_FDCWD, p, 0644, &d);
 	is_int(err, -ENOENT, "open in a missing directory fails with -ENOENT");
 	ok(f == NULL, "and sets *out to NULL");
-	snprintf(want, sizeof(want), "open directory %s/nodir: No such file or directory", root);
+	snprintf(want, sizeof(want), "open directory %s/nodir: No such file or directory",
+		 scratch.path);
 	is_str(diag_last(&d), want, "the message names the directory and the reason");
 
 	mkpath(p, sizeof(p), "isdir.prom");
 	mkdir(p, 0755);
 	err = atomicfile_replace(AT_FDCWD, p, 0644, "x\n", 2, &d);
 	is_int(err, -EISDIR, "replacing a directory fails with -EISDIR");
-	snprintf(want, sizeof(want), "rename %s/.isdir.prom.tmp.XXXXXX to %s: Is a directory", root,
-		 p);
+	snprintf(want, sizeof(want), "rename %s/.isdir.prom.tmp.XXXXXX to %s: Is a directory",
+		 scratch.path, p);
 	is_str(unrandom(diag_last(&d)), want, "the message names both paths");
-	is_int(count_temps(root, NULL, 0), 0, "a failed commit removes its temp file");
+	is_int(count_temps(scratch.path, NULL, 0), 0, "a failed commit removes its temp file");
 
 	err = atomicfile_replace(AT_FDCWD, "", 0644, "x", 1, &d);
 	is_int(err, -EISDIR, "an empty path is refused");
@@ -434,20 +437,10 @@ static void test_clean_stale(void)
 	is_int(atomicfile_clean_stale(-1, 0), -EBADF, "a bad directory fd gives -EBADF");
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	(void)remove(path); /* best effort: the scratch directory is in /tmp */
-	return 0;
-}
-
 int main(void)
 {
-	snprintf(root, sizeof(root), "/tmp/ebpfexp-atomicfile.XXXXXX");
-	if (!mkdtemp(root)) {
-		printf("Bail out! mkdtemp: %s\n", strerror(errno));
+	if (testdir_open(&scratch, "atomicfile")) {
+		printf("Bail out! no scratch directory\n");
 		return 1;
 	}
 	test_replace();
@@ -460,6 +453,6 @@ int main(void)
 	test_failures();
 	test_full_fs();
 	test_clean_stale();
-	nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	testdir_close(&scratch);
 	return done_testing();
 }

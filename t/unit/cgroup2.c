@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +16,9 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "testdir.h"
 
-static char root[64];
+static struct testdir scratch;
 
 struct seen {
 	size_t n, stop_at;
@@ -57,7 +57,7 @@ static void mk(const char *sub)
 {
 	char p[256];
 
-	snprintf(p, sizeof(p), "%s/%s", root, sub);
+	snprintf(p, sizeof(p), "%s/%s", scratch.path, sub);
 	if (mkdir(p, 0755))
 		printf("# mkdir %s: %s\n", p, strerror(errno));
 }
@@ -68,7 +68,7 @@ static void test_find_mount(void)
 	struct diag d = {0};
 	FILE *f;
 
-	snprintf(mi, sizeof(mi), "%s/mountinfo", root);
+	snprintf(mi, sizeof(mi), "%s/mountinfo", scratch.path);
 	f = fopen(mi, "w");
 	fputs("25 30 0:23 / /sys rw,nosuid - sysfs sysfs rw\n"
 	      "33 25 0:28 / /sys/fs/cgroup/cpu rw shared:9 - cgroup cgroup rw,cpu\n"
@@ -85,7 +85,7 @@ static void test_find_mount(void)
 	is_int(cgroup2_find_mount(mi, &mnt, &d), -ENOENT, "v1 only: -ENOENT ...");
 	is_int(d.n_msgs, 0, "... without a message");
 	ok(mnt == NULL, "... and no mount point");
-	snprintf(mi, sizeof(mi), "%s/none", root);
+	snprintf(mi, sizeof(mi), "%s/none", scratch.path);
 	ok(cgroup2_find_mount(mi, &mnt, &d) == -ENOENT && d.n_msgs == 1,
 	   "a missing mountinfo is an error with a message");
 	diag_release(&d);
@@ -98,15 +98,15 @@ static void test_walk(void)
 	char p[256], top[128];
 	int fd;
 
-	snprintf(top, sizeof(top), "%s/t", root);
+	snprintf(top, sizeof(top), "%s/t", scratch.path);
 	mk("t");
 	mk("t/a");
 	mk("t/a/b");
 	mk("t/a/b/c");
 	mk("t/d");
-	snprintf(p, sizeof(p), "%s/t/file", root);
+	snprintf(p, sizeof(p), "%s/t/file", scratch.path);
 	close(open(p, O_CREAT | O_WRONLY, 0644));
-	snprintf(p, sizeof(p), "%s/t/link", root);
+	snprintf(p, sizeof(p), "%s/t/link", scratch.path);
 	if (symlink("a", p))
 		printf("# symlink: %s\n", strerror(errno));
 
@@ -164,7 +164,7 @@ static void test_unopened(void)
 	char top[128];
 	int fd, fd2, fill[256], n_fill = 0, err1, err2;
 
-	snprintf(top, sizeof(top), "%s/t", root);
+	snprintf(top, sizeof(top), "%s/t", scratch.path);
 	fd = open(top, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	fd2 = open(top, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	getrlimit(RLIMIT_NOFILE, &old);
@@ -198,25 +198,15 @@ static void test_unopened(void)
 	strbuf_release(&sb);
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	(void)remove(path); /* best effort: the scratch directory is in /tmp */
-	return 0;
-}
-
 int main(void)
 {
-	snprintf(root, sizeof(root), "/tmp/ebpfexp-cgroup2.XXXXXX");
-	if (!mkdtemp(root)) {
-		printf("Bail out! mkdtemp: %s\n", strerror(errno));
+	if (testdir_open(&scratch, "cgroup2")) {
+		printf("Bail out! no scratch directory\n");
 		return 1;
 	}
 	test_find_mount();
 	test_walk();
 	test_unopened();
-	nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	testdir_close(&scratch);
 	return done_testing();
 }
