@@ -29,7 +29,7 @@ start_dir_loader() {	# start_dir_loader VAR CONFIG_DIR STATE_DIR BPFFS_ROOT LOG
 	"$LOAD" --config.dir="$2" --bpf.dir="$2" --bpffs.root="$4" --state.dir="$3" \
 		--log.no-timestamps >"$5" 2>&1 &
 	_pid=$!
-	tcleanup "kill -TERM $_pid 2>/dev/null; wait $_pid 2>/dev/null"
+	tcleanup "stop_pid $_pid"
 	eval "$1=$_pid"
 }
 read1() {	# the first reader; stderr in $T/err
@@ -85,7 +85,7 @@ tcase 'its series vanish from node_exporter, the others stay' \
 tcase 'foreign files and the second reader'"'"'s are untouched' \
 	'foreign_untouched && test -s "$TEXTFILE/ebpfexp_softirqs.prom"'
 tcase 'the loader restarted without runqlat: its manifest goes (its pins stay)' \
-	'kill -TERM "$LOADER_PID" && wait "$LOADER_PID"; rm "$T/configs/runqlat.yaml" &&
+	'stop_pid "$LOADER_PID" && rm "$T/configs/runqlat.yaml" &&
 	 start_dir_loader LOADER_PID "$T/configs" "$STATE" "$BPFFS_ROOT" "$T/loader.log" &&
 	 wait_for "jq -e \".loader_pid == $LOADER_PID\" $STATE/timers.json" 60 &&
 	 ! test -e "$STATE/runqlat.json" && test -d "$BPFFS_ROOT/runqlat"'
@@ -95,7 +95,7 @@ tcase 'the next run removes ebpfexp_runqlat.prom, node_exporter no longer serves
 	 ! grep -q "^ebpf_exporter_run_queue_latency_seconds" "$T/metrics" &&
 	 grep -qx "ebpfexp_loader_up 1" "$T/metrics"'
 tcase 'a simulated reboot: the loader gone, pins and state dir emptied' \
-	'kill -TERM "$LOADER_PID" && wait "$LOADER_PID"; rm -rf "$STATE" "$BPFFS_ROOT" &&
+	'stop_pid "$LOADER_PID" && rm -rf "$STATE" "$BPFFS_ROOT" &&
 	 ! test -e "$STATE"'
 tcase 'the reader exits 2 and says what to look at' \
 	'read1; rc=$?; [ $rc = 2 ] &&
@@ -111,7 +111,7 @@ tcase 'the second reader'"'"'s file and the foreign ones are still there' \
 	 test -s "$TEXTFILE/ebpfexp_softirqs.prom"'
 tcase 'a loader whose every config failed at its start: it exits; the reader exits 2, the failure is served' \
 	'mkdir -p "$STATE" && start_dir_loader LOADER_PID "$T/broken" "$STATE" "$BPFFS_ROOT" "$T/loader3.log" &&
-	 wait_for "! kill -0 $LOADER_PID" 60 && test -s "$STATE/fentry_fail.failed" &&
+	 wait_gone "$LOADER_PID" 60 && test -s "$STATE/fentry_fail.failed" &&
 	 read1; rc=$?; [ $rc = 2 ] &&
 	 grep -q "no manifest in $STATE: every config failed to load (1, .*$STATE/NAME.failed), and ebpfexp-load is not running" "$T/err" &&
 	 grep -qx "ebpfexp_config_load_failed{config=\"fentry_fail\"} 1" "$TEXTFILE/ebpfexp.prom" &&
