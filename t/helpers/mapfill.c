@@ -318,7 +318,7 @@ static int cmd_manifest(int argc, char **argv)
 		m.n_maps++;
 	}
 	snprintf(path, sizeof(path), "%s/%s.json", argv[4], argv[3]);
-	err = manifest_write(&m, path, 0644, &d);
+	err = manifest_write(&m, path, 0644, (gid_t)-1, &d);
 	for (size_t i = 0; i < d.n_msgs; i++)
 		fprintf(stderr, "mapfill: %s\n", d.msgs[i].text);
 	for (size_t i = 0; i < m.n_maps; i++)
