@@ -195,6 +195,20 @@ int atomicfile_write(struct atomicfile *f, const void *buf, size_t len, struct d
 	return 0;
 }
 
+int atomicfile_set_group(struct atomicfile *f, gid_t gid, struct diag *d)
+{
+	int err;
+
+	if (gid == (gid_t)-1)
+		return 0;
+	if (fchown(f->fd, (uid_t)-1, gid) < 0) {
+		err = -errno;
+		return diag_err(d, err, NULL, "chown %s to group %u: %s", f->tmp_path,
+				(unsigned)gid, strerror(-err));
+	}
+	return 0;
+}
+
 void atomicfile_no_sync(struct atomicfile *f)
 {
 	f->no_sync = true;
@@ -256,10 +270,18 @@ void atomicfile_abort(struct atomicfile *f)
 int atomicfile_replace(int dirfd, const char *path, mode_t mode, const void *buf, size_t len,
 		       struct diag *d)
 {
+	return atomicfile_replace_group(dirfd, path, mode, (gid_t)-1, buf, len, d);
+}
+
+int atomicfile_replace_group(int dirfd, const char *path, mode_t mode, gid_t gid, const void *buf,
+			     size_t len, struct diag *d)
+{
 	struct atomicfile *f = NULL;
 	int err;
 
 	err = atomicfile_open(&f, dirfd, path, mode, d);
+	if (!err)
+		err = atomicfile_set_group(f, gid, d);
 	if (!err)
 		err = atomicfile_write(f, buf, len, d);
 	if (!err) {

@@ -16,6 +16,12 @@ int atomicfile_open(struct atomicfile **out, int dirfd, const char *path, mode_t
 		    struct diag *d);
 int atomicfile_write(struct atomicfile *f, const void *buf, size_t len, struct diag *d);
 /*
+ * Give the temp file group @gid ((gid_t)-1: leave it), before commit: the file then is the
+ * group's from the moment it has its final name. A chown after the rename leaves a moment
+ * in which a reader of that group is refused (EACCES).
+ */
+int atomicfile_set_group(struct atomicfile *f, gid_t gid, struct diag *d);
+/*
  * For content that need not survive a crash, because it is written again soon (the reader's
  * textfiles, every 15 s): commit renames without the two fsyncs, which cost milliseconds
  * each on a busy disk. Readers still see the old content or the new, never a mix.
@@ -28,6 +34,9 @@ void atomicfile_abort(struct atomicfile *f);
 /* Write @buf as the whole new content of @path in one go. */
 int atomicfile_replace(int dirfd, const char *path, mode_t mode, const void *buf, size_t len,
 		       struct diag *d);
+/* The same, of group @gid ((gid_t)-1: the creator's) from the moment it is in place. */
+int atomicfile_replace_group(int dirfd, const char *path, mode_t mode, gid_t gid, const void *buf,
+			     size_t len, struct diag *d);
 /*
  * Remove temp files left by killed writers in @dirfd: regular files named as
  * atomicfile_open() names them (".NAME.tmp.XXXXXX") whose mtime is at least @min_age_s

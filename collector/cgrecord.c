@@ -327,9 +327,7 @@ int cgrecord_write(struct cgrecord *r, const char *state_dir, mode_t mode, gid_t
 		err = diag_err(d, -err, NULL, "%s/%s: %s", state_dir, STATEDIR_CGRECORD,
 			       strerror(-err));
 	} else {
-		err = atomicfile_replace(AT_FDCWD, path.buf, mode, sb.buf, sb.len, d);
-		if (!err && gid != (gid_t)-1 && chown(path.buf, (uid_t)-1, gid))
-			err = diag_err(d, errno, NULL, "chown %s: %s", path.buf, strerror(errno));
+		err = atomicfile_replace_group(AT_FDCWD, path.buf, mode, gid, sb.buf, sb.len, d);
 	}
 	if (!err)
 		r->dirty = false;

@@ -489,6 +489,8 @@ int ksymidx_write(const char *dir, const void *idx, size_t len, mode_t mode, gid
 	if (statedir_path(path, sizeof(path), dir, STATEDIR_KSYMIDX))
 		return diag_err(d, ENAMETOOLONG, NULL, "%s: path too long", dir);
 	err = atomicfile_open(&f, AT_FDCWD, path, mode, d);
+	if (!err)
+		err = atomicfile_set_group(f, gid, d);
 	/*
 	 * In pieces: from one write of megabytes a file system with large folios (ext4 since
 	 * 6.x) makes 2 MB folios, and a reader's first lookup would map 2 MB of it at once.
@@ -501,8 +503,5 @@ int ksymidx_write(const char *dir, const void *idx, size_t len, mode_t mode, gid
 		atomicfile_abort(f);
 		return err;
 	}
-	err = atomicfile_commit(f, d);
-	if (!err && gid != (gid_t)-1 && chown(path, (uid_t)-1, gid))
-		err = diag_err(d, errno, NULL, "chown %s: %s", path, strerror(errno));
-	return err;
+	return atomicfile_commit(f, d);
 }

@@ -34,14 +34,10 @@ static int replace(const char *dir, const char *name, const void *buf, size_t le
 		   gid_t gid, struct diag *d)
 {
 	char path[4096];
-	int err;
 
 	if (statedir_path(path, sizeof(path), dir, name))
 		return diag_err(d, ENAMETOOLONG, NULL, "%s: path too long", dir);
-	err = atomicfile_replace(AT_FDCWD, path, mode, buf, len, d);
-	if (!err && gid != (gid_t)-1 && chown(path, (uid_t)-1, gid))
-		err = diag_err(d, errno, NULL, "chown %s: %s", path, strerror(errno));
-	return err;
+	return atomicfile_replace_group(AT_FDCWD, path, mode, gid, buf, len, d);
 }
 
 int ksymsnap_write(const char *state_dir, const char *src, mode_t mode, gid_t gid,

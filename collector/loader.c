@@ -663,10 +663,7 @@ static int write_manifest(struct loader *l, struct loaded *ld, struct diag *d)
 		err = -ENOMEM;
 		goto out;
 	}
-	err = manifest_write(&m, path, l->o.acc.mode, d);
-	if (!err && l->o.acc.gid != (gid_t)-1 && chown(path, (uid_t)-1, l->o.acc.gid))
-		err = diag_err(d, errno, NULL, "chown %s to group %u: %s", path,
-			       (unsigned)l->o.acc.gid, strerror(errno));
+	err = manifest_write(&m, path, l->o.acc.mode, l->o.acc.gid, d);
 out:
 	for (size_t i = 0; i < m.n_progs; i++)
 		free(m.progs[i].pin_path);
@@ -999,9 +996,8 @@ static void mark_failed(struct loader *l, const char *name, const struct diag *d
 			    "config \"%s\" failed to load; see the loader's log or run "
 			    "ebpfexp-load --config.check\n",
 			    name);
-	if (!atomicfile_replace(AT_FDCWD, path, l->o.acc.mode, why.buf, why.len, &quiet) &&
-	    l->o.acc.gid != (gid_t)-1 && chown(path, (uid_t)-1, l->o.acc.gid))
-		log_msg(LOG_WARN, "chown %s: %s", path, strerror(errno));
+	atomicfile_replace_group(AT_FDCWD, path, l->o.acc.mode, l->o.acc.gid, why.buf, why.len,
+				 &quiet);
 	if (quiet.n_msgs)
 		log_msg(LOG_WARN, "%s", diag_last(&quiet));
 	diag_release(&quiet);

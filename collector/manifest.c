@@ -357,14 +357,16 @@ int manifest_dump(const struct manifest *m, char **out, struct diag *d)
 	return 0;
 }
 
-int manifest_write(const struct manifest *m, const char *path, unsigned mode, struct diag *d)
+int manifest_write(const struct manifest *m, const char *path, unsigned mode, gid_t gid,
+		   struct diag *d)
 {
 	char *text = NULL;
 	int err;
 
 	err = manifest_dump(m, &text, d);
 	if (!err)
-		err = atomicfile_replace(AT_FDCWD, path, (mode_t)mode, text, strlen(text), d);
+		err = atomicfile_replace_group(AT_FDCWD, path, (mode_t)mode, gid, text,
+					       strlen(text), d);
 	free(text);
 	return err;
 }

@@ -9,6 +9,7 @@
 #define EBPFEXP_MANIFEST_H
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h> /* gid_t */
 
 #include "config.h"
 #include "diag.h"
@@ -46,8 +47,12 @@ struct manifest {
 	struct manifest_prog *progs;
 };
 
-/* Serialise @m to @path atomically (temp + fsync + rename), mode @mode. */
-int manifest_write(const struct manifest *m, const char *path, unsigned mode, struct diag *d);
+/*
+ * Serialise @m to @path atomically (temp + fsync + rename), mode @mode, group @gid
+ * ((gid_t)-1: the writer's) from the moment it is in place.
+ */
+int manifest_write(const struct manifest *m, const char *path, unsigned mode, gid_t gid,
+		   struct diag *d);
 /*
  * Serialise to a malloc'ed JSON string ending in a newline (free()); the same @m always
  * gives the same text. Every map must serve a metric of m->config (by name), at most one

@@ -22,13 +22,15 @@ echo "apt_upgrades_pending 3" > "$TEXTFILE/apt.prom"
 printf '# TYPE ebpfexp_other gauge\nebpfexp_other 1\n' > "$TEXTFILE/ebpfexp_other.prom"
 cp "$TEXTFILE/apt.prom" "$TEXTFILE/ebpfexp_other.prom" "$T/"
 
-# a loader over every *.yaml of a dir (the dir is the set, so removing one and HUP drops it)
-start_dir_loader() {	# start_dir_loader CONFIG_DIR STATE_DIR BPFFS_ROOT LOG
-	"$LOAD" --config.dir="$1" --bpf.dir="$1" --bpffs.root="$3" --state.dir="$2" \
-		--log.no-timestamps >"$4" 2>&1 &
+# a loader over every *.yaml of a dir (the dir is the set, so removing one and HUP drops it),
+# its pid in the variable VAR. Run in this shell, never in $(...): there the loader would not
+# be a child of this shell (wait does not wait for it) and the cleanup would be lost.
+start_dir_loader() {	# start_dir_loader VAR CONFIG_DIR STATE_DIR BPFFS_ROOT LOG
+	"$LOAD" --config.dir="$2" --bpf.dir="$2" --bpffs.root="$4" --state.dir="$3" \
+		--log.no-timestamps >"$5" 2>&1 &
 	_pid=$!
-	tcleanup "kill -TERM $_pid 2>/dev/null; wait $_pid 2>/dev/null"
-	echo "$_pid"
+	tcleanup "stop_pid $_pid"
+	eval "$1=$_pid"
 }
 read1() {	# the first reader; stderr in $T/err
 	"$READ" --state.dir="$STATE" --bpffs.root="$BPFFS_ROOT" --textfile.dir="$TEXTFILE" \
@@ -51,11 +53,11 @@ served() {	# served 'ERE of the .prom files expected'
 }
 
 tcase 'the first loader runs timers, syscalls and runqlat' \
-	'LOADER_PID=$(start_dir_loader "$T/configs" "$STATE" "$BPFFS_ROOT" "$T/loader.log") &&
+	'start_dir_loader LOADER_PID "$T/configs" "$STATE" "$BPFFS_ROOT" "$T/loader.log" &&
 	 wait_for "test -s $STATE/timers.json && test -s $STATE/syscalls.json && test -s $STATE/runqlat.json" 60 ||
 	 { cat "$T/loader.log"; false; }'
 tcase 'a second loader, of another state dir and pin root, runs softirqs' \
-	'LOADER2_PID=$(start_dir_loader "$T/configs2" "$STATE2" "$BPFFS_ROOT2" "$T/loader2.log") &&
+	'start_dir_loader LOADER2_PID "$T/configs2" "$STATE2" "$BPFFS_ROOT2" "$T/loader2.log" &&
 	 wait_for "test -s $STATE2/softirqs.json" 60 || { cat "$T/loader2.log"; false; }'
 tcase 'node_exporter serves the textfile dir on 127.0.0.1' 'start_node_exporter'
 tcase 'both readers write their files into one textfile dir' \
@@ -83,8 +85,8 @@ tcase 'its series vanish from node_exporter, the others stay' \
 tcase 'foreign files and the second reader'"'"'s are untouched' \
 	'foreign_untouched && test -s "$TEXTFILE/ebpfexp_softirqs.prom"'
 tcase 'the loader restarted without runqlat: its manifest goes (its pins stay)' \
-	'kill -TERM "$LOADER_PID" && wait "$LOADER_PID"; rm "$T/configs/runqlat.yaml" &&
-	 LOADER_PID=$(start_dir_loader "$T/configs" "$STATE" "$BPFFS_ROOT" "$T/loader.log") &&
+	'stop_pid "$LOADER_PID" && rm "$T/configs/runqlat.yaml" &&
+	 start_dir_loader LOADER_PID "$T/configs" "$STATE" "$BPFFS_ROOT" "$T/loader.log" &&
 	 wait_for "jq -e \".loader_pid == $LOADER_PID\" $STATE/timers.json" 60 &&
 	 ! test -e "$STATE/runqlat.json" && test -d "$BPFFS_ROOT/runqlat"'
 tcase 'the next run removes ebpfexp_runqlat.prom, node_exporter no longer serves it' \
@@ -93,7 +95,7 @@ tcase 'the next run removes ebpfexp_runqlat.prom, node_exporter no longer serves
 	 ! grep -q "^ebpf_exporter_run_queue_latency_seconds" "$T/metrics" &&
 	 grep -qx "ebpfexp_loader_up 1" "$T/metrics"'
 tcase 'a simulated reboot: the loader gone, pins and state dir emptied' \
-	'kill -TERM "$LOADER_PID" && wait "$LOADER_PID"; rm -rf "$STATE" "$BPFFS_ROOT" &&
+	'stop_pid "$LOADER_PID" && rm -rf "$STATE" "$BPFFS_ROOT" &&
 	 ! test -e "$STATE"'
 tcase 'the reader exits 2 and says what to look at' \
 	'read1; rc=$?; [ $rc = 2 ] &&
@@ -108,8 +110,8 @@ tcase 'the second reader'"'"'s file and the foreign ones are still there' \
 	'foreign_untouched && test -s "$TEXTFILE/ebpfexp_softirqs.prom" && read2 &&
 	 test -s "$TEXTFILE/ebpfexp_softirqs.prom"'
 tcase 'a loader whose every config failed at its start: it exits; the reader exits 2, the failure is served' \
-	'mkdir -p "$STATE" && LOADER_PID=$(start_dir_loader "$T/broken" "$STATE" "$BPFFS_ROOT" "$T/loader3.log") &&
-	 wait_for "! kill -0 $LOADER_PID" 60 && test -s "$STATE/fentry_fail.failed" &&
+	'mkdir -p "$STATE" && start_dir_loader LOADER_PID "$T/broken" "$STATE" "$BPFFS_ROOT" "$T/loader3.log" &&
+	 wait_gone "$LOADER_PID" 60 && test -s "$STATE/fentry_fail.failed" &&
 	 read1; rc=$?; [ $rc = 2 ] &&
 	 grep -q "no manifest in $STATE: every config failed to load (1, .*$STATE/NAME.failed), and ebpfexp-load is not running" "$T/err" &&
 	 grep -qx "ebpfexp_config_load_failed{config=\"fentry_fail\"} 1" "$TEXTFILE/ebpfexp.prom" &&

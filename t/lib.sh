@@ -8,6 +8,8 @@
 #                                            never `exit`, which ends the whole script)
 #   tcleanup 'cmd'                           run cmd when the script ends
 #   wait_for 'condition' [seconds]           poll a condition instead of sleeping
+#   wait_gone PID [seconds]                  wait for a process to exit, child or not
+#   stop_pid PID [seconds]                   SIGTERM a process, wait_gone, SIGKILL late
 #   use_binary_copies                        run private copies of ebpfexp-load and
 #                                            ebpfexp-read ($LOAD, $READ): others may
 #                                            relink build/ while the script runs
@@ -123,6 +125,26 @@ wait_for() {
 		sleep 0.05
 	done
 	return 0
+}
+
+# wait_gone PID [seconds]: true as soon as process PID has exited, false at the timeout.
+# `wait PID` alone is not enough: it returns at once, 127, for a process that is not a child
+# of this shell (one started inside $(...), say). A child that has exited is reaped by the
+# shell while it waits for the sleeps of wait_for, so kill -0 fails for it too.
+wait_gone() {
+	wait_for "! kill -0 $1" "${2:-20}" || return 1
+	wait "$1" 2>/dev/null
+	return 0
+}
+
+# stop_pid PID [seconds]: SIGTERM, then true once PID has exited; SIGKILL and false when it
+# is still there at the timeout (30 s). For tcleanup too: a PID already gone is true.
+stop_pid() {
+	kill -TERM "$1" 2>/dev/null
+	wait_gone "$1" "${2:-30}" && return 0
+	kill -KILL "$1" 2>/dev/null
+	wait_gone "$1" 10
+	return 1
 }
 
 # start_loader NAME[,NAME...] [extra flags]: loader in the background, ready when this

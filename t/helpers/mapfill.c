@@ -320,7 +320,7 @@ static int cmd_manifest(int argc, char **argv)
 	}
 	if (statedir_config_path(path, sizeof(path), argv[4], argv[3], STATEDIR_MANIFEST, NULL))
 		die("%s/%s: path too long", argv[4], argv[3]);
-	err = manifest_write(&m, path, 0644, &d);
+	err = manifest_write(&m, path, 0644, (gid_t)-1, &d);
 	for (size_t i = 0; i < d.n_msgs; i++)
 		fprintf(stderr, "mapfill: %s\n", d.msgs[i].text);
 	for (size_t i = 0; i < m.n_maps; i++)

@@ -161,6 +161,54 @@ static void test_temp_name(void)
 	diag_release(&d);
 }
 
+static gid_t gid_of(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? (gid_t)-1 : st.st_gid;
+}
+
+/* A group given is the temp file's already: the final name is never the creator's group. */
+static void test_group(void)
+{
+	struct atomicfile *f = NULL;
+	struct diag d = {0};
+	char p[128], tmp[256] = "", tp[512];
+	gid_t other = getegid() == 65534 ? 65533 : 65534, list[64];
+	int n;
+
+	/* root gives any group; anyone else one of their own */
+	if (geteuid() != 0) {
+		n = getgroups(64, list);
+		other = (gid_t)-1;
+		for (int i = 0; i < n; i++)
+			if (list[i] != getegid())
+				other = list[i];
+		if (other == (gid_t)-1) {
+			ok(1, "# SKIP not root and in no second group");
+			return;
+		}
+	}
+	mkpath(p, sizeof(p), "group.json");
+	spit(p, "old\n");
+	is_int(atomicfile_open(&f, AT_FDCWD, p, 0640, &d), 0, "open a temp file beside group.json");
+	is_int(atomicfile_set_group(f, other, &d), 0, "give it group %u", (unsigned)other);
+	count_temps(scratch.path, tmp, sizeof(tmp));
+	snprintf(tp, sizeof(tp), "%s/%s", scratch.path, tmp);
+	is_int((int)gid_of(tp), (int)other, "the temp file has the group before the rename");
+	is_int(atomicfile_write(f, "new\n", 4, &d), 0, "write");
+	is_int(atomicfile_commit(f, &d), 0, "commit");
+	ok(gid_of(p) == other && (mode_of(p) & 07777) == 0640, "in place: the group and the mode");
+	is_int(atomicfile_replace_group(AT_FDCWD, p, 0640, (gid_t)-1, "x\n", 2, &d), 0,
+	       "replace_group with no group");
+	is_int((int)gid_of(p), (int)getegid(), "... is the creator's group");
+	is_int(atomicfile_replace_group(AT_FDCWD, p, 0640, other, "y\n", 2, &d), 0,
+	       "replace_group with a group");
+	ok(gid_of(p) == other && !strcmp(slurp(p), "y\n"), "... has it, with the content");
+	is_int(count_temps(scratch.path, NULL, 0), 0, "no temp file is left behind");
+	diag_release(&d);
+}
+
 /* A hidden NAME gets no second dot: ".state.tmp.X", never "..state.tmp.X". */
 static void test_hidden_temp_name(void)
 {
@@ -447,6 +495,7 @@ int main(void)
 	test_modes();
 	test_temp_name();
 	test_hidden_temp_name();
+	test_group();
 	test_symlink();
 	test_abort();
 	test_dirfd();

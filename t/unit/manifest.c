@@ -417,7 +417,7 @@ static void test_roundtrip(void)
 	int err;
 
 	snprintf(path, sizeof(path), "%s/timers.json", root);
-	err = manifest_write(m, path, 0600, &d);
+	err = manifest_write(m, path, 0600, (gid_t)-1, &d);
 	is_int(err, 0, "write a manifest");
 	if (err)
 		printf("# %s\n", diag_last(&d));
@@ -712,7 +712,7 @@ static void test_write_errors(void)
 	       "digits",
 	       "a missing sha256 is refused");
 	strcpy(m->sha256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-	err = manifest_write(m, "/nonexistent/dir/timers.json", 0644, &d);
+	err = manifest_write(m, "/nonexistent/dir/timers.json", 0644, (gid_t)-1, &d);
 	is_int(err, -ENOENT, "writing into a missing directory fails");
 	is_str(diag_last(&d), "open directory /nonexistent/dir: No such file or directory",
 	       "with atomicfile's message");
