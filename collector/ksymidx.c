@@ -97,18 +97,28 @@ int ksymidx_modules_hash(const char *path, bool full, uint64_t *out, struct diag
 		return err;
 	p = sb.buf ? sb.buf : "";
 	end = p + sb.len;
-	if (full)
-		h = fnv1a(h, p, sb.len);
-	while (!full && p < end) {
+	while (p < end) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		const char *sp1, *sp2;
+		const char *f = p;
 
 		if (!eol)
 			eol = end;
-		/* "name size refcount deps state address": the first two fields */
-		sp1 = memchr(p, ' ', (size_t)(eol - p));
-		sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t)(eol - sp1 - 1)) : NULL;
-		h = fnv1a(h, p, (size_t)((sp2 ? sp2 : eol) - p));
+		/*
+		 * "name size refcount deps state address". Name and size always; @full adds state
+		 * and address, not the use count and users, which change whenever a module is
+		 * opened or used and say nothing about where its symbols are.
+		 */
+		for (int i = 0; i < 6 && f < eol; i++) {
+			const char *sp = memchr(f, ' ', (size_t)(eol - f));
+			const char *fe = sp ? sp : eol;
+
+			if (i < 2 || (full && i >= 4)) {
+				if (i)
+					h = fnv1a(h, " ", 1);
+				h = fnv1a(h, f, (size_t)(fe - f));
+			}
+			f = fe + 1;
+		}
 		h = fnv1a(h, "\n", 1);
 		p = eol + 1;
 	}

@@ -34,9 +34,10 @@ struct ksymidx_stamp {
 };
 
 /*
- * A hash of /proc/modules (@path; NULL: /proc/modules). @full: every byte, as the loader
- * watches it (a module loaded again at another address changes it); else only each
- * module's name and size, what a reader without CAP_SYSLOG sees the same way.
+ * A hash of /proc/modules (@path; NULL: /proc/modules): each module's name and size, what
+ * a reader without CAP_SYSLOG sees the same way; @full adds its state and address, as the
+ * loader watches it (a module loaded again at another address changes it). Use counts and
+ * users are left out: they change with every use, and the symbols do not.
  */
 int ksymidx_modules_hash(const char *path, bool full, uint64_t *out, struct diag *d);
 /* This boot's id and the modules' hash. */

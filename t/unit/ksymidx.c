@@ -180,6 +180,12 @@ static void test_modules_hash(void)
 	ksymidx_modules_hash(path, false, &names2, &d);
 	ok(full1 != full2, "modules: the loader sees a module loaded again elsewhere");
 	ok(names1 == names2, "modules: the reader's hash is the same with addresses hidden");
+	write_str(path, "jbd2 196608 7 ext4,xfs, Live 0xffffffffc0100000\n");
+	ksymidx_modules_hash(path, true, &full2, &d);
+	ok(full1 == full2, "modules: a module's use count and users changing is no change");
+	write_str(path, "jbd2 196608 1 ext4, Unloading 0xffffffffc0100000\n");
+	ksymidx_modules_hash(path, true, &full2, &d);
+	ok(full1 != full2, "modules: its state changing is a change for the loader");
 	write_str(path, "jbd2 196608 1 ext4, Live 0x0000000000000000\nxfs 1 0 - Live 0x0\n");
 	ksymidx_modules_hash(path, false, &names2, &d);
 	ok(names1 != names2, "modules: a module loaded changes the reader's hash too");
