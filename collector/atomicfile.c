@@ -214,6 +214,29 @@ void atomicfile_no_sync(struct atomicfile *f)
 	f->no_sync = true;
 }
 
+/*
+ * Without the fsyncs, a rename over a regular file is still costly on ext4: replacing a file
+ * by rename makes it allocate and start writing the new file's blocks at once (auto_da_alloc,
+ * which exists for the crash safety that atomicfile_no_sync() gives up), 40 ms for a 47 MB
+ * file. Exchanging the two names (RENAME_EXCHANGE) and removing the old content from the temp
+ * name leaves the writing to the kernel's flusher, and readers see the old content or the new
+ * as with rename. Only over a regular file: anything else at the name is renamed over, as
+ * before. 0 when done; -1 when a plain rename must be done (nothing to exchange with, or a
+ * file system without exchange).
+ */
+static int exchange(struct atomicfile *f)
+{
+	struct stat st;
+
+	if (fstatat(f->dirfd, f->name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+		return -1;
+	if (renameat2(f->dirfd, f->tmp, f->dirfd, f->name, RENAME_EXCHANGE) < 0)
+		return -1;
+	/* the temp name now holds the old content; if it cannot go, the next clean finds it */
+	(void)unlinkat(f->dirfd, f->tmp, 0);
+	return 0;
+}
+
 int atomicfile_commit(struct atomicfile *f, struct diag *d)
 {
 	int err = 0, fd;
@@ -234,6 +257,10 @@ int atomicfile_commit(struct atomicfile *f, struct diag *d)
 	if (close(fd) < 0 && errno != EINTR) {
 		err = -errno;
 		diag_err(d, err, NULL, "close %s: %s", f->tmp_path, strerror(-err));
+		goto out;
+	}
+	if (f->no_sync && exchange(f) == 0) {
+		f->created = false;
 		goto out;
 	}
 	/* rename() replaces whatever the final name is, a symlink included; it never follows it. */

@@ -24,7 +24,9 @@ int atomicfile_set_group(struct atomicfile *f, gid_t gid, struct diag *d);
 /*
  * For content that need not survive a crash, because it is written again soon (the reader's
  * textfiles, every 15 s): commit renames without the two fsyncs, which cost milliseconds
- * each on a busy disk. Readers still see the old content or the new, never a mix.
+ * each on a busy disk, and over a regular file exchanges the names instead (RENAME_EXCHANGE)
+ * and removes the old content, so that ext4 does not write the new file out at once.
+ * Readers still see the old content or the new, never a mix.
  */
 void atomicfile_no_sync(struct atomicfile *f);
 /* fsync, rename over @path, fsync the directory. Frees @f whether or not it succeeds. */

@@ -255,6 +255,65 @@ static void test_symlink(void)
 	diag_release(&d);
 }
 
+/* Commit without fsyncs: @path gets @text by exchange (over a regular file) or rename. */
+static int replace_no_sync(const char *path, const char *text, struct diag *d)
+{
+	struct atomicfile *f = NULL;
+	int err = atomicfile_open(&f, AT_FDCWD, path, 0644, d);
+
+	if (!err)
+		err = atomicfile_write(f, text, strlen(text), d);
+	if (err) {
+		atomicfile_abort(f);
+		return err;
+	}
+	atomicfile_no_sync(f);
+	return atomicfile_commit(f, d);
+}
+
+static void test_no_sync(void)
+{
+	struct diag d = {0};
+	char p[128], victim[128], held[16] = "";
+	struct stat before, after;
+	int fd;
+
+	mkpath(p, sizeof(p), "nosync.prom");
+	is_int(replace_no_sync(p, "one\n", &d), 0, "no sync: a new file (nothing to exchange)");
+	is_str(slurp(p), "one\n", "no sync: with its content");
+	fd = open(p, O_RDONLY);
+	stat(p, &before);
+	is_int(replace_no_sync(p, "two\n", &d), 0, "no sync: over a regular file");
+	stat(p, &after);
+	is_str(slurp(p), "two\n", "no sync: the name has the new content");
+	ok(before.st_ino != after.st_ino, "no sync: a new inode, as with rename");
+	if (fd >= 0 && read(fd, held, sizeof(held) - 1) < 0)
+		held[0] = '\0';
+	is_str(held, "one\n", "no sync: a reader that had the old file open still reads it whole");
+	if (fd >= 0)
+		close(fd);
+	is_int(count_temps(scratch.path, NULL, 0), 0, "no sync: the old content does not stay");
+
+	mkpath(victim, sizeof(victim), "nosync-victim");
+	mkpath(p, sizeof(p), "nosync-link.prom");
+	spit(victim, "keep\n");
+	if (symlink(victim, p) < 0)
+		printf("# symlink: %s\n", strerror(errno));
+	is_int(replace_no_sync(p, "mine\n", &d), 0, "no sync: over a symlink");
+	ok(S_ISREG(mode_of(p)) && !strcmp(slurp(p), "mine\n"),
+	   "no sync: the symlink is replaced by the file");
+	is_str(slurp(victim), "keep\n", "no sync: the symlink's target is untouched");
+
+	mkpath(p, sizeof(p), "nosync-dir.prom");
+	if (mkdir(p, 0755) < 0)
+		printf("# mkdir: %s\n", strerror(errno));
+	ok(replace_no_sync(p, "x\n", &d) < 0 && S_ISDIR(mode_of(p)),
+	   "no sync: a directory at the name is not exchanged away: the commit fails");
+	is_int(count_temps(scratch.path, NULL, 0), 0, "no sync: and leaves no temp file");
+	rmdir(p);
+	diag_release(&d);
+}
+
 static void test_abort(void)
 {
 	struct atomicfile *f = NULL;
@@ -497,6 +556,7 @@ int main(void)
 	test_hidden_temp_name();
 	test_group();
 	test_symlink();
+	test_no_sync();
 	test_abort();
 	test_dirfd();
 	test_failures();
