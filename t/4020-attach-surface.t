@@ -62,6 +62,7 @@ tcase 'a SIGHUP that loads nothing new does not call post_attach_mark again' \
 	 [ "$(value attach_kinds attach_post_attach_calls_total)" = 1 ]'
 tcase '--config.strict: kprobe_fail fails as a config, the others run' \
 	'stop_loader; start_bg --config.names=kprobe_fail,perf_cpu_clock --config.strict &&
+	 cat "$T/loader.log" &&
 	 grep -F "config \"kprobe_fail\": 1 program(s) not attached (--config.strict)" "$T/loader.log" &&
 	 jq -e ".loader_pid == $LOADER_PID" "$STATE/perf_cpu_clock.json" &&
 	 ! jq -e ".loader_pid == $LOADER_PID" "$STATE/kprobe_fail.json"'
