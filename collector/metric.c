@@ -184,7 +184,8 @@ static uint64_t key_prefix(const char *key, size_t len)
 {
 	uint64_t be = 0;
 
-	memcpy(&be, key, len < 8 ? len : 8);
+	if (len) /* a label-less metric has no key, and may pass NULL */
+		memcpy(&be, key, len < 8 ? len : 8);
 	return be64toh(be);
 }
 
