@@ -7,18 +7,13 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "diag.h"
 #include "promname.h"
-#include "strbuf.h"
-
-#define STATEDIR_FAILED_MAX (1u << 20) /* a mark holds a load's messages: far less */
 
 static const char *const suffixes[] = {
 	[STATEDIR_MANIFEST] = ".json",
@@ -142,32 +137,4 @@ void statedir_list_release(struct statedir_list *l)
 	free(l->manifests);
 	free(l->failed);
 	*l = (struct statedir_list){0};
-}
-
-int statedir_read_failed(const char *dir, const char *config, char **why, struct diag *d)
-{
-	struct strbuf sb = {0};
-	char path[4096], reason[128];
-	int dirfd, err;
-
-	*why = NULL;
-	err = statedir_config_path(path, sizeof(path), dir, config, STATEDIR_FAILED, d);
-	if (err)
-		return err;
-	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0)
-		return errno == ENOENT
-			       ? -ENOENT
-			       : diag_err(d, errno, NULL, "state dir %s: %s", dir, strerror(errno));
-	err = strbuf_read_private(&sb, dirfd, path + strlen(dir) + 1, STATEDIR_FAILED_MAX, reason,
-				  sizeof(reason));
-	close(dirfd);
-	if (!err && !(*why = strbuf_detach(&sb)))
-		err = -ENOMEM;
-	if (err == -ENOMEM)
-		diag_err(d, ENOMEM, NULL, "%s: out of memory", path);
-	else if (err && err != -ENOENT)
-		diag_err(d, err, NULL, "%s: %s", path, reason);
-	strbuf_release(&sb);
-	return err;
 }

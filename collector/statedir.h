@@ -64,11 +64,4 @@ struct statedir_list {
 int statedir_list(struct statedir_list *l, const char *dir, struct diag *d);
 void statedir_list_release(struct statedir_list *l);
 
-/*
- * The text of @config's failure mark (why its last load failed) into *@why (free()),
- * NUL-terminated. -ENOENT when there is none (its last load did not fail); other errors
- * are explained in @d.
- */
-int statedir_read_failed(const char *dir, const char *config, char **why, struct diag *d);
-
 #endif

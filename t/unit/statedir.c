@@ -116,26 +116,6 @@ static void test_list(void)
 	diag_release(&d);
 }
 
-static void test_read_failed(void)
-{
-	struct diag d = {0};
-	char *why = NULL, missing[300];
-
-	is_int(statedir_read_failed(tmpdir, "beta", &why, &d), 0, "a failure mark reads: 0");
-	is_str(why, "config \"beta\": load: it broke\n", "... its text as written");
-	free(why);
-	is_int(statedir_read_failed(tmpdir, "alpha", &why, &d), 0, "an empty mark reads: 0");
-	is_str(why, "", "... as \"\"");
-	free(why);
-	is_int(statedir_read_failed(tmpdir, "zeta", &why, &d), -ENOENT,
-	       "no mark (the last load did not fail): -ENOENT");
-	ok(why == NULL && d.n_msgs == 0, "... nothing read, nothing said");
-	snprintf(missing, sizeof(missing), "%s/none", tmpdir);
-	is_int(statedir_read_failed(missing, "beta", &why, &d), -ENOENT,
-	       "no state dir: -ENOENT too");
-	diag_release(&d);
-}
-
 int main(void)
 {
 	char cmd[300];
@@ -147,7 +127,6 @@ int main(void)
 	test_paths();
 	test_check_name();
 	test_list();
-	test_read_failed();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	if (system(cmd))
 		fprintf(stderr, "# could not remove %s\n", tmpdir);
